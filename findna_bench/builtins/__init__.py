@@ -1,0 +1,1 @@
+"""Builtin plugins, registered before any other plugin through the same hooks."""

@@ -1,0 +1,85 @@
+"""Name -> factory tables built from the registration hooks.
+
+Only this module calls ``register_*`` hooks. It records which plugin provided each entry, and
+raises on a name registered twice (naming both plugins) or on an unknown name (listing the
+available ones with a close match).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pluggy
+
+from findna_bench.errors import PluginError, UnknownName
+
+KINDS = {
+    "backbone": "register_backbones",
+    "augmentation": "register_augmentations",
+    "objective": "register_objectives",
+    "task": "register_tasks",
+    "metric": "register_metrics",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Entry:
+    """One registered component."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    plugin: str
+    description: str = ""
+    options: dict = field(default_factory=dict)
+
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.factory)
+
+
+class Catalog:
+    """All registered components, by kind and name."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+
+    @classmethod
+    def from_plugin_manager(cls, pm: pluggy.PluginManager) -> Catalog:
+        catalog = cls()
+        for kind, hook_name in KINDS.items():
+            hook = getattr(pm.hook, hook_name)
+            for impl in reversed(hook.get_hookimpls()):  # registration order
+                plugin = pm.get_name(impl.plugin) or "?"
+                impl.function(register=catalog._registrar(kind, plugin))
+        return catalog
+
+    def _registrar(self, kind: str, plugin: str) -> Callable[..., None]:
+        def register(name: str, factory: Callable[..., Any], *, description: str = "", **options: Any) -> None:
+            self.add(Entry(kind=kind, name=name, factory=factory, plugin=plugin,
+                           description=description, options=options))
+
+        return register
+
+    def add(self, entry: Entry) -> None:
+        table = self.tables[entry.kind]
+        if entry.name in table:
+            other = table[entry.name].plugin
+            raise PluginError(
+                f"{entry.kind} '{entry.name}' is registered by both plugin '{other}' and plugin "
+                f"'{entry.plugin}'; rename one or disable one with FINDNA_BENCH_DISABLE_PLUGINS"
+            )
+        table[entry.name] = entry
+
+    def get(self, kind: str, name: str) -> Entry:
+        table = self.tables[kind]
+        if name not in table:
+            raise UnknownName(kind, name, table)
+        return table[name]
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self.tables[kind])
+
+    def build(self, kind: str, name: str, **kwargs: Any) -> Any:
+        return self.get(kind, name).factory(**kwargs)

@@ -1,0 +1,61 @@
+"""The findna-bench command line: builds the Typer app and maps user errors to exit code 2.
+
+Plugins are loaded lazily, so ``findna-bench --help`` imports neither torch nor any plugin.
+Commands added by plugins (``register_commands``) are found the first time the CLI is asked for
+a name it does not know; ``findna-bench plugins`` lists them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from findna_bench.cli.session import Session
+from findna_bench.errors import FindnaError
+
+
+class PluginGroup(TyperGroup):
+    """Resolves unknown command names through the plugins' ``register_commands`` hook."""
+
+    def get_command(self, ctx, cmd_name: str):  # noqa: ANN001, ANN201
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        session = Session(ctx.params.get("registry"))
+        return session.plugin_commands().get(cmd_name)
+
+
+def make_app() -> typer.Typer:
+    from findna_bench.cli import leaderboard_cmd, list_cmd, run_cmd, validate_cmd
+
+    app = typer.Typer(
+        name="findna-bench", cls=PluginGroup, no_args_is_help=True, add_completion=False,
+        pretty_exceptions_enable=False,
+        help="Benchmark DNA sequence models (FinDNA, ChordMixer, baselines) on GenomicBenchmarks, "
+             "GUE and MTcDNA with a fixed protocol, multi-seed statistics and resumable runs.",
+        epilog="Plugins may add commands: `findna-bench plugins` lists them.",
+    )
+
+    @app.callback()
+    def root(ctx: typer.Context,
+             registry: Optional[Path] = typer.Option(None, "--registry", envvar="FINDNA_BENCH_REGISTRY",
+                                                     help="registry.yaml to use (default: the bundled one)")) -> None:
+        ctx.obj = Session(registry)
+
+    for module in (run_cmd, list_cmd, validate_cmd, leaderboard_cmd):
+        module.register(app)
+    return app
+
+
+def main() -> None:
+    from findna_bench import ui
+
+    try:
+        make_app()(prog_name="findna-bench")
+    except FindnaError as exc:
+        ui.err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(2)

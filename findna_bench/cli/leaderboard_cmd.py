@@ -1,0 +1,60 @@
+"""``findna-bench leaderboard``: aggregate the results store as a table, Markdown, CSV or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from findna_bench.cli.common import Results, split_list
+
+
+def select(records: list[dict], *, models: list[str], tasks: list[str], profile: str | None) -> list[dict]:
+    import fnmatch
+
+    return [r for r in records
+            if (not models or r["model"] in models)
+            and (not tasks or any(fnmatch.fnmatchcase(r["task"], t) for t in tasks))
+            and (profile is None or r.get("profile") == profile)]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def leaderboard(
+        ctx: typer.Context,
+        results: Path = Results,
+        fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
+        split: str = typer.Option("test", "--split", help="test | valid"),
+        model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="only these models"),
+        suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
+        task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+        profile: Optional[str] = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
+        seeds: Optional[int] = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+    ) -> None:
+        """Rank models per task by the main metric (mean ± std over seeds)."""
+        from findna_bench import ui
+        from findna_bench.errors import ConfigError
+        from findna_bench.leaderboard import build, to_markdown
+        from findna_bench.store import ResultsStore
+
+        if fmt not in ("table", "md", "csv", "json"):
+            raise ConfigError(f"--format {fmt}: use table, md, csv or json")
+        records, problems = ResultsStore(results).read_all()
+        for problem in problems:
+            ui.err.print(f"warning: {problem}")
+        tasks = split_list(task)
+        for name in split_list(suite):
+            tasks += ctx.obj.registry.suite(name).get("tasks") or []
+        chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
+        if not chosen:
+            raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
+        board = build(chosen, split=split, expected_seeds=seeds)
+        if fmt == "table":
+            ui.out.print(ui.frame_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)"))
+        elif fmt == "md":
+            ui.out.print(to_markdown(board.table))
+        elif fmt == "csv":
+            ui.out.print(board.cells.to_csv(index=False), end="")
+        else:
+            ui.out.print(board.cells.to_json(orient="records", indent=1))

@@ -1,0 +1,54 @@
+"""``findna-bench run``: run models x tasks x seeds, resume what exists, print the leaderboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from findna_bench.cli.common import DataRoot, Results, data_root, parse_seeds, resolve_device, split_list
+from findna_bench.errors import ConfigError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(context_settings={"allow_extra_args": False})
+    def run(
+        ctx: typer.Context,
+        overrides: Optional[list[str]] = typer.Argument(None, help="key=value config overrides, e.g. finetune.lr=3e-4"),
+        model: list[str] = typer.Option(..., "--model", "-m", help="model name(s), comma-separated"),
+        suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="suite name(s): gue, gb, mtcdna, ..."),
+        task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="task name(s) or globs, e.g. gue/tf_0"),
+        seeds: str = typer.Option("3", "--seeds", help="a count (3 -> 0,1,2) or a list (0,4,7)"),
+        profile: str = typer.Option("cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"),
+        device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+        data: Optional[Path] = DataRoot,
+        results: Path = Results,
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the resolved runs and configs, run nothing"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
+    ) -> None:
+        """Run every (model, task, seed); records already in --results are skipped (resume)."""
+        import json
+
+        from findna_bench import config as config_mod
+        from findna_bench import ui
+
+        session = ctx.obj
+        models, suites, tasks = split_list(model), split_list(suite), split_list(task)
+        if not suites and not tasks:
+            raise ConfigError("name what to run: --suite gue or --task gue/tf_0 (see `findna-bench list suites`)")
+        registry, catalog = session.registry, session.catalog
+        for m in models:
+            registry.model(m)
+        registry.profile(profile)
+        task_names = config_mod.expand_tasks(registry, suites, tasks, catalog.names("task"))
+        specs = config_mod.expand(registry, models=models, tasks=task_names, seeds=parse_seeds(seeds),
+                                  profile=profile, overrides=config_mod.parse_overrides(overrides or []))
+        if dry_run:
+            for spec in specs:
+                ui.out.print(json.dumps({"run_id": spec.run_id, "config": spec.config}, indent=1))
+            return
+        from findna_bench.cli.suite_output import run_and_report
+
+        run_and_report(session, specs, data_root=data_root(data), results=results,
+                       device=resolve_device(device), quiet=quiet, expected_seeds=len(parse_seeds(seeds)))

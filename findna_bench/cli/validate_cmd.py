@@ -1,0 +1,23 @@
+"""``findna-bench validate``: check every preset in registry.yaml without building anything."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def validate(ctx: typer.Context) -> None:
+        """Check models, suites and profiles against the registered factories' signatures."""
+        from findna_bench import ui
+        from findna_bench.validate import validate as check
+
+        session = ctx.obj
+        errors = check(session.registry, session.catalog)
+        for line in errors:
+            ui.err.print(f"[red]x[/] {line}", highlight=False)
+        if errors:
+            raise typer.Exit(code=2)
+        reg = session.registry
+        ui.out.print(f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "
+                     f"{len(reg.profiles)} profiles, {len(session.catalog.names('task'))} tasks")

@@ -1,0 +1,239 @@
+"""registry.yaml: plugins to load, models, suites and profiles; run-config resolution.
+
+A run's config is resolved in a fixed order, each layer deep-merged over the previous one:
+engine defaults < model < profile defaults < profile.models[model] < profile.tasks[pattern]
+(least specific pattern first) < ``key=value`` overrides. The result is recorded with every run,
+together with its hash. YAML refers to registered names only, never to import paths.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from findna_bench.errors import ConfigError, UnknownName
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ENGINE_DEFAULTS: dict[str, Any] = {
+    "task": {},
+    "data": {
+        "valid_fraction": 0.1,
+        "policy": {},
+    },
+    "finetune": {
+        "mode": "full",  # full | linear-probe
+        "epochs": 3,
+        "batch_size": 64,
+        "eval_batch_size": 256,
+        "lr": 1e-3,
+        "weight_decay": 0.01,
+        "warmup": 0.1,  # fraction of total steps
+        "grad_clip": 1.0,
+        "pooling": "mean",  # mean over real positions | mean-with-padding (FinDNA code)
+        "max_train": None,  # subsample the training split (profiles for CI)
+        "max_valid": None,  # subsample the validation split (never the test split)
+        "selection": "best-valid",  # best-valid | last-epoch
+        "evals_per_epoch": 1,
+        "rc_tta": False,
+        "amp": True,  # bf16 autocast on CUDA only
+    },
+    "pretrain": None,
+}
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` into a copy of ``base``; dicts merge key by key, other values replace."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = copy.deepcopy(base)
+        for key, value in over.items():
+            out[key] = deep_merge(out.get(key), value) if key in out else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(over)
+
+
+def config_hash(obj: Any) -> str:
+    """Stable 12-hex-digit hash of a JSON-serialisable object."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunSpec:
+    """One (model, task, seed) run with its fully resolved config."""
+
+    model: str
+    task: str
+    seed: int
+    profile: str
+    config: dict = field(hash=False, compare=False)
+
+    @property
+    def hash(self) -> str:
+        return config_hash({"model": self.model, "task": self.task, "seed": self.seed,
+                            "config": self.config})
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.model}__{self.task.replace('/', '-')}__seed{self.seed}__{self.hash}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Registry:
+    """Parsed registry.yaml."""
+
+    path: Path
+    plugins: list[str]
+    models: dict[str, dict]
+    suites: dict[str, dict]
+    profiles: dict[str, dict]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def model(self, name: str) -> dict:
+        if name not in self.models:
+            raise UnknownName("model", name, self.models)
+        return self.models[name]
+
+    def profile(self, name: str) -> dict:
+        if name not in self.profiles:
+            raise UnknownName("profile", name, self.profiles)
+        return self.profiles[name]
+
+    def suite(self, name: str) -> dict:
+        if name not in self.suites:
+            raise UnknownName("suite", name, self.suites)
+        return self.suites[name]
+
+
+def default_registry_path() -> Path:
+    """--registry, else $FINDNA_BENCH_REGISTRY, else the checkout's or the wheel's registry.yaml."""
+    env = os.environ.get("FINDNA_BENCH_REGISTRY")
+    if env:
+        return Path(env)
+    for candidate in (PACKAGE_DIR.parent / "registry.yaml", PACKAGE_DIR / "_bundled" / "registry.yaml"):
+        if candidate.exists():
+            return candidate
+    raise ConfigError("no registry.yaml found; pass --registry PATH or set FINDNA_BENCH_REGISTRY")
+
+
+def load_registry(path: Path | None = None) -> Registry:
+    path = Path(path) if path else default_registry_path()
+    if not path.exists():
+        raise ConfigError(f"registry file {path} does not exist; pass an existing --registry PATH")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the file") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: top level must be a mapping with plugins/models/suites/profiles")
+    unknown = set(raw) - {"version", "plugins", "models", "suites", "profiles"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; allowed: "
+                          "version, plugins, models, suites, profiles")
+    return Registry(path=path.resolve(), plugins=list(raw.get("plugins") or []),
+                    models=dict(raw.get("models") or {}), suites=dict(raw.get("suites") or {}),
+                    profiles=dict(raw.get("profiles") or {}))
+
+
+def task_layers(profile: dict, task: str) -> list[dict]:
+    """The profile's per-task sections matching ``task``, least specific pattern first."""
+    tasks = profile.get("tasks") or {}
+    matches = [p for p in tasks if fnmatch.fnmatchcase(task, p)]
+    matches.sort(key=lambda p: (p == task, len(p.replace("*", ""))))
+    return [tasks[p] for p in matches]
+
+
+def _apply_layer(cfg: dict, layer: dict, backbone_use: str) -> dict:
+    layer = copy.deepcopy(layer)
+    backbone_over = layer.pop("backbone", None) or {}
+    # a per-task backbone section is keyed by registered backbone name: it applies only to
+    # models built on that backbone (e.g. the paper's per-task ChordMixer track sizes).
+    if backbone_use in backbone_over:
+        cfg["backbone"] = deep_merge(cfg["backbone"], backbone_over[backbone_use])
+    pretrain_over = layer.pop("pretrain", None)
+    if pretrain_over and cfg.get("pretrain"):
+        cfg["pretrain"] = deep_merge(cfg["pretrain"], pretrain_over)
+    return deep_merge(cfg, layer)
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``finetune.lr=3e-4`` style items to a nested dict; values are parsed as YAML scalars."""
+    out: dict = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"override '{item}' is not key=value (e.g. finetune.lr=3e-4)")
+        key, value = item.split("=", 1)
+        node = out
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = yaml.safe_load(value)
+    return out
+
+
+OPEN_SECTIONS = ("backbone", "pretrain", "task", "policy")  # factory kwargs: checked by validate
+
+
+def _check_override_keys(cfg: dict, over: dict, prefix: str = "") -> None:
+    for key, value in over.items():
+        here = f"{prefix}{key}"
+        if isinstance(cfg, dict) and key in cfg:
+            if isinstance(value, dict) and isinstance(cfg[key], dict) and key not in OPEN_SECTIONS:
+                _check_override_keys(cfg[key], value, here + ".")
+            continue
+        raise ConfigError(f"override '{here}' names no config key; "
+                          "see the resolved config with `findna-bench run --dry-run`")
+
+
+def resolve(registry: Registry, model: str, task: str, profile: str, overrides: dict | None = None) -> dict:
+    """The full config of one run, before seeds."""
+    spec = registry.model(model)
+    prof = registry.profile(profile)
+    if "backbone" not in spec or "use" not in spec["backbone"]:
+        raise ConfigError(f"{registry.path}: model '{model}' needs backbone: {{use: <name>, ...}}")
+    cfg = deep_merge(ENGINE_DEFAULTS, {k: v for k, v in spec.items() if k not in ("description",)})
+    use = cfg["backbone"]["use"]
+    cfg = _apply_layer(cfg, {k: v for k, v in prof.items()
+                             if k in ("finetune", "pretrain", "data", "task")}, use)
+    cfg = _apply_layer(cfg, (prof.get("models") or {}).get(model) or {}, use)
+    if (prof.get("models") or {}).get(model, {}).get("backbone"):
+        cfg["backbone"] = deep_merge(cfg["backbone"], prof["models"][model]["backbone"])
+    for layer in task_layers(prof, task):
+        cfg = _apply_layer(cfg, layer, use)
+    if overrides:
+        _check_override_keys(cfg, overrides)
+        cfg = deep_merge(cfg, overrides)
+    return cfg
+
+
+def expand_tasks(registry: Registry, suites: list[str], tasks: list[str], known: list[str]) -> list[str]:
+    """Suite names and task names (globs allowed) to an ordered, de-duplicated task list."""
+    out: list[str] = []
+    for name in suites:
+        out.extend(registry.suite(name).get("tasks") or [])
+    out.extend(tasks)
+    resolved: list[str] = []
+    for pattern in out:
+        hits = [t for t in known if fnmatch.fnmatchcase(t, pattern)] if "*" in pattern else [pattern]
+        if not hits or (hits == [pattern] and pattern not in known):
+            raise UnknownName("task", pattern, known)
+        resolved.extend(h for h in hits if h not in resolved)
+    return resolved
+
+
+def expand(registry: Registry, *, models: list[str], tasks: list[str], seeds: list[int],
+           profile: str, overrides: dict | None = None) -> list[RunSpec]:
+    """All (model, task, seed) specs, task-major so a task's data is loaded once."""
+    return [RunSpec(model=m, task=t, seed=s, profile=profile,
+                    config=resolve(registry, m, t, profile, overrides))
+            for t in tasks for m in models for s in seeds]

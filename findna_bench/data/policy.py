@@ -1,0 +1,118 @@
+"""The sequence validation policy: one explicit action per rule, and a summary per split.
+
+Rules and what each action does (nothing is ever coerced without being counted):
+
+=================  ======================  ===============================  ======================
+rule               error                   warn                             fix
+=================  ======================  ===============================  ======================
+invalid_chars      stop at file:line       drop the row, count it           replace each with N
+lowercase          stop at file:line       upper-case, count, warn          upper-case, count
+empty              stop at file:line       drop the row, count it           drop the row
+too_long           stop at file:line       drop the row, count it           keep the first max_len
+unknown_label      stop at file:line       drop the row, count it           drop the row
+leakage            stop (train/test dup)   report the count only            drop them from train
+=================  ======================  ===============================  ======================
+
+``invalid_chars`` covers everything outside ACGTN (IUPAC codes, digits, whitespace, '-').
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from findna_bench.errors import ConfigError, DataError
+
+ACTIONS = ("error", "warn", "fix")
+DEFAULTS = {
+    "invalid_chars": "error",
+    "lowercase": "warn",
+    "empty": "error",
+    "too_long": "error",
+    "unknown_label": "error",
+    "leakage": "warn",
+}
+_INVALID = re.compile(r"[^ACGTNacgtn]")
+_LOWER = re.compile(r"[acgtn]")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    """Action per rule; build with ``Policy.from_config``."""
+
+    actions: dict = field(default_factory=lambda: dict(DEFAULTS))
+
+    @classmethod
+    def from_config(cls, overrides: dict | None) -> Policy:
+        actions = dict(DEFAULTS)
+        for rule, action in (overrides or {}).items():
+            if rule not in DEFAULTS:
+                raise ConfigError(f"data.policy.{rule}: unknown rule; rules are {sorted(DEFAULTS)}")
+            if action not in ACTIONS:
+                raise ConfigError(f"data.policy.{rule}={action}: action must be one of {ACTIONS}")
+            actions[rule] = action
+        return cls(actions=actions)
+
+    def __getitem__(self, rule: str) -> str:
+        return self.actions[rule]
+
+
+def check_rows(rows: list[tuple[int, str, int]], *, source: str, max_len: int | None,
+               classes: set[int] | None, policy: Policy) -> tuple[list[str], list[int], dict]:
+    """Apply the policy to ``(line, sequence, label)`` rows.
+
+    Returns:
+        kept sequences, kept labels, and a summary ``{rule: count, "rows_in": n, "rows_out": m}``.
+    Raises:
+        DataError: on the first row breaking a rule whose action is ``error``.
+    """
+    counts = {rule: 0 for rule in DEFAULTS if rule != "leakage"}
+    seqs: list[str] = []
+    labels: list[int] = []
+
+    def fail(line: int, what: str, rule: str) -> None:
+        raise DataError(f"{source}:{line}: {what}; fix the file or set data.policy.{rule}=warn|fix")
+
+    for line, seq, label in rows:
+        if classes is not None and label not in classes:
+            counts["unknown_label"] += 1
+            if policy["unknown_label"] == "error":
+                fail(line, f"label {label} is not one of the classes {sorted(classes)}", "unknown_label")
+            continue
+        if not seq:
+            counts["empty"] += 1
+            if policy["empty"] == "error":
+                fail(line, "empty sequence", "empty")
+            continue
+        bad = _INVALID.search(seq)
+        if bad:
+            counts["invalid_chars"] += 1
+            action = policy["invalid_chars"]
+            if action == "error":
+                fail(line, f"character {bad.group()!r} at position {bad.start() + 1} is not A/C/G/T/N", "invalid_chars")
+            if action == "warn":
+                continue
+            seq = _INVALID.sub("N", seq)
+        if _LOWER.search(seq):
+            counts["lowercase"] += 1
+            if policy["lowercase"] == "error":
+                fail(line, "lower-case (soft-masked) bases", "lowercase")
+            seq = seq.upper()
+        if max_len is not None and len(seq) > max_len:
+            counts["too_long"] += 1
+            action = policy["too_long"]
+            if action == "error":
+                fail(line, f"sequence of length {len(seq)} exceeds the task length {max_len}", "too_long")
+            if action == "warn":
+                continue
+            seq = seq[:max_len]
+        seqs.append(seq)
+        labels.append(label)
+    counts["rows_in"] = len(rows)
+    counts["rows_out"] = len(seqs)
+    return seqs, labels, counts
+
+
+def leakage(train: list[str], test: list[str]) -> set[str]:
+    """Sequences present verbatim in both train and test."""
+    return set(train) & set(test)

@@ -1,0 +1,159 @@
+"""The plugin contract: every hook findna-bench calls, and nothing else.
+
+Plugins implement these with ``@findna_bench.hookimpl``. All hooks are called with keyword
+arguments, and an implementation may accept any subset of them. Registration hooks are called
+once when the catalog is built; lifecycle observers are called by the runner and their return
+values are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import typer
+
+PROJECT = "findna_bench"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_backbones(register: Any) -> None:
+    """Register sequence backbones.
+
+    Args:
+        register: ``register(name, factory, *, description="")``. ``factory(**kwargs)`` returns
+            an ``nn.Module`` with an integer ``dim`` and ``forward(x, mask) -> [B, L, dim]``,
+            where ``x`` is a float one-hot ``[B, L, 5]`` (A, C, G, N, T; padding all zero) and
+            ``mask`` is a bool ``[B, L]`` that is True on real positions. Every factory argument
+            is keyword-only with a small default; real sizes live in registry.yaml.
+    """
+
+
+@hookspec
+def register_augmentations(register: Any) -> None:
+    """Register augmentations.
+
+    Args:
+        register: ``register(name, fn, *, description="")``. ``fn(view, *, generator, **kw)``
+            is a pure function of a ``View`` (one-hot input, mask and masked-modelling target)
+            returning a new ``View``; its only randomness is the ``torch.Generator`` passed in.
+    """
+
+
+@hookspec
+def register_objectives(register: Any) -> None:
+    """Register pretraining objectives.
+
+    Args:
+        register: ``register(name, factory, *, description="")``. ``factory(backbone, **kw)``
+            returns an ``nn.Module`` whose ``forward(batch)`` returns a dict with ``"loss"``,
+            with an optional ``after_step(step, total_steps)`` (EMA teachers) and an optional
+            ``transfer_module()`` naming the network that fine-tuning starts from.
+    """
+
+
+@hookspec
+def register_tasks(register: Any) -> None:
+    """Register downstream tasks.
+
+    Args:
+        register: ``register(name, factory, *, description="")``. ``factory(**kw)`` returns a
+            ``Task`` (see ``findna_bench.tasks``). Names are ``<benchmark>/<task>``.
+    """
+
+
+@hookspec
+def register_metrics(register: Any) -> None:
+    """Register metrics.
+
+    Args:
+        register: ``register(name, fn, *, higher_is_better, description="")`` where
+            ``fn(y_true, y_pred, y_score) -> float`` on numpy arrays.
+    """
+
+
+@hookspec
+def register_commands(app: typer.Typer) -> None:
+    """Add commands to the CLI.
+
+    Called the first time the CLI is asked for a command it does not know.
+
+    Args:
+        app: the Typer app to add commands to.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle observers (return values ignored)
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def on_suite_start(specs: list[Any], skipped: list[Any]) -> None:
+    """Called before a suite runs.
+
+    Args:
+        specs: the ``RunSpec`` list that will run.
+        skipped: the ``RunSpec`` list already recorded (resume) and not run again.
+    """
+
+
+@hookspec
+def on_run_start(spec: Any) -> None:
+    """Called when one (model, task, seed) run starts.
+
+    Args:
+        spec: its ``RunSpec``.
+    """
+
+
+@hookspec
+def on_train_step(spec: Any, stage: str, step: int, total_steps: int, metrics: dict) -> None:
+    """Called every few optimiser steps.
+
+    Args:
+        spec: the ``RunSpec`` (or a pretraining spec).
+        stage: ``"pretrain"`` or ``"finetune"``.
+        step: steps done so far.
+        total_steps: steps planned.
+        metrics: running values such as ``loss`` and ``lr``.
+    """
+
+
+@hookspec
+def on_evaluate(spec: Any, stage: str, split: str, metrics: dict) -> None:
+    """Called after a split is evaluated.
+
+    Args:
+        spec: the ``RunSpec``.
+        stage: ``"finetune"`` or ``"pretrain"``.
+        split: ``"valid"`` or ``"test"``.
+        metrics: metric name to value.
+    """
+
+
+@hookspec
+def on_run_end(spec: Any, record: dict) -> None:
+    """Called when a run has finished (or failed) and its record is written.
+
+    Args:
+        spec: the ``RunSpec``.
+        record: the record as written to the results store.
+    """
+
+
+@hookspec
+def on_suite_end(records: list[dict]) -> None:
+    """Called after the last run of a suite.
+
+    Args:
+        records: the records written by this invocation.
+    """

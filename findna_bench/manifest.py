@@ -1,0 +1,51 @@
+"""What every record carries to be reproducible: versions, git sha, device, host."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGES = ("findna-bench", "torch", "numpy", "pandas", "scikit-learn", "pluggy", "pyfaidx",
+            "typer", "rich", "pyyaml")
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@lru_cache(maxsize=1)
+def git_sha() -> str:
+    """HEAD of the findna-bench checkout (+ '-dirty'), or 'unknown (not a git checkout)'."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return sha + ("-dirty" if dirty else "")
+
+
+def device_description(device) -> str:  # noqa: ANN001
+    import torch
+
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(device)}"
+    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def environment(device) -> dict:  # noqa: ANN001
+    return {"packages": package_versions(), "git_sha": git_sha(), "device": device_description(device),
+            "host": platform.node(), "platform": platform.platform()}

@@ -1,0 +1,150 @@
+"""Assembles the plugin manager: builtins, registry.yaml plugins by path, then entry points.
+
+Environment controls:
+  FINDNA_BENCH_LOAD_PLUGINS     comma-separated allowlist of plugin names (empty value: none)
+  FINDNA_BENCH_DISABLE_PLUGINS  comma-separated blocklist
+  FINDNA_BENCH_TRACE_PLUGINS=1  print every hook call to stderr
+Nothing is loaded at import time; call ``make_plugin_manager``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pluggy
+
+from findna_bench import hookspecs
+from findna_bench.errors import PluginError
+
+ENTRY_POINT_GROUP = "findna_bench"
+DEFAULT_PLUGINS = ("findna_bench.builtins.metrics",)
+LOCAL_NAMESPACE = "findna_bench_plugins"
+
+
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _module_name_for(path: Path, root: Path) -> str:
+    rel = path.with_suffix("").relative_to(root) if path.is_relative_to(root) else Path(path.stem)
+    parts = [p.replace("-", "_") for p in rel.parts if p != "__init__"]
+    if parts and parts[0] == "plugins":
+        parts = parts[1:]
+    return ".".join([LOCAL_NAMESPACE, *parts])
+
+
+def _ensure_namespace(name: str) -> None:
+    """Create empty parent packages so ``a.b.c`` can live in sys.modules."""
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        parent = ".".join(parts[:i])
+        if parent not in sys.modules:
+            module = ModuleType(parent)
+            module.__path__ = []
+            sys.modules[parent] = module
+
+
+def load_path(path: Path, root: Path) -> ModuleType:
+    """Import a plugin file or package directory by path under the local namespace."""
+    path = path.resolve()
+    if path.is_dir():
+        init = path / "__init__.py"
+        if not init.exists():
+            raise PluginError(f"plugin directory {path} has no __init__.py; add one with the hooks")
+        name = _module_name_for(init, root.resolve())
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(path)])
+    elif path.exists():
+        name = _module_name_for(path, root.resolve())
+        spec = importlib.util.spec_from_file_location(name, path)
+    else:
+        raise PluginError(f"plugin path {path} does not exist; fix the 'plugins:' list in registry.yaml")
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == spec.origin:
+        return sys.modules[name]
+    _ensure_namespace(name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a broken plugin must name itself
+        del sys.modules[name]
+        raise PluginError(f"plugin {path} failed to import: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def _register(pm: pluggy.PluginManager, module: object, name: str, origin: str) -> None:
+    blocked = _env_list("FINDNA_BENCH_DISABLE_PLUGINS") or []
+    allowed = _env_list("FINDNA_BENCH_LOAD_PLUGINS")
+    if name in blocked or (allowed is not None and name not in allowed and origin != "builtin"):
+        pm.set_blocked(name)
+        return
+    try:
+        pm.register(module, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin '{name}' ({origin}) breaks the hook contract: {exc}") from exc
+    except ValueError as exc:
+        raise PluginError(f"plugin '{name}' ({origin}) is registered twice: {exc}") from exc
+    pm.findna_origins[name] = origin  # type: ignore[attr-defined]
+
+
+def make_plugin_manager(
+    *, plugin_paths: list[Path] = (), root: Path | None = None, entrypoints: bool = True
+) -> pluggy.PluginManager:
+    """Build a plugin manager with builtins, local plugins by path and entry-point plugins.
+
+    Args:
+        plugin_paths: files or package directories (from registry.yaml's ``plugins:``).
+        root: the directory plugin paths are relative to (the registry's folder).
+        entrypoints: load plugins from the ``findna_bench`` entry-point group.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.findna_origins = {}  # type: ignore[attr-defined]
+    for dotted in DEFAULT_PLUGINS:
+        _register(pm, importlib.import_module(dotted), dotted.rsplit(".", 1)[-1], "builtin")
+    root = root or Path.cwd()
+    for path in plugin_paths:
+        full = (root / path) if not Path(path).is_absolute() else Path(path)
+        name = Path(path).stem if Path(path).suffix == ".py" else Path(path).name
+        _register(pm, load_path(full, root), name, str(path))
+    if entrypoints:
+        for ep in _entry_points():
+            if ep.name in (_env_list("FINDNA_BENCH_DISABLE_PLUGINS") or []):
+                pm.set_blocked(ep.name)
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:
+                raise PluginError(f"entry point '{ep.name}' ({ep.value}) failed to load: {exc}") from exc
+            dist = getattr(ep, "dist", None)
+            origin = f"entry point {dist.name} {dist.version}" if dist else f"entry point {ep.value}"
+            _register(pm, module, ep.name, origin)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        plugin = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        raise PluginError(
+            f"plugin '{plugin}' implements a hook that does not exist ({exc}); "
+            "check the spelling against findna_bench/hookspecs.py"
+        ) from exc
+    if os.environ.get("FINDNA_BENCH_TRACE_PLUGINS") == "1":
+        pm.trace.root.setwriter(sys.stderr.write)
+        pm.enable_tracing()
+    return pm
+
+
+def origin_of(pm: pluggy.PluginManager, name: str) -> str:
+    """Where a registered plugin came from (builtin, a path, or an entry point)."""
+    return pm.findna_origins.get(name, "?")  # type: ignore[attr-defined]

@@ -1,0 +1,114 @@
+"""The task contract and the loader shared by table-based benchmarks.
+
+A task plugin registers ``factory(**kw) -> Task``. ``load_splits`` turns split files into a
+``TaskData``: validated sequences, integer labels, the declared protocol (which split selects,
+which split is scored), file checksums and the validation summary. When a benchmark has no
+validation split, a seeded, stratified share of train is carved off and the carve is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from findna_bench.data import checksums, policy as policy_mod, tables
+from findna_bench.errors import DataError, DataUnavailable
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Split:
+    sequences: list[str]
+    labels: np.ndarray
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TaskData:
+    splits: dict[str, Split]
+    classes: list[str]
+    protocol: dict
+    files: dict[str, str] = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+
+
+class Task(Protocol):
+    """What a task plugin's factory returns."""
+
+    name: str
+    benchmark: str
+    max_len: int
+    classes: tuple[str, ...]  # label id -> class name
+    metrics: tuple[str, ...]  # first is the main metric
+
+    def split_files(self, root: Path) -> dict[str, Path | None]:
+        """Files per split under the data root (None where missing); 'valid' may be absent."""
+
+    def load(self, root: Path, *, policy: policy_mod.Policy, valid_fraction: float,
+             carve_seed: int) -> TaskData:
+        """Validated splits ready for training."""
+
+
+def carve(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified, seeded (train_idx, valid_idx) split of ``range(len(labels))``."""
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(labels))
+    train_idx, valid_idx = train_test_split(index, test_size=fraction, random_state=seed,
+                                            stratify=labels, shuffle=True)
+    return np.sort(train_idx), np.sort(valid_idx)
+
+
+def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod.Policy,
+                valid_fraction: float, carve_seed: int) -> TaskData:
+    """Read, validate and (when there is no validation file) carve the splits of a task."""
+    for split in ("train", "test"):
+        if files.get(split) is None:
+            raise DataUnavailable(f"{task.name}: no {split} split under the data root "
+                                  f"(see `findna-bench data status`)")
+    classes = set(range(len(task.classes)))
+    out: dict[str, Split] = {}
+    summary: dict[str, dict] = {}
+    for split in SPLITS:
+        path = files.get(split)
+        if path is None:
+            continue
+        seqs, labels, counts = policy_mod.check_rows(tables.read_rows(path), source=str(path),
+                                                     max_len=task.max_len, classes=classes, policy=policy)
+        if not seqs:
+            raise DataError(f"{path}: no usable rows after validation; check the file and data.policy")
+        out[split] = Split(sequences=seqs, labels=np.asarray(labels, dtype=np.int64), source=str(path))
+        summary[split] = counts
+    protocol = {"train": str(files["train"]), "test": str(files["test"]),
+                "selection": "best epoch on the validation main metric; test scored once"}
+    if "valid" in out:
+        protocol["valid"] = str(files["valid"])
+    else:
+        train = out["train"]
+        tr, va = carve(train.labels, valid_fraction, carve_seed)
+        out["valid"] = Split(sequences=[train.sequences[i] for i in va], labels=train.labels[va],
+                             source=f"{train.source} (carved)")
+        out["train"] = Split(sequences=[train.sequences[i] for i in tr], labels=train.labels[tr],
+                             source=train.source)
+        protocol["valid"] = (f"carved from train: {valid_fraction:.0%}, stratified by label, "
+                             f"seed {carve_seed}")
+    shared = policy_mod.leakage(out["train"].sequences, out["test"].sequences)
+    summary["leakage"] = {"train_test_duplicates": len(shared)}
+    if shared:
+        action = policy["leakage"]
+        if action == "error":
+            raise DataError(f"{task.name}: {len(shared)} sequences appear in both train and test; "
+                            "set data.policy.leakage=warn|fix to proceed")
+        if action == "fix":
+            keep = [i for i, s in enumerate(out["train"].sequences) if s not in shared]
+            train = out["train"]
+            out["train"] = Split(sequences=[train.sequences[i] for i in keep],
+                                 labels=train.labels[keep], source=train.source)
+            summary["leakage"]["dropped_from_train"] = len(shared)
+    digests = {str(p): checksums.sha256(p) for p in files.values() if p is not None}
+    return TaskData(splits=out, classes=list(task.classes), protocol=protocol, files=digests,
+                    validation=summary)

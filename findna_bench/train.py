@@ -1,0 +1,168 @@
+"""The fine-tuning loop and evaluation; model- and task-agnostic, never prints.
+
+Selection uses only the validation split; the test split is evaluated once by the runner, with
+the selected weights, after this loop returns. Progress is reported through a callback.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from findna_bench import dna
+
+
+class NonFiniteLoss(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Encoded:
+    """A split as tensors: PAD-filled uint8 tokens, lengths and labels."""
+
+    tokens: torch.Tensor
+    lengths: torch.Tensor
+    labels: torch.Tensor
+
+    @classmethod
+    def from_split(cls, sequences: list[str], labels: np.ndarray) -> Encoded:
+        tokens, lengths = dna.encode(sequences)
+        return cls(tokens=torch.from_numpy(tokens), lengths=torch.from_numpy(lengths),
+                   labels=torch.as_tensor(labels, dtype=torch.long))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, index: torch.Tensor) -> Encoded:
+        return Encoded(tokens=self.tokens[index], lengths=self.lengths[index], labels=self.labels[index])
+
+
+@dataclass(kw_only=True)
+class FinetuneResult:
+    best_epoch: float
+    steps: int
+    seconds: float
+    curve: list[dict] = field(default_factory=list)
+    selected_valid: dict = field(default_factory=dict)
+
+
+def batch_inputs(data: Encoded, index: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """One-hot input, mask and labels for rows ``index``, cropped to the batch's longest row."""
+    lengths = data.lengths[index]
+    width = int(lengths.max())
+    tokens = data.tokens[index, :width].to(device, non_blocking=True)
+    mask = torch.arange(width, device=device)[None, :] < lengths.to(device)[:, None]
+    return tokens, mask, data.labels[index].to(device)
+
+
+def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
+    """Linear warm-up over a fraction of steps, then half-cosine decay to zero."""
+    warm = max(1, int(round(total * warmup))) if warmup > 0 else 0
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        progress = (step - warm) / max(1, total - warm)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def autocast(device: torch.device, enabled: bool):  # noqa: ANN201
+    """bf16 autocast on CUDA when enabled; a no-op context elsewhere."""
+    return torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, data: Encoded, *, batch_size: int, device: torch.device,
+            amp: bool = True, rc_tta: bool = False) -> np.ndarray:
+    """Class probabilities ``[N, C]``; with ``rc_tta`` averaged over the reverse complement."""
+    model.eval()
+    out = []
+    for start in range(0, len(data), batch_size):
+        index = torch.arange(start, min(start + batch_size, len(data)))
+        tokens, mask, _ = batch_inputs(data, index, device)
+        with autocast(device, amp):
+            probs = model(dna.one_hot(tokens), mask).float().softmax(-1)
+            if rc_tta:
+                rc = dna.reverse_complement_torch(tokens, mask.sum(1))
+                probs = (probs + model(dna.one_hot(rc), mask).float().softmax(-1)) / 2
+        out.append(probs.cpu())
+    return torch.cat(out).numpy()
+
+
+def score(probs: np.ndarray, labels: np.ndarray, metrics: dict[str, Callable]) -> dict[str, float]:
+    pred = probs.argmax(-1)
+    return {name: fn(labels, pred, probs) for name, fn in metrics.items()}
+
+
+def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, metrics: dict[str, Callable],
+             main_metric: str, higher_is_better: bool, device: torch.device, seed: int,
+             on_step: Callable[[int, int, dict], None] = lambda *a: None,
+             on_eval: Callable[[dict], None] = lambda m: None) -> FinetuneResult:
+    """Train ``model`` on ``train``, select on ``valid``; leaves the selected weights loaded."""
+    started = time.perf_counter()
+    generator = torch.Generator().manual_seed(seed)
+    if cfg["mode"] == "linear-probe":
+        for p in model.backbone.parameters():
+            p.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    steps_per_epoch = math.ceil(len(train) / cfg["batch_size"])
+    total = steps_per_epoch * cfg["epochs"]
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, cfg["warmup"]))
+    loss_fn = nn.CrossEntropyLoss()
+    evals = max(1, int(cfg.get("evals_per_epoch", 1)))
+    eval_at = {min(steps_per_epoch, round(steps_per_epoch * (k + 1) / evals)) for k in range(evals)}
+    best_value, best_state, best_epoch = None, None, 0.0
+    result = FinetuneResult(best_epoch=0.0, steps=total, seconds=0.0)
+    step = 0
+    for epoch in range(cfg["epochs"]):
+        model.train()
+        if cfg["mode"] == "linear-probe":
+            model.backbone.eval()
+        order = torch.randperm(len(train), generator=generator)
+        for i in range(steps_per_epoch):
+            index = order[i * cfg["batch_size"]:(i + 1) * cfg["batch_size"]]
+            tokens, mask, labels = batch_inputs(train, index, device)
+            with autocast(device, cfg["amp"]):
+                loss = loss_fn(model(dna.one_hot(tokens), mask).float(), labels)
+            if not torch.isfinite(loss):
+                raise NonFiniteLoss(f"fine-tuning loss became {loss.item()} at step {step + 1}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg["grad_clip"]:
+                nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            if step % 10 == 0 or step == total:
+                on_step(step, total, {"loss": loss.item(), "lr": scheduler.get_last_lr()[0]})
+            if (i + 1) in eval_at:
+                probs = predict(model, valid, batch_size=cfg["eval_batch_size"], device=device,
+                                amp=cfg["amp"], rc_tta=cfg["rc_tta"])
+                values = score(probs, valid.labels.numpy(), metrics)
+                point = epoch + (i + 1) / steps_per_epoch
+                result.curve.append({"epoch": round(point, 4), "step": step, **values})
+                on_eval(values)
+                value = values[main_metric]
+                better = best_value is None or (value > best_value if higher_is_better else value < best_value)
+                if cfg["selection"] == "last-epoch" or (better and not math.isnan(value)) or best_state is None:
+                    best_value, best_epoch = value, point
+                    best_state = copy.deepcopy(model.state_dict())
+                    result.selected_valid = values
+                model.train()
+                if cfg["mode"] == "linear-probe":
+                    model.backbone.eval()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    result.best_epoch = best_epoch
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,26 @@
+"""The CLI's consoles and table rendering: people read stderr, programs read stdout."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def interactive() -> bool:
+    return err.is_terminal and sys.stderr.isatty()
+
+
+def frame_table(frame, *, title: str | None = None, index_name: str | None = None) -> Table:  # noqa: ANN001
+    """A rich Table from a pandas DataFrame (its index becomes the first column)."""
+    table = Table(title=title, show_lines=False, header_style="bold")
+    table.add_column(index_name or frame.index.name or "", style="bold", no_wrap=True)
+    for col in frame.columns:
+        table.add_column(str(col), justify="right")
+    for index, row in frame.iterrows():
+        table.add_row(str(index), *[str(v) for v in row.tolist()])
+    return table

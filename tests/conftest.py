@@ -1,0 +1,50 @@
+"""Shared fixtures: the real shared data root, the repository registry, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("FINDNA_BENCH_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """The real benchmark data (../shared/data in CI), used in place, never copied."""
+    if not (SHARED_DATA / "gue").is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA}; set FINDNA_BENCH_DATA")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def registry():
+    from findna_bench.config import load_registry
+
+    return load_registry(REPO / "registry.yaml")
+
+
+@pytest.fixture(scope="session")
+def catalog(registry):
+    from findna_bench.catalog import Catalog
+    from findna_bench.plugins import make_plugin_manager
+
+    pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root, entrypoints=False)
+    return Catalog.from_plugin_manager(pm)
+
+
+@pytest.fixture()
+def cli(monkeypatch):
+    """``cli(*args) -> Result`` running the real Typer app in-process."""
+    from findna_bench.cli import make_app
+
+    monkeypatch.delenv("FINDNA_BENCH_REGISTRY", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, **kwargs):
+        return runner.invoke(make_app(), [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+    return invoke

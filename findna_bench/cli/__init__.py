@@ -7,7 +7,6 @@ a name it does not know; ``findna-bench plugins`` lists them.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +26,16 @@ class PluginGroup(TyperGroup):
             return command
         session = Session(ctx.params.get("registry"))
         return session.plugin_commands().get(cmd_name)
+
+    def invoke(self, ctx):  # noqa: ANN001, ANN201
+        """User errors become one red line on stderr and exit code 2, without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except FindnaError as exc:
+            from findna_bench import ui
+
+            ui.err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
 
 
 def make_app() -> typer.Typer:
@@ -52,10 +61,4 @@ def make_app() -> typer.Typer:
 
 
 def main() -> None:
-    from findna_bench import ui
-
-    try:
-        make_app()(prog_name="findna-bench")
-    except FindnaError as exc:
-        ui.err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-        sys.exit(2)
+    make_app()(prog_name="findna-bench")

@@ -18,6 +18,7 @@ from findna_bench.config import RunSpec, config_hash
 from findna_bench.data.policy import Policy
 from findna_bench.manifest import environment
 from findna_bench.model import SequenceClassifier
+from findna_bench.protocol import declared
 from findna_bench.tasks import TaskData
 from findna_bench.train import Encoded, finetune, predict, score
 
@@ -113,6 +114,8 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         "metrics": {"valid": result.selected_valid, "test": test_metrics},
         "best_epoch": result.best_epoch, "curve": result.curve, "steps": result.steps,
         "finetune_mode": ft["mode"] + (" + rc-tta" if ft["rc_tta"] else ""),
+        "protocol": declared(cfg, main_metric=main, higher_is_better=higher,
+                             data_protocol=data.protocol),
         "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "pretrained": pretrained,

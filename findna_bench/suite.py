@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from findna_bench.config import RunSpec
 from findna_bench.errors import ConfigError, DataError, DataUnavailable
+from findna_bench.protocol import declared
 from findna_bench.runner import RunContext, run_one
 from findna_bench.store import ResultsStore
 
@@ -43,6 +44,7 @@ def failed_record(spec: RunSpec, exc: BaseException, started: float) -> dict:
     return {
         "run_id": spec.run_id, "status": "failed", "model": spec.model, "task": spec.task,
         "seed": spec.seed, "profile": spec.profile, "config": spec.config, "config_hash": spec.hash,
+        "finetune_mode": spec.config["finetune"]["mode"], "protocol": declared(spec.config),
         "error": f"{type(exc).__name__}: {exc}",
         "traceback": traceback.format_exc(limit=8),
         "wall_seconds": round(time.time() - started, 3),

@@ -44,7 +44,9 @@ def failed_record(spec: RunSpec, exc: BaseException, started: float) -> dict:
     return {
         "run_id": spec.run_id, "status": "failed", "model": spec.model, "task": spec.task,
         "seed": spec.seed, "profile": spec.profile, "config": spec.config, "config_hash": spec.hash,
-        "finetune_mode": spec.config["finetune"]["mode"], "protocol": declared(spec.config),
+        "finetune_mode": spec.config["finetune"]["mode"]
+        + (" + rc-tta" if spec.config["finetune"]["rc_tta"] else ""),
+        "protocol": declared(spec.config),
         "error": f"{type(exc).__name__}: {exc}",
         "traceback": traceback.format_exc(limit=8),
         "wall_seconds": round(time.time() - started, 3),

@@ -50,7 +50,7 @@ class Catalog:
         catalog = cls()
         for kind, hook_name in KINDS.items():
             hook = getattr(pm.hook, hook_name)
-            for impl in reversed(hook.get_hookimpls()):  # registration order
+            for impl in hook.get_hookimpls():  # registration order: builtins first
                 plugin = pm.get_name(impl.plugin) or "?"
                 impl.function(register=catalog._registrar(kind, plugin))
         return catalog

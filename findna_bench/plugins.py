@@ -93,7 +93,8 @@ def _register(pm: pluggy.PluginManager, module: object, name: str, origin: str) 
     try:
         pm.register(module, name=name)
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{name}' ({origin}) breaks the hook contract: {exc}") from exc
+        detail = " ".join(str(exc).split())
+        raise PluginError(f"plugin '{name}' ({origin}) breaks the hook contract: {detail}") from exc
     except ValueError as exc:
         raise PluginError(f"plugin '{name}' ({origin}) is registered twice: {exc}") from exc
     pm.findna_origins[name] = origin  # type: ignore[attr-defined]
@@ -136,7 +137,7 @@ def make_plugin_manager(
     except pluggy.PluginValidationError as exc:
         plugin = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
         raise PluginError(
-            f"plugin '{plugin}' implements a hook that does not exist ({exc}); "
+            f"plugin '{plugin}' implements a hook that does not exist ({' '.join(str(exc).split())}); "
             "check the spelling against findna_bench/hookspecs.py"
         ) from exc
     if os.environ.get("FINDNA_BENCH_TRACE_PLUGINS") == "1":

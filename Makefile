@@ -1,0 +1,23 @@
+# Two set-up-free entry points: `make demo` and `make test` (see README.md).
+# Both create .venv, install the CPU torch wheel when no torch is present, then the project.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= $(or $(FINDNA_BENCH_DATA),../shared/data)
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: install demo test
+
+$(BIN)/findna-bench: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -e ".[test,report,slurm]"
+	touch $@
+
+install: $(BIN)/findna-bench
+
+demo: install
+	$(BIN)/findna-bench run --model cnn --suite gue --profile smoke --seeds 3 --data-root $(DATA) --results results/demo
+
+test: install
+	FINDNA_BENCH_DATA=$(DATA) $(BIN)/pytest -q

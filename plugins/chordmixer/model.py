@@ -1,0 +1,208 @@
+"""ChordMixer backbone (Khalitov et al., ICLR 2023) as FinDNA builds it (findna-method.md §1).
+
+Holds the ``ChordMixer`` module, its MLP layer and the rotation helpers; registration lives in
+``__init__.py``. Pooling and the classification head belong to the engine, not to this module.
+
+Architecture. The one-hot input ``[B, L, 5]`` goes through ``embed = Linear(5, d)`` (with
+bias); then ``blocks`` encoders run one after another, each with ``layers_per_encoder(max_len) =
+ceil(log2 max_len)`` layers ``h <- h + Rotate(Dropout_layer(MLP(PreNorm(h))))`` where ``MLP =
+Linear(d, hidden) -> GELU -> Dropout -> Linear(hidden, d) -> Dropout`` (FinDNA ``SwanDNA``
+order: mix first, then rotate the branch). ``Rotate`` splits the ``d`` channels into tracks of
+``track_size`` channels; track 0 stays, track ``i >= 1`` moves so that position ``j`` receives
+position ``(j + 2**(i-1)) mod N`` (``torch.roll(shift=-2**(i-1))``). PyTorch default
+initialisation, as FinDNA's pretraining network.
+
+Width. By default ``n_tracks = ceil(log2 max_len) + 1`` and ``d = n_tracks * track_size`` (the
+ChordMixer rule; track 28 at max_len 1010 gives d 308). With ``dim`` set, ``d = dim`` and
+``n_tracks = ceil(dim / track_size)`` with a partial last track: FinDNA's fine-tuning re-chooses
+the track size per task while keeping d 308.
+
+Length modes.
+* ``"fixed"`` (FinDNA's code): the batch is right-padded with all-zero vectors to ``max_len``
+  (not to the batch length) and rolled jointly modulo ``max_len``; padding is computed on and
+  mixes into real positions, exactly as when FinDNA pads every dataset to one length. Because
+  the pad target is ``max_len``, a sequence's output does not depend on the batch it is in.
+* ``"variable"`` (the ChordMixer paper): real tokens are packed into ``[T, d]``; each sequence
+  is rotated modulo its own length (one gather per layer with indices built once per forward)
+  and the MLP never runs on padding. The depth stays ``ceil(log2 max_len)`` per encoder so one
+  set of weights serves every length (the paper buckets lengths instead). Padding outputs are 0.
+
+State-dict layout (pretrained-weight transfer copies by these names)::
+
+    embed.weight                                   [d, 5]
+    embed.bias                                     [d]
+    encoders.{block}.layers.{layer}.mlp.fc1.weight [hidden, d]
+    encoders.{block}.layers.{layer}.mlp.fc1.bias   [hidden]
+    encoders.{block}.layers.{layer}.mlp.fc2.weight [d, hidden]
+    encoders.{block}.layers.{layer}.mlp.fc2.bias   [d]
+    encoders.{block}.layers.{layer}.norm.{weight,bias}   (prenorm="layernorm" only)
+
+with ``block < blocks`` and ``layer < layers_per_encoder(max_len)``. No tensor depends on the
+track size, so weights trained with one track size load into a model with another.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from findna_bench.errors import ConfigError
+
+LENGTH_MODES = ("fixed", "variable")
+PRENORMS = ("none", "layernorm")
+
+
+def layers_per_encoder(max_len: int) -> int:
+    """ChordMixer depth per encoder, ``ceil(log2 max_len)`` (at least 1)."""
+    return max(1, math.ceil(math.log2(max(max_len, 1))))
+
+
+def track_shifts(n_tracks: int) -> list[int]:
+    """Shift of each track: 0 for track 0, ``2**(i-1)`` for track ``i``."""
+    return [0] + [2 ** (i - 1) for i in range(1, n_tracks)]
+
+
+class _Permute(torch.autograd.Function):
+    """``x.flatten -> index_select(perm)`` whose backward is the inverse permutation (a gather,
+    not a scatter-add: exact and deterministic on every device)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, perm: torch.Tensor, inverse: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        ctx.save_for_backward(inverse)
+        return x.reshape(-1).index_select(0, perm).view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # noqa: ANN001, ANN205
+        (inverse,) = ctx.saved_tensors
+        return grad.reshape(-1).index_select(0, inverse).view_as(grad), None, None
+
+
+class MLP(nn.Module):
+    """Position-wise ``Linear(d, h) -> GELU -> Dropout -> Linear(h, d) -> Dropout``."""
+
+    def __init__(self, dim: int, hidden: int, dropout: float) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.fc2(self.drop(nn.functional.gelu(self.fc1(h)))))
+
+
+class MixLayer(nn.Module):
+    """One ChordMixer layer: ``h + rotate(Dropout(MLP(PreNorm(h))))``."""
+
+    def __init__(self, dim: int, hidden: int, dropout: float, layer_dropout: float, prenorm: str) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(dim) if prenorm == "layernorm" else nn.Identity()
+        self.mlp = MLP(dim, hidden, dropout)
+        self.drop = nn.Dropout(layer_dropout)
+
+    def forward(self, h: torch.Tensor, rotate) -> torch.Tensor:  # noqa: ANN001
+        return h + rotate(self.drop(self.mlp(self.norm(h))))
+
+
+class Encoder(nn.Module):
+    """``layers_per_encoder(max_len)`` MixLayers in sequence (FinDNA's ``SwanDNAEncoder``)."""
+
+    def __init__(self, n_layers: int, **layer_kw) -> None:  # noqa: ANN003
+        super().__init__()
+        self.layers = nn.ModuleList(MixLayer(**layer_kw) for _ in range(n_layers))
+
+    def forward(self, h: torch.Tensor, rotate) -> torch.Tensor:  # noqa: ANN001
+        for layer in self.layers:
+            h = layer(h, rotate)
+        return h
+
+
+class ChordMixer(nn.Module):
+    """ChordMixer network: ``embed -> blocks x Encoder``; forward ``(x, mask) -> [B, L, dim]``."""
+
+    def __init__(self, *, track_size: int = 4, hidden: int = 32, blocks: int = 1, max_len: int = 64,
+                 dim: int | None = None, dropout: float = 0.0, layer_dropout: float = 0.0,
+                 length_mode: str = "fixed", prenorm: str = "none") -> None:
+        super().__init__()
+        if length_mode not in LENGTH_MODES:
+            raise ConfigError(f"chordmixer: length_mode {length_mode!r} is not one of {LENGTH_MODES}")
+        if prenorm not in PRENORMS:
+            raise ConfigError(f"chordmixer: prenorm {prenorm!r} is not one of {PRENORMS}")
+        if track_size < 1 or hidden < 1 or blocks < 1 or max_len < 1:
+            raise ConfigError("chordmixer: track_size, hidden, blocks and max_len must be >= 1")
+        self.max_len = max_len
+        self.length_mode = length_mode
+        self.track_size = track_size
+        self.n_layers = layers_per_encoder(max_len)
+        if dim is None:
+            self.n_tracks = self.n_layers + 1
+            self.dim = self.n_tracks * track_size
+        else:
+            self.n_tracks = math.ceil(dim / track_size)
+            self.dim = dim
+        self.shifts = track_shifts(self.n_tracks)
+        # channel -> shift of its track (the last track may be partial)
+        self.register_buffer("channel_shift", torch.tensor(
+            [self.shifts[c // track_size] for c in range(self.dim)]), persistent=False)
+        self.embed = nn.Linear(5, self.dim)
+        self.encoders = nn.ModuleList(
+            Encoder(self.n_layers, dim=self.dim, hidden=hidden, dropout=dropout,
+                    layer_dropout=layer_dropout, prenorm=prenorm) for _ in range(blocks))
+
+    # padding-invariance promise checked by the contract test: real-position outputs do not
+    # change when more padding is appended (fixed mode pads to max_len anyway)
+    padding_invariant = True
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if x.shape[1] > self.max_len:
+            raise ConfigError(f"chordmixer: input length {x.shape[1]} exceeds max_len "
+                              f"{self.max_len}; raise backbone.max_len in the model preset")
+        if self.length_mode == "variable":
+            return self._forward_variable(x, mask)
+        return self._forward_fixed(x)
+
+    def _run(self, h: torch.Tensor, rotate) -> torch.Tensor:  # noqa: ANN001
+        for encoder in self.encoders:
+            h = encoder(h, rotate)
+        return h
+
+    def _forward_fixed(self, x: torch.Tensor) -> torch.Tensor:
+        length = x.shape[1]
+        padded = nn.functional.pad(x, (0, 0, 0, self.max_len - length))
+        n, g = self.max_len, self.track_size
+        shifts = [s % n for s in self.shifts]
+
+        def rotate(y: torch.Tensor) -> torch.Tensor:
+            # one roll per track, then a single concat (measured faster on CPU than one gather)
+            parts = y.split(g, dim=-1)
+            return torch.cat([p.roll(-s, dims=1) if s else p for p, s in zip(parts, shifts)], dim=-1)
+
+        return self._run(self.embed(padded), rotate)[:, :length]
+
+    def _forward_variable(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        batch, length, _ = x.shape
+        lengths = mask.sum(dim=1)
+        tokens = self.embed(x[mask])  # [T, d], real positions only (padding is on the right)
+        perm, inverse = self._packed_permutation(lengths)
+
+        def rotate(y: torch.Tensor) -> torch.Tensor:
+            return _Permute.apply(y, perm, inverse)
+
+        packed = self._run(tokens, rotate)
+        out = packed.new_zeros(batch, length, self.dim)
+        out[mask] = packed
+        return out
+
+    def _packed_permutation(self, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Flat indices into ``[T, d]``: token t=(b, j), channel c reads (b, (j+shift_c) mod len_b)."""
+        device = lengths.device
+        starts = torch.cumsum(lengths, 0) - lengths
+        row = torch.repeat_interleave(torch.arange(len(lengths), device=device), lengths)
+        total = int(row.numel())
+        pos = torch.arange(total, device=device) - starts[row]
+        src = starts[row, None] + (pos[:, None] + self.channel_shift[None, :]) % lengths[row, None]
+        perm = (src * self.dim + torch.arange(self.dim, device=device)).reshape(-1)
+        inverse = torch.empty_like(perm)
+        inverse[perm] = torch.arange(perm.numel(), device=device)
+        return perm, inverse

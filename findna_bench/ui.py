@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False)  # data, never markup: "[linear-probe]"
 
 
 def interactive() -> bool:

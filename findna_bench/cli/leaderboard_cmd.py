@@ -31,11 +31,15 @@ def register(app: typer.Typer) -> None:
         task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
         profile: Optional[str] = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
         seeds: Optional[int] = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+        references: bool = typer.Option(False, "--references", help="add published rows (not re-run) for these tasks"),
+        rank_references: bool = typer.Option(False, "--rank-references",
+                                             help="rank published rows with ours (implies --references)"),
     ) -> None:
         """Rank models per task by the main metric (mean ± std over seeds)."""
         from findna_bench import ui
         from findna_bench.errors import ConfigError
         from findna_bench.leaderboard import build, to_markdown
+        from findna_bench.references import legend, load, with_references
         from findna_bench.store import ResultsStore
 
         if fmt not in ("table", "md", "csv", "json"):
@@ -49,11 +53,18 @@ def register(app: typer.Typer) -> None:
         chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
         if not chosen:
             raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
-        board = build(chosen, split=split, expected_seeds=seeds)
+        if references or rank_references:
+            board, used = with_references(chosen, load(), split=split, expected_seeds=seeds,
+                                          rank=rank_references)
+        else:
+            board, used = build(chosen, split=split, expected_seeds=seeds), []
         if fmt == "table":
             ui.out.print(ui.frame_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)"))
+            for line in legend(used):
+                ui.out.print(line)
         elif fmt == "md":
             ui.out.print(to_markdown(board.table))
+            ui.out.print("".join(f"\n- {line}" for line in legend(used)))
         elif fmt == "csv":
             ui.out.print(board.cells.to_csv(index=False), end="")
         else:

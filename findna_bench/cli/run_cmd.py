@@ -26,6 +26,10 @@ def register(app: typer.Typer) -> None:
         results: Path = Results,
         dry_run: bool = typer.Option(False, "--dry-run", help="print the resolved runs and configs, run nothing"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
+        launcher: str = typer.Option("local", "--launcher", help="local (this process) | slurm (one submitit "
+                                     "job per run) | submitit-local (the same jobs as local processes)"),
+        slurm: Optional[list[str]] = typer.Option(None, "--slurm", help="submitit parameter key=value, e.g. "
+                                                  "slurm_partition=gpu timeout_min=240 gpus_per_node=1 folder=DIR"),
     ) -> None:
         """Run every (model, task, seed); records already in --results are skipped (resume)."""
         import json
@@ -47,6 +51,13 @@ def register(app: typer.Typer) -> None:
         if dry_run:
             for spec in specs:
                 ui.out.print(json.dumps({"run_id": spec.run_id, "config": spec.config}, indent=1))
+            return
+        if launcher != "local":
+            from findna_bench.cli.launch_output import submit_and_report
+
+            submit_and_report(session, specs, launcher=launcher, options=split_list(slurm),
+                              data_root=data_root(data), results=results, device=device,
+                              expected_seeds=len(parse_seeds(seeds)))
             return
         from findna_bench.cli.suite_output import run_and_report
 

@@ -1,0 +1,129 @@
+"""Cluster launch: one submitit job per (model, task, seed), each writing its own record.
+
+``launcher="slurm"`` submits to SLURM through submitit (the optional ``slurm`` extra);
+``"submitit-local"`` runs the very same jobs as local processes (submitit's local executor), to
+try a cluster setup on a workstation. The in-process launcher is the suite itself (``suite.py``).
+
+A job rebuilds the registry, plugins and catalog from the registry path, then runs its single
+spec through ``run_suite``, so it gets the same resume and failure isolation as a local suite:
+if SLURM requeues a preempted or timed-out job (``checkpoint``), the re-run skips a record that
+already exists, and a failed run leaves a 'failed' record instead of a crashed array. Never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from findna_bench.config import RunSpec
+from findna_bench.errors import ConfigError
+
+LAUNCHERS = ("local", "slurm", "submitit-local")
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSpec:
+    """Everything a job needs, as plain picklable data."""
+
+    model: str
+    task: str
+    seed: int
+    profile: str
+    config: dict
+    registry: str
+    data_root: str
+    results: str
+    device: str = "auto"
+
+    @classmethod
+    def from_run(cls, spec: RunSpec, *, registry: Path, data_root: Path, results: Path,
+                 device: str) -> JobSpec:
+        return cls(model=spec.model, task=spec.task, seed=spec.seed, profile=spec.profile,
+                   config=spec.config, registry=str(Path(registry).resolve()),
+                   data_root=str(Path(data_root).resolve()), results=str(Path(results).resolve()),
+                   device=device)
+
+    def run_spec(self) -> RunSpec:
+        return RunSpec(model=self.model, task=self.task, seed=self.seed, profile=self.profile,
+                       config=self.config)
+
+
+class RunJob:
+    """The callable a cluster job executes; requeue-safe through the store's resume."""
+
+    def __init__(self, job: JobSpec) -> None:
+        self.job = job
+
+    def __call__(self) -> dict:
+        import torch
+
+        from findna_bench.catalog import Catalog
+        from findna_bench.config import load_registry
+        from findna_bench.plugins import make_plugin_manager
+        from findna_bench.runner import RunContext
+        from findna_bench.store import ResultsStore
+        from findna_bench.suite import run_suite
+
+        job = self.job
+        registry = load_registry(Path(job.registry))
+        pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
+        name = job.device if job.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        ctx = RunContext(catalog=Catalog.from_plugin_manager(pm), hook=pm.hook,
+                         data_root=Path(job.data_root), device=torch.device(name))
+        spec = job.run_spec()
+        outcome = run_suite([spec], ctx, ResultsStore(Path(job.results)))
+        if outcome.skipped:
+            return {"run_id": spec.run_id, "status": "resumed"}
+        if spec.task in outcome.unavailable:
+            return {"run_id": spec.run_id, "status": "unavailable",
+                    "error": outcome.unavailable[spec.task]}
+        record = outcome.records[0]
+        return {"run_id": spec.run_id, "status": record["status"], "error": record.get("error")}
+
+    def checkpoint(self) -> Any:  # noqa: ANN401
+        """Called by submitit on preemption or timeout: requeue the same job (resume skips done work)."""
+        from submitit.helpers import DelayedSubmission
+
+        return DelayedSubmission(RunJob(self.job))
+
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """``["timeout_min=240", "slurm_partition=gpu"]`` -> executor parameters (YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--slurm {item!r}: give key=value, e.g. --slurm slurm_partition=gpu")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any:  # noqa: ANN401
+    """A submitit executor for ``launcher`` with ``options`` applied."""
+    if launcher not in LAUNCHERS[1:]:
+        raise ConfigError(f"--launcher {launcher}: use one of {', '.join(LAUNCHERS)}")
+    try:
+        import submitit
+    except ImportError:
+        raise ConfigError(f"--launcher {launcher} needs submitit: pip install 'findna-bench[slurm]'") from None
+    cluster = "slurm" if launcher == "slurm" else "local"
+    try:
+        executor = submitit.AutoExecutor(folder=str(folder), cluster=cluster)
+        executor.update_parameters(**{"name": "findna-bench", **options})
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ConfigError(f"--launcher {launcher}: {exc}".splitlines()[0]) from None
+    return executor
+
+
+def submit(jobs: list[JobSpec], *, launcher: str, folder: Path,
+           options: dict[str, Any] | None = None) -> list[Any]:
+    """Submit one job per spec (a job array on SLURM); returns submitit Job handles."""
+    if not jobs:
+        return []
+    executor = make_executor(launcher, Path(folder), options or {})
+    with executor.batch():
+        handles = [executor.submit(RunJob(job)) for job in jobs]
+    return handles

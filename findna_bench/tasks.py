@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -64,8 +64,13 @@ def carve(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, n
 
 
 def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod.Policy,
-                valid_fraction: float, carve_seed: int) -> TaskData:
-    """Read, validate and (when there is no validation file) carve the splits of a task."""
+                valid_fraction: float, carve_seed: int,
+                reader: Callable[[Path], list[tuple[int | str, str, int]]] = tables.read_rows) -> TaskData:
+    """Read, validate and (when there is no validation file) carve the splits of a task.
+
+    ``reader`` turns one split's path into ``(line or location, sequence, label)`` rows; the
+    default reads ``sequence,label`` CSV files, a plugin passes its own for other layouts.
+    """
     for split in ("train", "test"):
         if files.get(split) is None:
             raise DataUnavailable(f"{task.name}: no {split} split under the data root "
@@ -77,7 +82,7 @@ def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod
         path = files.get(split)
         if path is None:
             continue
-        seqs, labels, counts = policy_mod.check_rows(tables.read_rows(path), source=str(path),
+        seqs, labels, counts = policy_mod.check_rows(reader(path), source=str(path),
                                                      max_len=task.max_len, classes=classes, policy=policy)
         if not seqs:
             raise DataError(f"{path}: no usable rows after validation; check the file and data.policy")
@@ -96,19 +101,25 @@ def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod
                              source=train.source)
         protocol["valid"] = (f"carved from train: {valid_fraction:.0%}, stratified by label, "
                              f"seed {carve_seed}")
-    shared = policy_mod.leakage(out["train"].sequences, out["test"].sequences)
-    summary["leakage"] = {"train_test_duplicates": len(shared)}
+    summary["leakage"] = handle_leakage(task.name, out, policy)
+    digests = {str(p): checksums.digest(p) for p in files.values() if p is not None}
+    return TaskData(splits=out, classes=list(task.classes), protocol=protocol, files=digests,
+                    validation=summary)
+
+
+def handle_leakage(name: str, splits: dict[str, Split], policy: policy_mod.Policy) -> dict:
+    """Apply the leakage rule to train/test duplicates (in place) and return its summary."""
+    shared = policy_mod.leakage(splits["train"].sequences, splits["test"].sequences)
+    summary = {"train_test_duplicates": len(shared)}
     if shared:
         action = policy["leakage"]
         if action == "error":
-            raise DataError(f"{task.name}: {len(shared)} sequences appear in both train and test; "
+            raise DataError(f"{name}: {len(shared)} sequences appear in both train and test; "
                             "set data.policy.leakage=warn|fix to proceed")
         if action == "fix":
-            keep = [i for i, s in enumerate(out["train"].sequences) if s not in shared]
-            train = out["train"]
-            out["train"] = Split(sequences=[train.sequences[i] for i in keep],
-                                 labels=train.labels[keep], source=train.source)
-            summary["leakage"]["dropped_from_train"] = len(shared)
-    digests = {str(p): checksums.sha256(p) for p in files.values() if p is not None}
-    return TaskData(splits=out, classes=list(task.classes), protocol=protocol, files=digests,
-                    validation=summary)
+            train = splits["train"]
+            keep = [i for i, s in enumerate(train.sequences) if s not in shared]
+            splits["train"] = Split(sequences=[train.sequences[i] for i in keep],
+                                    labels=train.labels[keep], source=train.source)
+            summary["dropped_from_train"] = len(train.sequences) - len(keep)
+    return summary

@@ -57,9 +57,12 @@ class Policy:
         return self.actions[rule]
 
 
-def check_rows(rows: list[tuple[int, str, int]], *, source: str, max_len: int | None,
+def check_rows(rows: list[tuple[int | str, str, int]], *, source: str, max_len: int | None,
                classes: set[int] | None, policy: Policy) -> tuple[list[str], list[int], dict]:
     """Apply the policy to ``(line, sequence, label)`` rows.
+
+    ``line`` is a line number in ``source``, or a full location string (e.g. one file per
+    sequence in a folder layout, or a FASTA record) used as it is in error messages.
 
     Returns:
         kept sequences, kept labels, and a summary ``{rule: count, "rows_in": n, "rows_out": m}``.
@@ -70,8 +73,9 @@ def check_rows(rows: list[tuple[int, str, int]], *, source: str, max_len: int | 
     seqs: list[str] = []
     labels: list[int] = []
 
-    def fail(line: int, what: str, rule: str) -> None:
-        raise DataError(f"{source}:{line}: {what}; fix the file or set data.policy.{rule}=warn|fix")
+    def fail(line: int | str, what: str, rule: str) -> None:
+        where = f"{source}:{line}" if isinstance(line, int) else line
+        raise DataError(f"{where}: {what}; fix the file or set data.policy.{rule}=warn|fix")
 
     for line, seq, label in rows:
         if classes is not None and label not in classes:

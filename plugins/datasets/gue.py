@@ -8,6 +8,10 @@ under the data root (first match wins):
   <root>/<task>/              likewise, flat
 Selection uses dev; test is scored once. Main metric MCC; macro-F1 for covid (as DNABERT-2
 reports), with micro-F1 also recorded (what FinDNA's code computed).
+
+Download: the only official source is DNABERT-2's GUE.zip on Google Drive, which needs a browser
+(confirmation page), so it is a manual source: place the file at <root>/downloads/GUE.zip and
+`findna-bench data download gue` verifies and unpacks it into <root>/GUE/<group>/<sub>/.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from findna_bench import hookimpl
 from findna_bench.data import tables
+from findna_bench.data.download import Source
 from findna_bench.data.policy import Policy
 from findna_bench.tasks import TaskData, load_splits
 
@@ -32,6 +37,11 @@ TASKS: dict[str, tuple[str, str, int, int]] = {
     "virus_covid": ("virus", "covid", 999, 9),
 }
 COMMON_METRICS = ("accuracy", "f1_macro", "auroc")
+GUE_URL = "https://drive.google.com/file/d/1GRtbzTe3UXYF1oW27ASNhYX3SZ16D7N2/view"
+GUE_ARCHIVE = Source(
+    url=GUE_URL, filename="GUE.zip", into=".", creates="GUE", unpack="zip",
+    manual=("GUE is published only on Google Drive, which needs a browser: download {url} by hand "
+            "and place it at {archive}, then run this command again (it unpacks into {root}/GUE)"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +68,10 @@ class GueTask:
         if self.flat == "virus_covid":
             return ("f1_macro", "f1_micro", "accuracy", "mcc", "auroc")
         return ("mcc", *COMMON_METRICS)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (GUE_ARCHIVE,)
 
     def candidate_dirs(self, root: Path) -> list[Path]:
         return [root / "gue" / self.flat, root / "GUE" / self.group / self.sub,

@@ -1,0 +1,164 @@
+"""``findna-bench data status | verify | download``: what is under the data root, and fetching it.
+
+The engine (findna_bench.data.status / download) computes and fetches; this module renders tables
+and progress bars. Machine-readable output (``--json``) goes to stdout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from findna_bench.cli.common import DataRoot, data_root, split_list
+
+data_app = typer.Typer(help="Inspect, verify and download benchmark data.", no_args_is_help=True)
+
+
+def _tasks(session, suites: list[str], tasks: list[str]) -> list:  # noqa: ANN001
+    from findna_bench.config import expand_tasks
+
+    catalog = session.catalog
+    names = (expand_tasks(session.registry, suites, tasks, catalog.names("task"))
+             if suites or tasks else catalog.names("task"))
+    return [catalog.get("task", name).factory() for name in names]
+
+
+def _balance(balance: dict) -> str:
+    return " ".join(f"{k}:{v}" for k, v in balance.items())
+
+
+@data_app.command()
+def status(ctx: typer.Context, data: Optional[Path] = DataRoot,
+           suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="only these suites"),
+           task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+           as_json: bool = typer.Option(False, "--json", help="JSON rows on stdout")) -> None:
+    """Every task: its splits present or missing, rows, class balance, length range, checksum."""
+    import json
+
+    import pandas as pd
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from findna_bench import ui
+    from findna_bench.data.status import references, task_status
+
+    root = data_root(data)
+    refs = references(root)
+    rows = [row for t in _tasks(ctx.obj, split_list(suite), split_list(task))
+            for row in task_status(t, root, refs)]
+    if as_json:
+        ui.out.print(json.dumps([r.as_dict() for r in rows], indent=1), highlight=False)
+        return
+    console = ui.out if ui.out.is_terminal else Console(highlight=False, width=160)
+    by_task: dict[str, set] = {}
+    for r in rows:
+        by_task.setdefault(r.task, set()).update({r.split} if r.path else set())
+    for bench in dict.fromkeys(r.task.split("/")[0] for r in rows):
+        mine = [r for r in rows if r.task.split("/")[0] == bench]
+        frame = pd.DataFrame([{
+            "task": r.task.split("/", 1)[1], "split": r.split,
+            "rows": r.rows if r.rows is not None else "-", "balance": _balance(r.balance) or "-",
+            "length": "-".join(map(str, r.lengths)) if r.lengths else "-", "checksum": r.checksum,
+            "file": escape(r.note) or _relative(r.path, root),
+        } for r in mine])
+        tasks_here = [t for t in by_task if t.split("/")[0] == bench]
+        complete = sum(1 for t in tasks_here if {"train", "test"} <= by_task[t])
+        console.print(ui.frame_table(frame.set_index("task"), title=f"{bench}: {complete} of "
+                                     f"{len(tasks_here)} tasks have train and test (under {root})"))
+    mismatches = sum(1 for r in rows if r.checksum.startswith("MISMATCH"))
+    ui.out.print(f"{sum(1 for t in by_task.values() if {'train', 'test'} <= t)} of {len(by_task)} "
+                 f"tasks can run; {mismatches} checksum mismatches")
+
+
+def _relative(path: str | None, root: Path) -> str:
+    if path is None:
+        return ""
+    return Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path
+
+
+@data_app.command()
+def verify(data: Optional[Path] = DataRoot) -> None:
+    """Re-hash every file the manifest or the download record lists; exit 2 on any mismatch."""
+    import pandas as pd
+
+    from findna_bench import ui
+    from findna_bench.data.status import references, verify as verify_files
+    from findna_bench.errors import DataError
+
+    root = data_root(data)
+    results = verify_files(root, references(root))
+    if not results:
+        ui.out.print(f"no reference checksums under {root} (no manifest.json, nothing downloaded)")
+        return
+    frame = pd.DataFrame([{"file": rel, "state": state} for rel, state in results])
+    ui.out.print(ui.frame_table(frame.set_index("file"), title=f"checksums under {root}"))
+    bad = [(rel, state) for rel, state in results if not state.startswith("ok")]
+    if bad:
+        raise DataError(f"{len(bad)} of {len(results)} files failed verification, first: "
+                        f"{root / bad[0][0]} is {bad[0][1]}; download it again")
+    ui.out.print(f"all {len(results)} files match their checksums")
+
+
+def _sources(session, target: str) -> list:  # noqa: ANN001
+    from findna_bench.errors import UnknownName
+
+    catalog, registry = session.catalog, session.registry
+    tasks = [catalog.get("task", n).factory() for n in catalog.names("task")]
+    if target in catalog.names("task"):
+        chosen = [t for t in tasks if t.name == target]
+    elif target in registry.suites:
+        chosen = _tasks(session, [target], [])
+    else:
+        chosen = [t for t in tasks if t.benchmark == target]
+    if not chosen:
+        raise UnknownName("benchmark, suite or task", target,
+                          sorted({t.benchmark for t in tasks} | set(registry.suites)))
+    unique = {}
+    for t in chosen:
+        for source in getattr(t, "sources", ()):
+            unique.setdefault(source.filename, source)
+    return list(unique.values())
+
+
+@data_app.command()
+def download(ctx: typer.Context, target: str = typer.Argument(..., help="benchmark (gue, "
+             "genomic_benchmarks, mtcdna), suite (gb) or task name"),
+             data: Optional[Path] = DataRoot,
+             mirror: Optional[str] = typer.Option(None, "--mirror", help="fetch <mirror>/<file> instead "
+                                                  "of the official URL (an institutional copy)"),
+             force: bool = typer.Option(False, "--force", help="unpack again even if already in place"),
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars")) -> None:
+    """Fetch a benchmark's official files (resuming), verify sha256 and unpack into the data root."""
+    from rich.markup import escape
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from findna_bench import ui
+    from findna_bench.data.download import fetch, mirrored
+    from findna_bench.errors import DataError
+
+    root = data_root(data, must_exist=False)
+    root.mkdir(parents=True, exist_ok=True)
+    failures = []
+    sources = [mirrored(s, mirror) for s in _sources(ctx.obj, target)]
+    with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  console=ui.err, disable=quiet or not ui.interactive()) as bars:
+        for source in sources:
+            bar = bars.add_task(source.filename, total=None)
+            try:
+                state = fetch(source, root, force=force,
+                              progress=lambda done, total, bar=bar: bars.update(bar, completed=done, total=total))
+                ui.err.print(f"{source.filename}: {state} -> {root / source.creates}")
+            except DataError as exc:
+                failures.append(str(exc))
+                ui.err.print(f"[red]failed:[/] {escape(str(exc))}", markup=True, highlight=False,
+                             soft_wrap=True)
+    if failures:
+        raise DataError(f"{len(failures)} of {len(sources)} sources of {target} are not in place; "
+                        "see the lines above")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,116 @@
+"""What is under a data root: per task and split, presence, rows, class balance, lengths, checksums.
+
+Reference checksums come from ``<root>/manifest.json`` (a list of ``{path, sha256, missing}``, as
+in shared/data) and from ``<root>/downloads/checksums.json`` (written by downloads). A split file's
+checksum state is ``ok``, ``MISMATCH`` or ``unrecorded`` (no reference for it). Tasks whose data is
+not one file per split (MTcDNA) describe themselves through an optional ``describe(root, refs)``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from findna_bench.data import checksums, download, tables
+from findna_bench.errors import DataError
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reference:
+    sha256: str | None  # None: listed as missing in the manifest
+    origin: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SplitStatus:
+    task: str
+    split: str
+    path: str | None  # None: missing
+    rows: int | None = None
+    balance: dict = field(default_factory=dict)  # label -> rows
+    lengths: tuple[int, int, int] | None = None  # min, median, max
+    checksum: str = ""
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"task": self.task, "split": self.split, "path": self.path, "rows": self.rows,
+                "balance": {str(k): v for k, v in self.balance.items()},
+                "lengths": list(self.lengths) if self.lengths else None,
+                "checksum": self.checksum, "note": self.note}
+
+
+def references(root: Path) -> dict[str, Reference]:
+    """Relative path -> reference checksum, from the root's manifest and the download record."""
+    root = Path(root)
+    refs: dict[str, Reference] = {}
+    manifest = root / MANIFEST
+    if manifest.exists():
+        try:
+            entries = json.loads(manifest.read_text())
+            for entry in entries:
+                refs[entry["path"]] = Reference(sha256=None if entry.get("missing") else entry["sha256"],
+                                                origin="manifest")
+        except (ValueError, TypeError, KeyError) as exc:
+            raise DataError(f"{manifest}: expected a JSON list of {{path, sha256, missing}} ({exc}); "
+                            "fix or remove it") from exc
+    for rel, sha in download.read_record(root).items():
+        refs.setdefault(rel, Reference(sha256=sha, origin="download record"))
+    return refs
+
+
+def checksum_state(path: Path, root: Path, refs: dict[str, Reference], *, cached: bool = True) -> str:
+    """``ok (<origin>)``, ``MISMATCH (<origin>)``, ``missing`` or ``unrecorded``."""
+    path = Path(path)
+    try:
+        rel = path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        rel = str(path)
+    ref = refs.get(rel)
+    if not path.exists():
+        return "missing"
+    if ref is None or ref.sha256 is None:
+        return "unrecorded"
+    ok = checksums.digest(path, cached=cached) == ref.sha256
+    return f"{'ok' if ok else 'MISMATCH'} ({ref.origin})"
+
+
+def stats(lengths: list[int], labels: list[int]) -> dict:
+    """rows, class balance and (min, median, max) length, as SplitStatus fields."""
+    return {"rows": len(lengths), "balance": dict(sorted(Counter(labels).items())),
+            "lengths": (min(lengths), int(statistics.median(lengths)), max(lengths)) if lengths else None}
+
+
+def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[SplitStatus]:
+    """One row per split (present or missing) of a task."""
+    if hasattr(task, "describe"):
+        return task.describe(root, refs)
+    reader = getattr(task, "read_split", tables.read_rows)
+    out = []
+    for split, path in task.split_files(root).items():
+        if path is None:
+            out.append(SplitStatus(task=task.name, split=split, path=None, checksum="missing"))
+            continue
+        try:
+            rows = reader(path)
+            found, note = stats([len(seq) for _, seq, _ in rows], [label for *_, label in rows]), ""
+        except DataError as exc:
+            found, note = {}, str(exc)
+        out.append(SplitStatus(task=task.name, split=split, path=str(path), note=note,
+                               checksum=checksum_state(path, root, refs), **found))
+    return out
+
+
+def verify(root: Path, refs: dict[str, Reference]) -> list[tuple[str, str]]:
+    """Re-hash every referenced file that should exist: ``(relative path, state)`` per file."""
+    results = []
+    for rel, ref in sorted(refs.items()):
+        if ref.sha256 is None:
+            continue
+        results.append((rel, checksum_state(Path(root) / rel, root, refs, cached=False)))
+    return results

@@ -25,6 +25,15 @@ def _tasks(session, suites: list[str], tasks: list[str]) -> list:  # noqa: ANN00
     return [catalog.get("task", name).factory() for name in names]
 
 
+def _console():  # noqa: ANN202
+    """stdout console; wide enough for the tables when stdout is not a terminal (pipes, files)."""
+    from rich.console import Console
+
+    from findna_bench import ui
+
+    return ui.out if ui.out.is_terminal else Console(highlight=False, width=160)
+
+
 def _balance(balance: dict) -> str:
     return " ".join(f"{k}:{v}" for k, v in balance.items())
 
@@ -39,7 +48,6 @@ def status(ctx: typer.Context, data: Optional[Path] = DataRoot,
 
     import pandas as pd
 
-    from rich.console import Console
     from rich.markup import escape
 
     from findna_bench import ui
@@ -52,7 +60,7 @@ def status(ctx: typer.Context, data: Optional[Path] = DataRoot,
     if as_json:
         ui.out.print(json.dumps([r.as_dict() for r in rows], indent=1), highlight=False)
         return
-    console = ui.out if ui.out.is_terminal else Console(highlight=False, width=160)
+    console = _console()
     by_task: dict[str, set] = {}
     for r in rows:
         by_task.setdefault(r.task, set()).update({r.split} if r.path else set())
@@ -94,7 +102,7 @@ def verify(data: Optional[Path] = DataRoot) -> None:
         ui.out.print(f"no reference checksums under {root} (no manifest.json, nothing downloaded)")
         return
     frame = pd.DataFrame([{"file": rel, "state": state} for rel, state in results])
-    ui.out.print(ui.frame_table(frame.set_index("file"), title=f"checksums under {root}"))
+    _console().print(ui.frame_table(frame.set_index("file"), title=f"checksums under {root}"))
     bad = [(rel, state) for rel, state in results if not state.startswith("ok")]
     if bad:
         raise DataError(f"{len(bad)} of {len(results)} files failed verification, first: "

@@ -54,8 +54,9 @@ def references(root: Path) -> dict[str, Reference]:
         try:
             entries = json.loads(manifest.read_text())
             for entry in entries:
-                refs[entry["path"]] = Reference(sha256=None if entry.get("missing") else entry["sha256"],
-                                                origin="manifest")
+                if entry.get("path"):  # entries of missing files may have no path
+                    refs[entry["path"]] = Reference(sha256=None if entry.get("missing") else entry["sha256"],
+                                                    origin="manifest")
         except (ValueError, TypeError, KeyError) as exc:
             raise DataError(f"{manifest}: expected a JSON list of {{path, sha256, missing}} ({exc}); "
                             "fix or remove it") from exc
@@ -109,7 +110,7 @@ def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[Split
 def verify(root: Path, refs: dict[str, Reference]) -> list[tuple[str, str]]:
     """Re-hash every referenced file that should exist: ``(relative path, state)`` per file."""
     results = []
-    for rel, ref in sorted(refs.items()):
+    for rel, ref in sorted(refs.items(), key=lambda item: item[0]):
         if ref.sha256 is None:
             continue
         results.append((rel, checksum_state(Path(root) / rel, root, refs, cached=False)))

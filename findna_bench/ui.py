@@ -24,3 +24,13 @@ def frame_table(frame, *, title: str | None = None, index_name: str | None = Non
     for index, row in frame.iterrows():
         table.add_row(str(index), *[str(v) for v in row.tolist()])
     return table
+
+
+def board_table(table, *, title: str) -> Table:  # noqa: ANN001
+    """A leaderboard for the terminal: models as columns when there are more tasks than models,
+    so a 28-task suite reads top to bottom instead of overflowing the width."""
+    if len(table.columns) - 2 > max(4, len(table.index)):
+        transposed = table.T
+        transposed.index.name = "task"
+        return frame_table(transposed, title=title)
+    return frame_table(table, title=title)

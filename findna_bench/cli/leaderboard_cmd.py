@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         else:
             board, used = build(chosen, split=split, expected_seeds=seeds), []
         if fmt == "table":
-            ui.out.print(ui.frame_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)"))
+            ui.out.print(ui.board_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)"))
             for line in legend(used):
                 ui.out.print(line)
         elif fmt == "md":

@@ -33,6 +33,6 @@ def run_and_report(session, specs: list, *, data_root: Path, results: Path, devi
     mine = [r for r in records if r["run_id"] in wanted]
     board = build(mine, expected_seeds=expected_seeds, unavailable=outcome.unavailable)
     failed = sum(1 for r in outcome.records if r.get("status") != "ok")
-    ui.out.print(ui.frame_table(board.table, title=f"test main metric ×100, mean ± std over seeds "
+    ui.out.print(ui.board_table(board.table, title=f"test main metric ×100, mean ± std over seeds "
                                                    f"({len(outcome.records)} run, {len(outcome.skipped)} resumed, "
                                                    f"{failed} failed, results in {results})"))

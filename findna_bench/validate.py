@@ -27,24 +27,49 @@ def _bind(catalog: Catalog, kind: str, name: str, kwargs: dict, where: str, lead
     return []
 
 
+def _check_pretrain(catalog: Catalog, pretrain: dict, where: str) -> list[str]:
+    """The recipe's keys, its backbone, objective and every view's augmentations bind."""
+    from findna_bench.pretrain.genome import GenomeSampler
+    from findna_bench.pretrain.loop import RECIPE_KEYS
+
+    unknown = set(pretrain) - RECIPE_KEYS - {"checkpoint"}
+    errors = [f"{where} pretrain: unknown key(s) {sorted(unknown)}"] if unknown else []
+    for key in ("backbone", "objective", "data"):
+        if not isinstance(pretrain.get(key), dict) or (key != "data" and "use" not in pretrain[key]):
+            errors.append(f"{where} pretrain: needs {key}: {{{'use: <name>, ' if key != 'data' else ''}...}}")
+    if errors:
+        return errors
+    backbone = dict(pretrain["backbone"])
+    errors += _bind(catalog, "backbone", backbone.pop("use"), backbone, f"{where} pretrain backbone")
+    objective = dict(pretrain["objective"])
+    errors += _bind(catalog, "objective", objective.pop("use"), objective, f"{where} pretrain objective",
+                    leading=(None,))
+    for view, steps in (pretrain.get("views") or {}).items():
+        for step in steps or []:
+            args = dict(step)
+            name = args.pop("use", None)
+            errors += (_bind(catalog, "augmentation", name, {**args, "generator": None},
+                             f"{where} pretrain.views.{view}",
+                             leading=(None,)) if name else [f"{where} pretrain.views.{view}: needs use:"])
+    data = dict(pretrain["data"])
+    if not data.pop("fasta", None):
+        errors.append(f"{where} pretrain.data: needs fasta: [paths relative to the data root]")
+    data.pop("index_cache", None)
+    try:
+        inspect.signature(GenomeSampler).bind([], **data)
+    except TypeError as exc:
+        errors.append(f"{where} pretrain.data: {exc} (accepted: fasta, index_cache, "
+                      f"{', '.join(list(inspect.signature(GenomeSampler).parameters)[1:])})")
+    return errors
+
+
 def _check_run_config(catalog: Catalog, cfg: dict, where: str) -> list[str]:
     backbone = dict(cfg["backbone"])
     use = backbone.pop("use")
     errors = _bind(catalog, "backbone", use, backbone, f"{where} backbone")
     pretrain = cfg.get("pretrain")
     if pretrain:
-        objective = dict(pretrain.get("objective") or {})
-        name = objective.pop("use", None)
-        if name is None:
-            errors.append(f"{where} pretrain: needs objective: {{use: <name>}}")
-        else:
-            errors += _bind(catalog, "objective", name, objective, f"{where} pretrain objective",
-                            leading=(None,))
-        for aug in pretrain.get("augmentations") or []:
-            args = dict(aug)
-            aug_name = args.pop("use", None)
-            errors += _bind(catalog, "augmentation", aug_name, args, f"{where} augmentation",
-                            leading=(None,)) if aug_name else [f"{where} augmentation: needs use:"]
+        errors += _check_pretrain(catalog, pretrain, where)
     return errors
 
 

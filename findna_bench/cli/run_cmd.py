@@ -26,6 +26,8 @@ def register(app: typer.Typer) -> None:
         results: Path = Results,
         dry_run: bool = typer.Option(False, "--dry-run", help="print the resolved runs and configs, run nothing"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
+        checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="pretrained final.pt to fine-tune "
+                                                  "from (models with a pretrain: recipe) instead of the cache"),
         launcher: str = typer.Option("local", "--launcher", help="local (this process) | slurm (one submitit "
                                      "job per run) | submitit-local (the same jobs as local processes)"),
         slurm: Optional[list[str]] = typer.Option(None, "--slurm", help="submitit parameter key=value, e.g. "
@@ -48,6 +50,11 @@ def register(app: typer.Typer) -> None:
         task_names = config_mod.expand_tasks(registry, suites, tasks, catalog.names("task"))
         specs = config_mod.expand(registry, models=models, tasks=task_names, seeds=parse_seeds(seeds),
                                   profile=profile, overrides=config_mod.parse_overrides(overrides or []))
+        if checkpoint is not None:
+            from dataclasses import replace
+
+            specs = [replace(s, config=config_mod.deep_merge(s.config, {"pretrain": {"checkpoint": str(
+                checkpoint.resolve())}})) if s.config.get("pretrain") else s for s in specs]
         if dry_run:
             for spec in specs:
                 ui.out.print(json.dumps({"run_id": spec.run_id, "config": spec.config}, indent=1))

@@ -1,0 +1,174 @@
+"""The pretraining loop: recipe -> objective on streamed genome windows -> checkpoints.
+
+AdamW, linear warm-up then half-cosine decay, gradient clipping, bf16 autocast on CUDA, the
+objective's ``after_step`` (EMA teacher) after every optimiser step, and progress through a
+callback; never prints. All randomness is a function of ``(seed, step)`` or lives in the
+checkpoint (model, optimiser, scheduler, centre, global RNG), so a run killed at any point and
+resumed from ``last.pt`` reaches the same step count with the same loss curve. Under
+``torchrun`` it runs data-parallel (see ``ddp``); rank 0 writes the checkpoints.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from findna_bench.config import config_hash
+from findna_bench.errors import ConfigError
+from findna_bench.pretrain import checkpoint, ddp
+from findna_bench.pretrain.genome import GenomeSampler
+from findna_bench.pretrain.view import build_views
+from findna_bench.train import NonFiniteLoss, autocast, lr_lambda
+
+RECIPE_KEYS = {"backbone", "objective", "views", "data", "steps", "batch_size", "lr", "weight_decay",
+               "warmup", "grad_clip", "amp", "seed", "checkpoint_every", "log_every"}
+DEFAULTS: dict[str, Any] = {"steps": 100, "batch_size": 8, "lr": 3e-4, "weight_decay": 3e-4, "warmup": 0.3,
+                            "grad_clip": 0.5, "amp": True, "seed": 0, "checkpoint_every": 100,
+                            "log_every": 10, "views": {}}
+
+
+@dataclass(kw_only=True)
+class PretrainResult:
+    steps: int
+    seconds: float
+    curve: list[dict] = field(default_factory=list)
+    checkpoint: Path | None = None
+    resumed_from: int = 0
+
+
+def recipe_of(pretrain: dict) -> dict:
+    """The recipe with defaults filled in; unknown keys are an error."""
+    unknown = set(pretrain) - RECIPE_KEYS
+    if unknown:
+        raise ConfigError(f"pretrain: unknown key(s) {sorted(unknown)}; allowed: {sorted(RECIPE_KEYS)}")
+    for key in ("backbone", "objective", "data"):
+        if not pretrain.get(key):
+            raise ConfigError(f"pretrain: needs {key}: (see the findna model in registry.yaml)")
+    return {**DEFAULTS, **pretrain}
+
+
+def recipe_hash(recipe: dict) -> str:
+    """What the pretrained weights depend on (not checkpoint or logging frequency)."""
+    return config_hash({k: v for k, v in recipe.items() if k not in ("checkpoint_every", "log_every")})
+
+
+def build_objective(catalog: Any, recipe: dict) -> nn.Module:
+    """Backbone (sized for window length + CLS slots) wrapped by the registered objective."""
+    objective_cfg = dict(recipe["objective"])
+    entry = catalog.get("objective", objective_cfg.pop("use"))
+    backbone_cfg = dict(recipe["backbone"])
+    backbone_entry = catalog.get("backbone", backbone_cfg.pop("use"))
+    if "max_len" in backbone_entry.signature().parameters and "max_len" not in backbone_cfg:
+        slots = objective_cfg.get("cls_slots", entry.signature().parameters.get("cls_slots"))
+        slots = slots.default if isinstance(slots, inspect.Parameter) else (slots or 0)
+        backbone_cfg["max_len"] = recipe["data"].get("length", 1000) + int(slots)
+    backbone = backbone_entry.factory(**backbone_cfg)
+    return entry.factory(backbone, views=build_views(catalog, recipe["views"]), **objective_cfg)
+
+
+def build_sampler(recipe: dict, data_root: Path, cache_dir: Path) -> GenomeSampler:
+    data = dict(recipe["data"])
+    fasta = [Path(data_root) / p for p in data.pop("fasta", None) or []]
+    index_cache = Path(cache_dir) if data.pop("index_cache", False) else None
+    try:
+        return GenomeSampler(fasta, seed=recipe["seed"], index_cache=index_cache, **data)
+    except TypeError as exc:
+        raise ConfigError(f"pretrain.data: {exc}") from exc
+
+
+def step_generator(seed: int, step: int) -> torch.Generator:
+    return torch.Generator().manual_seed((seed * 1_000_003 + step) % 2**62)
+
+
+def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch.device,
+             checkpoint_dir: Path | None = None, cache_dir: Path = Path(".findna-cache"),
+             resume: bool = True, on_step: Callable[[int, int, dict], None] = lambda *a: None,
+             stop_at: int | None = None) -> PretrainResult:
+    """Run (or resume) the recipe; returns the result, with ``final.pt`` when it completes.
+
+    ``stop_at`` ends the loop early after that many steps (tests); the schedule still spans the
+    recipe's ``steps``.
+    """
+    recipe = recipe_of(pretrain_cfg)
+    digest = recipe_hash(recipe)
+    total, batch_size, seed = int(recipe["steps"]), int(recipe["batch_size"]), int(recipe["seed"])
+    torch.manual_seed(seed)
+    objective = build_objective(catalog, recipe).to(device)
+    sampler = build_sampler(recipe, data_root, cache_dir)
+    params = [p for p in objective.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=recipe["lr"], weight_decay=recipe["weight_decay"])
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, recipe["warmup"]))
+    result = PretrainResult(steps=total, seconds=0.0)
+    last = Path(checkpoint_dir) / checkpoint.LAST if checkpoint_dir else None
+    step, elapsed = 0, 0.0
+    if resume and last is not None and last.exists():
+        state = checkpoint.load(last, device)
+        if state["recipe_hash"] != digest or state["sampler"]["fingerprint"] != sampler.fingerprint():
+            raise ConfigError(f"{last} was written by a different pretraining recipe; pass a fresh "
+                              "--checkpoint-dir or drop --resume")
+        objective.load_state_dict(state["objective"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        checkpoint.set_rng_state(state["rng"])
+        step, elapsed, result.curve = state["step"], state["seconds"], state["curve"]
+        result.resumed_from = step
+    model = objective
+    if ddp.active():
+        model = nn.parallel.DistributedDataParallel(
+            objective, device_ids=[device.index] if device.type == "cuda" else None,
+            broadcast_buffers=False)
+    rows = ddp.shard(batch_size)
+    started = time.perf_counter() - elapsed
+    objective.train()
+
+    def save_state() -> None:
+        if last is not None and ddp.rank() == 0:
+            checkpoint.save(last, {
+                "recipe_hash": digest, "recipe": recipe, "step": step, "curve": result.curve,
+                "seconds": time.perf_counter() - started, "objective": objective.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "sampler": {"fingerprint": sampler.fingerprint(), "windows": step * batch_size},
+                "rng": checkpoint.rng_state()})
+
+    end = min(total, stop_at) if stop_at is not None else total
+    while step < end:
+        tokens, ids = sampler.batch(step, batch_size, rows)
+        batch = {"tokens": tokens.to(device), "ids": ids, "rows": rows, "seed": seed,
+                 "generator": step_generator(seed, step)}
+        with autocast(device, recipe["amp"]):
+            out = model(batch)
+        loss = out["loss"]
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"pretraining loss became {loss.item()} at step {step + 1}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if recipe["grad_clip"]:
+            nn.utils.clip_grad_norm_(params, recipe["grad_clip"])
+        optimizer.step()
+        scheduler.step()
+        extra = objective.after_step(step, total) if hasattr(objective, "after_step") else None
+        step += 1
+        if step % recipe["log_every"] == 0 or step == end:
+            metrics = ddp.average({k: float(v.detach()) for k, v in out.items()} | (extra or {}))
+            metrics["lr"] = scheduler.get_last_lr()[0]
+            result.curve.append({"step": step, **metrics})
+            if ddp.rank() == 0:
+                on_step(step, total, metrics)
+        if step % recipe["checkpoint_every"] == 0 or step == end:
+            save_state()
+    result.seconds = time.perf_counter() - started
+    if step == total and checkpoint_dir is not None and ddp.rank() == 0:
+        result.checkpoint = checkpoint.save(Path(checkpoint_dir) / checkpoint.FINAL, {
+            "recipe_hash": digest, "recipe": recipe, "steps": total, "curve": result.curve,
+            "seconds": result.seconds, "backbone": recipe["backbone"],
+            "transfer": {k: v.detach().cpu() for k, v in objective.transfer_module().state_dict().items()}})
+    if ddp.active():
+        torch.distributed.barrier()
+    return result

@@ -1,0 +1,99 @@
+"""The pretraining network and the loss pieces shared by objective plugins.
+
+``PretrainNet`` is FinDNA's ``Model4Pretrain``: a backbone followed by ``Linear(dim -> 5)``
+applied to every position, CLS slots included. The losses are plain functions so that the
+``mnm``, ``self-distill`` and released-code objectives combine them without inheritance.
+Reductions over a data-parallel batch go through ``ddp.global_mean`` so that several processes
+compute the same loss (and gradient) as one process with the whole batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from findna_bench import dna
+from findna_bench.pretrain import ddp
+from findna_bench.pretrain.view import View
+
+
+class PretrainNet(nn.Module):
+    """``backbone -> Linear(dim, 5)`` per position (the MNM head, reused for the CLS slots)."""
+
+    def __init__(self, backbone: nn.Module) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Linear(backbone.dim, dna.NUM_SYMBOLS)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(x, mask))
+
+
+def append_cls(view: View, slots: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input and mask with ``slots`` all-zero CLS vectors appended after every row's end
+    (pretraining windows are unpadded, so the slots sit at positions L..L+slots-1)."""
+    b = view.x.shape[0]
+    x = torch.cat([view.x, view.x.new_zeros(b, slots, view.x.shape[-1])], dim=1)
+    mask = torch.cat([view.mask, view.mask.new_ones(b, slots)], dim=1)
+    return x, mask
+
+
+def mnm_categorical(logits: torch.Tensor, view: View) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy over A, C, G, N, T at masked positions only; returns (loss, accuracy)."""
+    logits = logits[:, : view.target.shape[1]].float()
+    selected = view.masked & view.mask
+    picked, target = logits[selected], view.target[selected]
+    loss_sum = F.cross_entropy(picked, target, reduction="sum") if len(target) else logits.sum() * 0
+    correct = (picked.argmax(-1) == target).sum().float()
+    count = selected.sum().float()
+    return ddp.global_mean(loss_sum, count), ddp.global_mean(correct, count).detach()
+
+
+def mnm_bce_scrambled(logits: torch.Tensor, view: View, clean: View) -> tuple[torch.Tensor, torch.Tensor]:
+    """FinDNA's released MNM loss (§2.3, §6.3-4): BCE-with-logits against the clean one-hot,
+    over cells picked by tiling the ``[B, L]`` mask to ``[5, B, L]`` and reshaping to
+    ``[B, L, 5]``. Not data-parallel exact (the scramble mixes rows). Accuracy is measured on
+    the truly masked positions against the clean target, for comparison with ``mnm``."""
+    logits = logits[:, : view.target.shape[1]].float()
+    b, length = view.masked.shape
+    cells = view.masked.unsqueeze(0).expand(dna.NUM_SYMBOLS, b, length).reshape(b, length, -1)
+    target = clean.x
+    loss = F.binary_cross_entropy_with_logits(logits[cells], target[cells]) if cells.any() else logits.sum() * 0
+    selected = view.masked & view.mask
+    correct = (logits.argmax(-1) == clean.target)[selected].sum().float()
+    return loss, (correct / selected.sum().clamp_min(1)).detach()
+
+
+def dino_loss(student_cls: torch.Tensor, teacher_cls: torch.Tensor, center: torch.Tensor, *,
+              tau_s: float, tau_t: float) -> torch.Tensor:
+    """Mean over rows and slots of ``-sum_j softmax((t - c)/tau_t)_j log softmax(s/tau_s)_j``."""
+    target = F.softmax((teacher_cls.float() - center) / tau_t, dim=-1).detach()
+    per = -(target * F.log_softmax(student_cls.float() / tau_s, dim=-1)).sum(-1)
+    return ddp.global_mean(per.sum(), torch.tensor(float(per.numel()), device=per.device))
+
+
+@torch.no_grad()
+def update_center(center: torch.Tensor, teacher_cls: torch.Tensor, momentum: float) -> None:
+    """``c <- m c + (1 - m) mean_batch(teacher CLS)``, the mean taken over the global batch."""
+    rows = torch.tensor(float(teacher_cls.shape[0]), device=teacher_cls.device)
+    batch_mean = ddp.global_mean(teacher_cls.float().sum(0, keepdim=True), rows, grad=False)
+    center.mul_(momentum).add_(batch_mean, alpha=1 - momentum)
+
+
+def ema_momentum(step: int, total: int, base: float) -> float:
+    """FinDNA's per-iteration cosine schedule ``1 - (1 - base)(1 + cos(pi i / T)) / 2``."""
+    return 1 - (1 - base) * (1 + math.cos(math.pi * step / max(1, total))) / 2
+
+
+@torch.no_grad()
+def ema_update(teacher: nn.Module, student: nn.Module, momentum: float) -> None:
+    """``theta_t <- m theta_t + (1 - m) theta_s`` over every floating state-dict tensor."""
+    s_state = student.state_dict()
+    for key, t in teacher.state_dict().items():
+        if t.is_floating_point():
+            t.mul_(momentum).add_(s_state[key].detach(), alpha=1 - momentum)
+        else:
+            t.copy_(s_state[key])

@@ -1,0 +1,119 @@
+"""The ``View`` that augmentations transform, and composition of augmentation chains.
+
+A view is a batch of one-hot inputs together with what masked nucleotide modelling needs: the
+target token at every position (aligned with the input, so a reverse complement moves and
+complements it too) and which positions were masked. Augmentations are registered plugins
+``fn(view, *, generator, **kw) -> View``; ``compose`` turns a registry list such as
+``[{use: mask, rate: 0.3}, {use: noise, sigma: 0.2}]`` into one callable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from findna_bench import dna
+from findna_bench.errors import ConfigError
+
+Augment = Callable[..., "View"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class View:
+    """One augmented batch.
+
+    Attributes:
+        x: float one-hot ``[B, L, 5]`` (A, C, G, N, T); padding, mask token and CLS are zero.
+        mask: bool ``[B, L]``, True on real positions (padding on the right).
+        target: long ``[B, L]`` MNM target tokens 0-4 aligned with ``x`` (PAD=5 on padding).
+        masked: bool ``[B, L]``, True where the MNM loss applies.
+    """
+
+    x: torch.Tensor
+    mask: torch.Tensor
+    target: torch.Tensor
+    masked: torch.Tensor
+
+    @classmethod
+    def from_tokens(cls, tokens: torch.Tensor) -> View:
+        """A clean view of ``[B, L]`` tokens (PAD=5 on the right)."""
+        tokens = tokens.long()
+        return cls(x=dna.one_hot(tokens), mask=tokens != dna.PAD, target=tokens,
+                   masked=torch.zeros_like(tokens, dtype=torch.bool))
+
+    def replace(self, **changes: torch.Tensor) -> View:
+        return dataclasses.replace(self, **changes)
+
+    def rows(self, index: slice | torch.Tensor) -> View:
+        """The sub-batch ``index`` (a data-parallel rank's share)."""
+        return View(x=self.x[index], mask=self.mask[index], target=self.target[index],
+                    masked=self.masked[index])
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.mask.sum(1)
+
+    def to(self, device: torch.device) -> View:
+        return View(x=self.x.to(device), mask=self.mask.to(device), target=self.target.to(device),
+                    masked=self.masked.to(device))
+
+
+def identity(view: View, *, generator: torch.Generator) -> View:  # noqa: ARG001
+    return view
+
+
+def compose(catalog: Any, steps: Sequence[dict] | None, *, where: str = "views") -> Augment:
+    """One callable applying the registered augmentations ``steps`` in order."""
+    chain: list[tuple[Augment, dict]] = []
+    for step in steps or []:
+        args = dict(step)
+        name = args.pop("use", None)
+        if name is None:
+            raise ConfigError(f"{where}: each augmentation needs use: <name> (got {step})")
+        chain.append((catalog.get("augmentation", name).factory, args))
+
+    def apply(view: View, *, generator: torch.Generator) -> View:
+        for fn, args in chain:
+            view = fn(view, generator=generator, **args)
+        return view
+
+    return apply
+
+
+def build_views(catalog: Any, views: dict | None) -> dict[str, Augment]:
+    """``{"student": [...], "teacher": [...]}`` from registry.yaml to composed callables."""
+    return {name: compose(catalog, steps, where=f"pretrain.views.{name}")
+            for name, steps in (views or {}).items()}
+
+
+def make_views(batch: dict, fns: dict[str, Augment], *, static: bool = False) -> dict[str, View]:
+    """The clean view and every named view of this rank's rows of a pretraining batch.
+
+    ``batch`` holds ``tokens`` (the global batch; rows of other ranks are PAD), ``rows`` (this
+    rank's slice), ``generator`` (seeded from the step) and ``ids`` (window ids). Views are
+    drawn in name order from the per-step generator over the whole global batch, then sliced,
+    so any number of ranks sees the draws of one process. With ``static`` each window's views
+    come instead from a generator seeded by its id, so a window gets the same views every time
+    it is seen (FinDNA's released code augments once per dataset).
+    """
+    rows = batch["rows"]
+    clean = View.from_tokens(batch["tokens"])
+    out = {"clean": clean.rows(rows)}
+    if not static:
+        for name in sorted(fns):
+            out[name] = fns[name](clean, generator=batch["generator"]).rows(rows)
+        return out
+    ids = batch["ids"][rows].tolist()
+    first = rows.start or 0
+    for name in sorted(fns):
+        parts = []
+        for offset, window_id in enumerate(ids):
+            generator = torch.Generator().manual_seed((batch["seed"] * 1_000_003 + window_id) % 2**62)
+            parts.append(fns[name](clean.rows(slice(first + offset, first + offset + 1)),
+                                   generator=generator))
+        out[name] = View(**{f: torch.cat([getattr(p, f) for p in parts])
+                            for f in ("x", "mask", "target", "masked")})
+    return out

@@ -1,0 +1,43 @@
+"""Objective "mnm": masked nucleotide modelling alone (the paper's CM-MNM ablation).
+
+The student view (by default no augmentation; FinDNA's recipe is ``mask`` with rate 0.3) goes
+through the backbone and the per-position ``Linear(dim -> 5)`` head; the loss is categorical
+cross-entropy over A, C, G, N, T at masked positions only. Fine-tuning starts from the student
+backbone (there is no teacher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from findna_bench import hookimpl
+from findna_bench.pretrain.network import PretrainNet, append_cls, mnm_categorical
+from findna_bench.pretrain.view import make_views
+
+
+class MaskedNucleotideModel(nn.Module):
+    def __init__(self, backbone: nn.Module, *, views: dict[str, Callable] | None = None,
+                 cls_slots: int = 0) -> None:
+        super().__init__()
+        self.student = PretrainNet(backbone)
+        self.views = {"student": (views or {})["student"]} if views and "student" in views else {}
+        self.cls_slots = cls_slots
+
+    def forward(self, batch: dict) -> dict[str, torch.Tensor]:
+        views = make_views(batch, self.views)
+        view = views.get("student", views["clean"])
+        x, mask = append_cls(view, self.cls_slots)
+        loss, acc = mnm_categorical(self.student(x, mask), view)
+        return {"loss": loss, "mnm_loss": loss.detach(), "mnm_acc": acc}
+
+    def transfer_module(self) -> nn.Module:
+        return self.student.backbone
+
+
+@hookimpl
+def register_objectives(register) -> None:  # noqa: ANN001
+    register("mnm", MaskedNucleotideModel,
+             description="masked nucleotide modelling only (CM-MNM): categorical CE on masked positions")

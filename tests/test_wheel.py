@@ -1,0 +1,36 @@
+"""The built wheel carries the first-party plugins and registry and runs outside a checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_runs_its_bundled_plugins_outside_the_checkout(tmp_path, data_root):
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(tmp_path.glob("findna_bench-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "findna_bench/_bundled/registry.yaml" in names
+    assert "findna_bench/_bundled/plugins/datasets/gue.py" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    code = "import sys; from findna_bench.cli import main; sys.argv[0] = 'findna-bench'; main()"
+    validate = subprocess.run([sys.executable, "-c", code, "validate"], capture_output=True, text=True,
+                              cwd=tmp_path, env=env)
+    assert validate.returncode == 0, validate.stderr
+    assert str(site / "findna_bench/_bundled/registry.yaml") in validate.stdout
+    run = subprocess.run([sys.executable, "-c", code, "run", "-m", "cnn", "-t", "gue/mouse_3", "-p", "smoke",
+                          "--seeds", "1", "--data-root", str(data_root), "--results", str(tmp_path / "r"), "-q"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+    assert len(list((tmp_path / "r").glob("*.json"))) == 1

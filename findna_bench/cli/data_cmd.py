@@ -55,30 +55,26 @@ def status(ctx: typer.Context, data: Optional[Path] = DataRoot,
 
     root = data_root(data)
     refs = references(root)
-    rows = [row for t in _tasks(ctx.obj, split_list(suite), split_list(task))
-            for row in task_status(t, root, refs)]
+    tasks = _tasks(ctx.obj, split_list(suite), split_list(task))
+    rows = [row for t in tasks for row in task_status(t, root, refs)]
+    runnable = {t.name for t in tasks if all(t.split_files(root).get(s) for s in ("train", "test"))}
     if as_json:
-        ui.out.print(json.dumps([r.as_dict() for r in rows], indent=1), highlight=False)
+        typer.echo(json.dumps([r.as_dict() for r in rows], indent=1))
         return
     console = _console()
-    by_task: dict[str, set] = {}
-    for r in rows:
-        by_task.setdefault(r.task, set()).update({r.split} if r.path else set())
     for bench in dict.fromkeys(r.task.split("/")[0] for r in rows):
         mine = [r for r in rows if r.task.split("/")[0] == bench]
         frame = pd.DataFrame([{
             "task": r.task.split("/", 1)[1], "split": r.split,
             "rows": r.rows if r.rows is not None else "-", "balance": _balance(r.balance) or "-",
             "length": "-".join(map(str, r.lengths)) if r.lengths else "-", "checksum": r.checksum,
-            "file": escape(r.note) or _relative(r.path, root),
+            "file": " ".join(filter(None, [_relative(r.path, root), escape(r.note)])),
         } for r in mine])
-        tasks_here = [t for t in by_task if t.split("/")[0] == bench]
-        complete = sum(1 for t in tasks_here if {"train", "test"} <= by_task[t])
-        console.print(ui.frame_table(frame.set_index("task"), title=f"{bench}: {complete} of "
-                                     f"{len(tasks_here)} tasks have train and test (under {root})"))
+        here = [t.name for t in tasks if t.name.split("/")[0] == bench]
+        console.print(ui.frame_table(frame.set_index("task"), title=f"{bench}: {len(runnable & set(here))} "
+                                     f"of {len(here)} tasks have train and test (under {root})"))
     mismatches = sum(1 for r in rows if r.checksum.startswith("MISMATCH"))
-    ui.out.print(f"{sum(1 for t in by_task.values() if {'train', 'test'} <= t)} of {len(by_task)} "
-                 f"tasks can run; {mismatches} checksum mismatches")
+    ui.out.print(f"{len(runnable)} of {len(tasks)} tasks can run; {mismatches} checksum mismatches")
 
 
 def _relative(path: str | None, root: Path) -> str:

@@ -132,7 +132,7 @@ class MtcdnaTask:
             if path is None:
                 out.append(SplitStatus(task=self.name, split=key, path=None, checksum="missing"))
                 continue
-            found, note = {}, f"transcripts > {self.min_transcript} nt; split={self.split} built at run time"
+            found, note = {}, f"(transcripts > {self.min_transcript} nt)"
             try:
                 kept = [r.length for r in fasta.records(fasta.open_fasta(path)) if r.length > self.min_transcript]
                 found = stats(kept, [SPECIES[key][0]] * len(kept))

@@ -113,7 +113,7 @@ def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any: 
     try:
         executor = submitit.AutoExecutor(folder=str(folder), cluster=cluster)
         executor.update_parameters(**{"name": "findna-bench", **options})
-    except (RuntimeError, ValueError, TypeError) as exc:
+    except (RuntimeError, ValueError, TypeError, NameError) as exc:  # submitit: bad name or no srun
         raise ConfigError(f"--launcher {launcher}: {exc}".splitlines()[0]) from None
     return executor
 

@@ -4,8 +4,10 @@ Published configuration (genomic_benchmarks ``models/torch_cnn.py``): embedding 
 100, three Conv1d blocks with 16, 8 and 4 filters of width 8, each followed by batch norm, ReLU
 and max-pooling by 2, then a length-dependent dense layer. Here the input is the 5-channel
 one-hot (embedded linearly) and the blocks keep the sequence length ("same" padding, no
-pooling) so that the engine's masked mean pooling and linear head can follow; that is the only
-deviation, and it removes the dense layer's dependence on a fixed input length.
+pooling) so that the engine's masked mean pooling and linear head can follow, and padding is
+re-zeroed after every block so that, in eval mode, appending padding never changes the outputs
+at real positions. Those are the only deviations; they remove the dense layer's dependence on a
+fixed input length.
 """
 
 from __future__ import annotations
@@ -23,20 +25,26 @@ class GenomicBenchmarksCNN(nn.Module):
                  kernel_size: int = 8, dropout: float = 0.0) -> None:
         super().__init__()
         self.embed = nn.Linear(5, embed_dim)
-        layers: list[nn.Module] = []
+        blocks: list[nn.Module] = []
         width = embed_dim
         for out in channels:
             # "same" padding written out: PyTorch copies the input for even widths otherwise
-            layers += [nn.ConstantPad1d(((kernel_size - 1) // 2, kernel_size // 2), 0.0),
-                       nn.Conv1d(width, out, kernel_size), nn.BatchNorm1d(out),
-                       nn.ReLU(), nn.Dropout(dropout)]
+            blocks.append(nn.Sequential(nn.ConstantPad1d(((kernel_size - 1) // 2, kernel_size // 2), 0.0),
+                                        nn.Conv1d(width, out, kernel_size), nn.BatchNorm1d(out),
+                                        nn.ReLU(), nn.Dropout(dropout)))
             width = out
-        self.convs = nn.Sequential(*layers)
+        self.convs = nn.ModuleList(blocks)
         self.dim = width
 
+    # eval-mode promise (batch norm uses batch statistics while training)
+    padding_invariant = True
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        h = self.embed(x) * mask.unsqueeze(-1)
-        return self.convs(h.transpose(1, 2)).transpose(1, 2)
+        keep = mask.unsqueeze(1).to(x.dtype)  # [B, 1, L]
+        h = self.embed(x).transpose(1, 2) * keep
+        for block in self.convs:
+            h = block(h) * keep
+        return h.transpose(1, 2)
 
 
 @hookimpl

@@ -233,6 +233,8 @@ def resolve(registry: Registry, model: str, task: str, profile: str, overrides: 
         cfg = _apply_layer(cfg, layer, use)
     if overrides:
         _check_override_keys(cfg, overrides)
+        if not cfg.get("pretrain"):  # pretrain.* overrides address only models that pretrain
+            overrides = {k: v for k, v in overrides.items() if k != "pretrain"}
         cfg = deep_merge(cfg, overrides)
     return cfg
 

@@ -34,8 +34,7 @@ def fasta(tmp_path: Path) -> Path:
     return path
 
 
-def tiny_recipe(objective: str = "self-distill", **over) -> dict:
-    """A seconds-sized recipe on real chr20 with the ChordMixer backbone."""
+def _tiny_recipe(objective: str = "self-distill", **over) -> dict:
     recipe = {
         "backbone": {"use": "chordmixer", "track_size": 2, "hidden": 16, "blocks": 1, "dim": 16},
         "objective": {"use": objective},
@@ -48,3 +47,10 @@ def tiny_recipe(objective: str = "self-distill", **over) -> dict:
     }
     recipe.update(over)
     return recipe
+
+
+@pytest.fixture(scope="session")
+def tiny_recipe():
+    """``tiny_recipe(objective="self-distill", **over)``: a seconds-sized recipe on real chr20
+    with the ChordMixer backbone."""
+    return _tiny_recipe

@@ -43,8 +43,11 @@ def register_augmentations(register: Any) -> None:
 
     Args:
         register: ``register(name, fn, *, description="")``. ``fn(view, *, generator, **kw)``
-            is a pure function of a ``View`` (one-hot input, mask and masked-modelling target)
-            returning a new ``View``; its only randomness is the ``torch.Generator`` passed in.
+            is a pure function of a ``findna_bench.pretrain.view.View`` (one-hot ``x``, ``mask``,
+            MNM ``target`` tokens and ``masked`` flags) returning a new ``View`` of the same
+            shape; its only randomness is the ``torch.Generator`` passed in, and it should draw
+            the same number of values whatever the content (data-parallel ranks rely on it).
+            Registry recipes chain them per view: ``views: {student: [{use: mask, rate: 0.3}]}``.
     """
 
 
@@ -53,10 +56,15 @@ def register_objectives(register: Any) -> None:
     """Register pretraining objectives.
 
     Args:
-        register: ``register(name, factory, *, description="")``. ``factory(backbone, **kw)``
-            returns an ``nn.Module`` whose ``forward(batch)`` returns a dict with ``"loss"``,
-            with an optional ``after_step(step, total_steps)`` (EMA teachers) and an optional
-            ``transfer_module()`` naming the network that fine-tuning starts from.
+        register: ``register(name, factory, *, description="")``.
+            ``factory(backbone, *, views, **kw)`` gets the backbone and ``views``, a dict of
+            composed augmentation chains by view name (``"student"``, ``"teacher"``), and returns
+            an ``nn.Module``. Its ``forward(batch)`` returns a dict of scalars with ``"loss"``
+            (and e.g. ``"mnm_loss"``, ``"mnm_acc"``); ``batch`` holds ``tokens``, ``ids``,
+            ``rows``, ``seed`` and a per-step ``generator`` (see
+            ``findna_bench.pretrain.view.make_views``). Optional ``after_step(step,
+            total_steps)`` runs after every optimiser step (EMA teachers) and may return extra
+            metrics; ``transfer_module()`` returns the backbone that fine-tuning starts from.
     """
 
 

@@ -52,7 +52,10 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
     ) -> None:
-        """Pretrain MODEL's recipe; prints the checkpoint path and the MNM loss curve's ends."""
+        """Pretrain MODEL's recipe; prints the checkpoint path and the MNM loss curve's ends.
+
+        On a CPU shared with other jobs, OMP_NUM_THREADS=1 is often many times faster.
+        """
         from findna_bench import config as config_mod
         from findna_bench import ui
         from findna_bench.errors import ConfigError

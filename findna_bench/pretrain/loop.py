@@ -109,7 +109,7 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
     last = Path(checkpoint_dir) / checkpoint.LAST if checkpoint_dir else None
     step, elapsed = 0, 0.0
     if resume and last is not None and last.exists():
-        state = checkpoint.load(last, device)
+        state = checkpoint.load(last)  # on the CPU: RNG states must stay there
         if state["recipe_hash"] != digest or state["sampler"]["fingerprint"] != sampler.fingerprint():
             raise ConfigError(f"{last} was written by a different pretraining recipe; pass a fresh "
                               "--checkpoint-dir or drop --resume")

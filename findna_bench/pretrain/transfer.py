@@ -91,4 +91,7 @@ def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict
     last = state["curve"][-1] if state.get("curve") else {}
     return {"checkpoint": str(Path(path).resolve()), "recipe_hash": state["recipe_hash"], "cache_hit": hit,
             "steps": state["steps"], "pretrain_seconds": round(state["seconds"], 1),
+            "budget": {"steps": state["steps"], "batch_size": state["recipe"]["batch_size"],
+                       "window": state["recipe"]["data"].get("length"),
+                       "objective": state["recipe"]["objective"]["use"]},
             "final_metrics": last, "rule": RULE, **moved, "warnings": warnings}

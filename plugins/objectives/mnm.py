@@ -23,7 +23,7 @@ class MaskedNucleotideModel(nn.Module):
                  cls_slots: int = 0) -> None:
         super().__init__()
         self.student = PretrainNet(backbone)
-        self.views = {"student": (views or {})["student"]} if views and "student" in views else {}
+        self.views = {k: v for k, v in (views or {}).items() if k == "student"}
         self.cls_slots = cls_slots
 
     def forward(self, batch: dict) -> dict[str, torch.Tensor]:

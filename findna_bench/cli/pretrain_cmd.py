@@ -73,7 +73,8 @@ def register(app: typer.Typer) -> None:
         if (folder / checkpoint.FINAL).exists() and not resume:
             ui.out.print(f"already pretrained: {folder / checkpoint.FINAL}")
             return
-        on_step, stop = _progress(quiet or ddp.rank() != 0)
+        main = ddp.rank() == 0
+        on_step, stop = _progress(quiet or not main)
         try:
             result = run_pretrain(cfg["pretrain"], catalog=session.catalog, data_root=data_root(data),
                                   device=target, checkpoint_dir=folder, cache_dir=cache_dir,
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
                 import torch.distributed as dist
 
                 dist.destroy_process_group()
-        if ddp.rank() == 0 and result.curve:
+        if main and result.curve:
             first, last = result.curve[0], result.curve[-1]
             ui.out.print(f"pretrained {model} ({profile}): {last['step']} steps in {result.seconds:.0f}s"
                          f" (resumed from step {result.resumed_from}); mnm_loss {first['mnm_loss']:.4f}"

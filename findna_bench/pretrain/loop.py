@@ -121,9 +121,11 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
         result.resumed_from = step
     model = objective
     if ddp.active():
-        model = nn.parallel.DistributedDataParallel(
-            objective, device_ids=[device.index] if device.type == "cuda" else None,
-            broadcast_buffers=False)
+        # buffers (the DINO centre) are kept equal by global reductions, not by broadcasting
+        ddp_cls = nn.parallel.DistributedDataParallel
+        sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(ddp_cls).parameters
+                else {"broadcast_buffers": False})
+        model = ddp_cls(objective, device_ids=[device.index] if device.type == "cuda" else None, **sync)
     rows = ddp.shard(batch_size)
     started = time.perf_counter() - elapsed
     objective.train()

@@ -87,13 +87,13 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
 
     seed_everything(spec.seed)
     backbone = build_backbone(catalog, cfg["backbone"], task.max_len)
+    ctx.hook.on_run_start(spec=spec)  # before pretraining, so its progress shows under this run
     pretrained = None
     if cfg.get("pretrain"):
         from findna_bench.pretrain.transfer import load_pretrained
 
         pretrained = load_pretrained(backbone, cfg, ctx, spec)
     model = SequenceClassifier(backbone, len(task.classes), pooling=ft["pooling"]).to(ctx.device)
-    ctx.hook.on_run_start(spec=spec)
     result = finetune(
         model, train, valid, cfg=ft, metrics=metric_fns, main_metric=main, higher_is_better=higher,
         device=ctx.device, seed=spec.seed,

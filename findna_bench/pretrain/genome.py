@@ -59,6 +59,7 @@ def _indexed_copy(path: Path, cache_dir: Path) -> Path:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as out, gzip.open(path, "rb") as src:
             shutil.copyfileobj(src, out, 1 << 22)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     return target
 

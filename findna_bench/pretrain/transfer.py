@@ -72,8 +72,10 @@ def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict
             ctx.hook.on_train_step(spec=spec, stage="pretrain", step=step, total_steps=total,
                                    metrics=metrics)
 
+        rng = checkpoint.rng_state()  # a cache miss must not change the fine-tuning's randomness
         path, hit = cache.ensure(pretrain_cfg, catalog=ctx.catalog, data_root=ctx.data_root,
                                  device=ctx.device, cache_dir=ctx.cache_dir, on_step=progress)
+        checkpoint.set_rng_state(rng)
     state = checkpoint.load(path)
     if "transfer" not in state:
         raise ConfigError(f"{path} holds no transfer weights; pass the final.pt of a finished pretraining")

@@ -59,6 +59,11 @@ def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp
     final = Path(records[0]["pretrained"]["checkpoint"])
     assert final.is_relative_to(tmp_path / ".findna-cache" / "pretrained") and final.name == "final.pt"
     assert records[0]["pretrained"]["copied"] > 0 and records[0]["pretrained"]["steps"] == 6
+    # a cache hit fine-tunes exactly as the run that pretrained (pretraining leaves the RNG alone)
+    again = cli("run", "--model", "findna", "--seeds", "1", "--results", tmp_path / "r3", *common)
+    assert again.exit_code == 0, again.output
+    (hit,) = [json.loads(p.read_text()) for p in (tmp_path / "r3").glob("*.json")]
+    assert hit["pretrained"]["cache_hit"] and hit["metrics"] == records[0]["metrics"]
     # --checkpoint uses the given file and leaves models without a recipe alone
     given = cli("run", "--model", "findna,chordmixer", "--seeds", "1", "--results", tmp_path / "r2",
                 "--checkpoint", final, *common)

@@ -39,12 +39,13 @@ def test_transformer_preset_is_the_lra_size(registry, catalog):
 
 def test_dilated_cnn_receptive_field_covers_max_len(catalog):
     factory = catalog.get("backbone", "dilated-cnn").factory
-    x = torch.nn.functional.one_hot(torch.randint(0, 5, (1, 100)), 5).float()
+    x = torch.nn.functional.one_hot(torch.arange(100) % 5, 5).float()[None]
     mask = torch.ones(1, 100, dtype=torch.bool)
 
     def reach(net: torch.nn.Module) -> float:
         xi = x.clone().requires_grad_(True)
-        net(xi, mask)[0, 0].sum().backward()
+        # a fixed projection: the sum of a layer-normed vector is constant, its gradient zero
+        (net(xi, mask)[0, 0] * torch.arange(1.0, 9.0)).sum().backward()
         return float(xi.grad[0, -1].abs().sum())
 
     torch.manual_seed(0)
@@ -89,9 +90,9 @@ def planted_motif(n: int, length: int, seed: int) -> tuple[torch.Tensor, torch.T
 @pytest.mark.parametrize("name", ["cnn", "dilated-cnn", "transformer", "chordmixer"])
 def test_each_backbone_learns_a_planted_motif(registry, catalog, name):
     torch.manual_seed(0)
-    model = SequenceClassifier(preset(registry, catalog, name, max_len=40, profile="cpu"), 2)
+    model = SequenceClassifier(preset(registry, catalog, name, max_len=40, profile="smoke"), 2)
     x, mask, y = planted_motif(64, 40, seed=0)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     loss_fn = torch.nn.CrossEntropyLoss()
     with torch.no_grad():
         start = float(loss_fn(model.eval()(x, mask), y))

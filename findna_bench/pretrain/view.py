@@ -56,13 +56,6 @@ class View:
     def lengths(self) -> torch.Tensor:
         return self.mask.sum(1)
 
-    def to(self, device: torch.device) -> View:
-        return View(x=self.x.to(device), mask=self.mask.to(device), target=self.target.to(device),
-                    masked=self.masked.to(device))
-
-
-def identity(view: View, *, generator: torch.Generator) -> View:  # noqa: ARG001
-    return view
 
 
 def compose(catalog: Any, steps: Sequence[dict] | None, *, where: str = "views") -> Augment:

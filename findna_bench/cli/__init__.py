@@ -40,7 +40,7 @@ class PluginGroup(TyperGroup):
 
 def make_app() -> typer.Typer:
     from findna_bench.cli import (
-        data_cmd, leaderboard_cmd, list_cmd, pretrain_cmd, report_cmd, run_cmd, validate_cmd,
+        data_cmd, leaderboard_cmd, list_cmd, pretrain_cmd, profile_cmd, report_cmd, run_cmd, validate_cmd,
     )
 
     app = typer.Typer(
@@ -57,7 +57,8 @@ def make_app() -> typer.Typer:
                                                      help="registry.yaml to use (default: the bundled one)")) -> None:
         ctx.obj = Session(registry)
 
-    for module in (run_cmd, list_cmd, validate_cmd, leaderboard_cmd, data_cmd, pretrain_cmd, report_cmd):
+    for module in (run_cmd, list_cmd, validate_cmd, leaderboard_cmd, data_cmd, pretrain_cmd, report_cmd,
+                   profile_cmd):
         module.register(app)
     return app
 

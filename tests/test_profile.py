@@ -86,3 +86,14 @@ def test_isolated_worker_runs_in_a_fresh_process(registry):
                "batch_size": 2, "device": "cpu", "steps": 1, "warmup": 0, "amp": False}
     row = profiling.measure_isolated(request, timeout=300)
     assert row["status"] == "ok" and row["train_peak_bytes"] > 0 and row["length"] == 256
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_measurement_uses_the_allocator_peak_and_bf16(catalog):
+    cm = catalog.get("backbone", "chordmixer").factory(track_size=8, hidden=64, blocks=2, max_len=4096)
+    got = profiling.measure(SequenceClassifier(cm, 2), length=4096, batch_size=4, device=torch.device("cuda"),
+                            steps=2, warmup=1, amp=True)
+    assert got["train_peak_bytes"] > got["infer_peak_bytes"] > 0
+    assert got["train_tokens_per_s"] > 0 and got["macs_per_seq"] > 0
+    assert profiling.gemm_rate(torch.device("cuda"), dtype=torch.bfloat16, n=4096) > 1000

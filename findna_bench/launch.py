@@ -39,16 +39,29 @@ class JobSpec:
     device: str = "auto"
 
     @classmethod
-    def from_run(cls, spec: RunSpec, *, registry: Path, data_root: Path, results: Path,
-                 device: str) -> JobSpec:
-        return cls(model=spec.model, task=spec.task, seed=spec.seed, profile=spec.profile,
-                   config=spec.config, registry=str(Path(registry).resolve()),
-                   data_root=str(Path(data_root).resolve()), results=str(Path(results).resolve()),
-                   device=device)
+    def from_run(
+        cls, spec: RunSpec, *, registry: Path, data_root: Path, results: Path, device: str
+    ) -> JobSpec:
+        return cls(
+            model=spec.model,
+            task=spec.task,
+            seed=spec.seed,
+            profile=spec.profile,
+            config=spec.config,
+            registry=str(Path(registry).resolve()),
+            data_root=str(Path(data_root).resolve()),
+            results=str(Path(results).resolve()),
+            device=device,
+        )
 
     def run_spec(self) -> RunSpec:
-        return RunSpec(model=self.model, task=self.task, seed=self.seed, profile=self.profile,
-                       config=self.config)
+        return RunSpec(
+            model=self.model,
+            task=self.task,
+            seed=self.seed,
+            profile=self.profile,
+            config=self.config,
+        )
 
 
 class RunJob:
@@ -70,16 +83,25 @@ class RunJob:
         job = self.job
         registry = load_registry(Path(job.registry))
         pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
-        name = job.device if job.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-        ctx = RunContext(catalog=Catalog.from_plugin_manager(pm), hook=pm.hook,
-                         data_root=Path(job.data_root), device=torch.device(name))
+        name = (
+            job.device if job.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        )
+        ctx = RunContext(
+            catalog=Catalog.from_plugin_manager(pm),
+            hook=pm.hook,
+            data_root=Path(job.data_root),
+            device=torch.device(name),
+        )
         spec = job.run_spec()
         outcome = run_suite([spec], ctx, ResultsStore(Path(job.results)))
         if outcome.skipped:
             return {"run_id": spec.run_id, "status": "resumed"}
         if spec.task in outcome.unavailable:
-            return {"run_id": spec.run_id, "status": "unavailable",
-                    "error": outcome.unavailable[spec.task]}
+            return {
+                "run_id": spec.run_id,
+                "status": "unavailable",
+                "error": outcome.unavailable[spec.task],
+            }
         record = outcome.records[0]
         return {"run_id": spec.run_id, "status": record["status"], "error": record.get("error")}
 
@@ -108,7 +130,9 @@ def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any: 
     try:
         import submitit
     except ImportError:
-        raise ConfigError(f"--launcher {launcher} needs submitit: pip install 'findna-bench[slurm]'") from None
+        raise ConfigError(
+            f"--launcher {launcher} needs submitit: pip install 'findna-bench[slurm]'"
+        ) from None
     cluster = "slurm" if launcher == "slurm" else "local"
     try:
         executor = submitit.AutoExecutor(folder=str(folder), cluster=cluster)
@@ -118,8 +142,9 @@ def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any: 
     return executor
 
 
-def submit(jobs: list[JobSpec], *, launcher: str, folder: Path,
-           options: dict[str, Any] | None = None) -> list[Any]:
+def submit(
+    jobs: list[JobSpec], *, launcher: str, folder: Path, options: dict[str, Any] | None = None
+) -> list[Any]:
     """Submit one job per spec (a job array on SLURM); returns submitit Job handles."""
     if not jobs:
         return []

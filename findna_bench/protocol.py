@@ -27,8 +27,13 @@ def _subsampled(text: str, limit: int | None, seed: int) -> str:
     return f"{text}; subsampled to at most {limit} rows (seed {seed})" if limit else text
 
 
-def declared(cfg: dict, *, main_metric: str | None = None, higher_is_better: bool = True,
-             data_protocol: dict | None = None) -> dict:
+def declared(
+    cfg: dict,
+    *,
+    main_metric: str | None = None,
+    higher_is_better: bool = True,
+    data_protocol: dict | None = None,
+) -> dict:
     """The protocol block of a record.
 
     Args:
@@ -40,8 +45,10 @@ def declared(cfg: dict, *, main_metric: str | None = None, higher_is_better: boo
     """
     ft, data_cfg = cfg["finetune"], cfg["data"]
     carve_seed = data_cfg.get("carve_seed", 0)
-    carve = (f"carved from train: {data_cfg['valid_fraction']:.0%}, stratified by label, "
-             f"seed {carve_seed}")
+    carve = (
+        f"carved from train: {data_cfg['valid_fraction']:.0%}, stratified by label, "
+        f"seed {carve_seed}"
+    )
     if data_protocol:
         train = data_protocol["train"]
         valid = data_protocol["valid"]

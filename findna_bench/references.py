@@ -85,10 +85,18 @@ def load(path: Path | None = None) -> References:
         where = f"{path}: rows[{i}] ({row.get('model')})"
         if row.get("source") not in sources:
             raise ConfigError(f"{where}: source '{row.get('source')}' is not under sources:")
-        values = {task: _value(v, f"{where} {task}") for task, v in (row.get("values") or {}).items()}
-        rows.append(Reference(model=row["model"], source=sources[row["source"]],
-                              regime=row.get("regime", ""), values=values,
-                              metrics=dict(row.get("metrics") or {})))
+        values = {
+            task: _value(v, f"{where} {task}") for task, v in (row.get("values") or {}).items()
+        }
+        rows.append(
+            Reference(
+                model=row["model"],
+                source=sources[row["source"]],
+                regime=row.get("regime", ""),
+                values=values,
+                metrics=dict(row.get("metrics") or {}),
+            )
+        )
     return References(sources=sources, rows=rows, group_means=raw.get("group_means") or {})
 
 
@@ -115,16 +123,31 @@ def reference_cells(rows: list[Reference], metrics: dict[str, str]) -> pd.DataFr
         for task, metric in metrics.items():
             hit = ref.value(task, metric)
             if hit:
-                out.append({"row": ref.label, "task": task, "metric": metric, "mean": hit[0],
-                            "std": None, "se": hit[1], "n": None, "failed": 0,
-                            "higher_is_better": True, "published": True,
-                            "source": ref.source.title, "protocol": ref.source.protocol})
+                out.append(
+                    {
+                        "row": ref.label,
+                        "task": task,
+                        "metric": metric,
+                        "mean": hit[0],
+                        "std": None,
+                        "se": hit[1],
+                        "n": None,
+                        "failed": 0,
+                        "higher_is_better": True,
+                        "published": True,
+                        "source": ref.source.title,
+                        "protocol": ref.source.protocol,
+                    }
+                )
     return pd.DataFrame(out)
 
 
-def _display_rows(rows: list[Reference], metrics: dict[str, str], columns: list[str]) -> pd.DataFrame:
-    table = pd.DataFrame("-", index=pd.Index([r.label for r in rows], name="model"),
-                         columns=columns, dtype=object)
+def _display_rows(
+    rows: list[Reference], metrics: dict[str, str], columns: list[str]
+) -> pd.DataFrame:
+    table = pd.DataFrame(
+        "-", index=pd.Index([r.label for r in rows], name="model"), columns=columns, dtype=object
+    )
     for ref in rows:
         means = []
         for task in columns:
@@ -139,23 +162,40 @@ def _display_rows(rows: list[Reference], metrics: dict[str, str], columns: list[
     return table
 
 
-def _pseudo_records(rows: list[Reference], metrics: dict[str, str], directions: dict[str, bool],
-                    profile: str | None) -> list[dict]:
+def _pseudo_records(
+    rows: list[Reference], metrics: dict[str, str], directions: dict[str, bool], profile: str | None
+) -> list[dict]:
     out = []
     for ref in rows:
         for task, metric in metrics.items():
             hit = ref.value(task, metric)
             if hit:
-                out.append({"run_id": f"published:{ref.source.key}:{ref.model}:{task}", "status": "ok",
-                            "model": ref.label, "task": task, "seed": 0, "profile": profile,
-                            "main_metric": metric, "higher_is_better": directions.get(task, True),
-                            "metrics": {"test": {metric: hit[0]}}, "finetune_mode": "full"})
+                out.append(
+                    {
+                        "run_id": f"published:{ref.source.key}:{ref.model}:{task}",
+                        "status": "ok",
+                        "model": ref.label,
+                        "task": task,
+                        "seed": 0,
+                        "profile": profile,
+                        "main_metric": metric,
+                        "higher_is_better": directions.get(task, True),
+                        "metrics": {"test": {metric: hit[0]}},
+                        "finetune_mode": "full",
+                    }
+                )
     return out
 
 
-def with_references(records: list[dict], refs: References, *, split: str = "test",
-                    expected_seeds: int | None = None, unavailable: dict[str, str] | None = None,
-                    rank: bool = False) -> tuple[leaderboard.Board, list[Reference]]:
+def with_references(
+    records: list[dict],
+    refs: References,
+    *,
+    split: str = "test",
+    expected_seeds: int | None = None,
+    unavailable: dict[str, str] | None = None,
+    rank: bool = False,
+) -> tuple[leaderboard.Board, list[Reference]]:
     """Our board with the matching published rows added, and the rows used.
 
     Without ``rank`` the published rows sit below ours with "not ranked"; with it they take part
@@ -163,7 +203,9 @@ def with_references(records: list[dict], refs: References, *, split: str = "test
     """
     if split != "test":
         raise ConfigError("published references are test-split numbers; drop --split valid")
-    ours = leaderboard.build(records, split=split, expected_seeds=expected_seeds, unavailable=unavailable)
+    ours = leaderboard.build(
+        records, split=split, expected_seeds=expected_seeds, unavailable=unavailable
+    )
     metrics = main_metrics(ours.cells)
     rows = matching(refs, metrics)
     if not rows:
@@ -176,8 +218,12 @@ def with_references(records: list[dict], refs: References, *, split: str = "test
     directions = dict(zip(ours.cells["task"], ours.cells["higher_is_better"].astype(bool)))
     profiles = {r.get("profile") for r in records}
     profile = next(iter(profiles)) if len(profiles) == 1 else "published"
-    ranked = leaderboard.build(records + _pseudo_records(rows, metrics, directions, profile),
-                               split=split, expected_seeds=expected_seeds, unavailable=unavailable)
+    ranked = leaderboard.build(
+        records + _pseudo_records(rows, metrics, directions, profile),
+        split=split,
+        expected_seeds=expected_seeds,
+        unavailable=unavailable,
+    )
     table = ranked.table[list(ours.table.columns)].copy()
     for ref in rows:
         label = next(i for i in table.index if i.startswith(ref.label))
@@ -193,6 +239,7 @@ def legend(rows: list[Reference]) -> list[str]:
     seen: dict[str, Source] = {}
     for ref in rows:
         seen.setdefault(ref.source.key, ref.source)
-    return [f"(pub.) {s.short}: {s.title}{' <' + s.url + '>' if s.url else ''}. Protocol: {s.protocol}"
-            for s in seen.values()]
-
+    return [
+        f"(pub.) {s.short}: {s.title}{' <' + s.url + '>' if s.url else ''}. Protocol: {s.protocol}"
+        for s in seen.values()
+    ]

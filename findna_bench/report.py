@@ -10,7 +10,6 @@ written beside the page when matplotlib (the ``report`` extra) is installed (``r
 from __future__ import annotations
 
 import importlib.util
-import json
 import time
 from html import escape
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 
 from findna_bench import leaderboard, references
 from findna_bench.report_svg import Series, bar_chart
+from findna_bench.report_tables import efficiency, group_means_table, manifest
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#1a1a1a;max-width:1400px}
@@ -31,9 +31,6 @@ td.short{background:#fff4d6}td.failed{background:#fde2e2;color:#900}
 td.unavailable{color:#999}.note{color:#555;font-size:12px;max-width:1100px}
 .scroll{overflow-x:auto}details{margin:8px 0}summary{cursor:pointer;font-weight:600}
 """
-MANIFEST_COLUMNS = ["run_id", "status", "model", "task", "seed", "profile", "mode", "valid split",
-                    "selection", "best epoch", "main metric", "test", "parameters", "train s",
-                    "wall s", "config hash", "git sha", "device", "torch", "started", "error"]
 
 
 def _cell_class(text: str) -> str:
@@ -44,21 +41,29 @@ def _cell_class(text: str) -> str:
     return "short" if text.endswith("!") else ""
 
 
-def html_table(frame: pd.DataFrame, *, published: set[str] = frozenset(), index: bool = True) -> str:
+def html_table(
+    frame: pd.DataFrame, *, published: set[str] = frozenset(), index: bool = True
+) -> str:
     """A plain HTML table; rows whose label is in ``published`` get the 'published' class."""
     head = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
     rows = ["<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
     for label, row in frame.iterrows():
         cells = [str(label)] if index else []
         cells += ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in row]
-        tds = "".join(f'<td class="{_cell_class(c)}">{escape(c)}</td>' if _cell_class(c)
-                      else f"<td>{escape(c)}</td>" for c in cells)
+        tds = "".join(
+            f'<td class="{_cell_class(c)}">{escape(c)}</td>'
+            if _cell_class(c)
+            else f"<td>{escape(c)}</td>"
+            for c in cells
+        )
         klass = ' class="published"' if label in published else ""
         rows.append(f"<tr{klass}>{tds}</tr>")
     return '<div class="scroll"><table>\n' + "\n".join(rows) + "\n</table></div>"
 
 
-def chart_data(board: leaderboard.Board, used: list[references.Reference]) -> tuple[list[str], list[Series], list[Series]]:
+def chart_data(
+    board: leaderboard.Board, used: list[references.Reference]
+) -> tuple[list[str], list[Series], list[Series]]:
     """Tasks, our series (×100 mean ± std) and published markers for the bar chart."""
     cells = board.cells
     if "published" in cells.columns:
@@ -68,128 +73,109 @@ def chart_data(board: leaderboard.Board, used: list[references.Reference]) -> tu
     series = []
     for row in dict.fromkeys(r for r in board.table.index if r in set(ours.row)):
         sub = ours[ours.row == row].set_index("task")
-        series.append(Series(label=row, values=[
-            (100 * sub.loc[t, "mean"], 100 * sub.loc[t, "std"] if sub.loc[t, "n"] > 1 else None)
-            if t in sub.index else None for t in tasks]))
+        series.append(
+            Series(
+                label=row,
+                values=[
+                    (
+                        100 * sub.loc[t, "mean"],
+                        100 * sub.loc[t, "std"] if sub.loc[t, "n"] > 1 else None,
+                    )
+                    if t in sub.index
+                    else None
+                    for t in tasks
+                ],
+            )
+        )
     metrics = references.main_metrics(ours)
     markers = []
     for ref in used:
         values = [ref.value(t, metrics[t]) for t in tasks]
-        markers.append(Series(label=ref.label, values=[(100 * v[0], None) if v else None for v in values]))
+        markers.append(
+            Series(label=ref.label, values=[(100 * v[0], None) if v else None for v in values])
+        )
     return tasks, series, markers
 
 
-def efficiency(records: list[dict], profile_rows: list[dict]) -> pd.DataFrame:
-    """Per row label: parameters and mean time per run from records; profile columns joined by model."""
-    ok = [r for r in records if r.get("status") == "ok"]
-    several = len({r.get("profile") for r in records}) > 1
-    frame = pd.DataFrame([{"row": leaderboard.row_label(r, several), "model": r["model"],
-                           "parameters": r.get("parameters"), "train s/run": r.get("train_seconds"),
-                           "wall s/run": r.get("wall_seconds")} for r in ok])
-    if frame.empty:
-        return frame
-    table = frame.groupby("row").agg(model=("model", "first"), parameters=("parameters", "median"),
-                                     runs=("model", "size"), **{
-                                         "train s/run": ("train s/run", "mean"),
-                                         "wall s/run": ("wall s/run", "mean")})
-    table["parameters"] = table["parameters"].map(lambda v: f"{v / 1e6:.3f} M" if pd.notna(v) else "-")
-    for col in ("train s/run", "wall s/run"):
-        table[col] = table[col].map(lambda v: f"{v:.1f}")
-    if profile_rows:
-        prof = pd.DataFrame(profile_rows)
-        if "length" in prof.columns:
-            prof = prof.sort_values("length").groupby("model").last()
-        else:
-            prof = prof.groupby("model").last()
-        prof.columns = [f"profile: {c}" for c in prof.columns]
-        table = table.join(prof, on="model")
-    return table.drop(columns="model")
-
-
-def load_profile_rows(paths: list[Path]) -> list[dict]:
-    """Rows of ``findna-bench profile`` JSON files: a list of dicts with 'model', or {'rows': [...]}."""
-    rows: list[dict] = []
-    for path in paths:
-        data = json.loads(Path(path).read_text())
-        if isinstance(data, dict):
-            data = next((data[k] for k in ("rows", "results", "models") if isinstance(data.get(k), list)), [])
-        rows += [r for r in data if isinstance(r, dict) and "model" in r]
-    return rows
-
-
-def manifest(records: list[dict]) -> pd.DataFrame:
-    """One line per record with what is needed to reproduce or audit it."""
-    out = []
-    for r in sorted(records, key=lambda r: (r["task"], r["model"], r["seed"])):
-        env = r.get("environment") or {}
-        proto = r.get("protocol") or {}
-        main = r.get("main_metric")
-        test = (r.get("metrics") or {}).get("test", {}).get(main)
-        out.append(dict(zip(MANIFEST_COLUMNS, [
-            r["run_id"], r.get("status"), r["model"], r["task"], r.get("seed"), r.get("profile"),
-            r.get("finetune_mode", ""), proto.get("valid", ""), proto.get("selection", ""),
-            r.get("best_epoch", ""), main or "", f"{100 * test:.2f}" if test is not None else "",
-            r.get("parameters", ""), r.get("train_seconds", ""), r.get("wall_seconds", ""),
-            r.get("config_hash", ""), env.get("git_sha", ""), env.get("device", ""),
-            (env.get("packages") or {}).get("torch", ""), r.get("started_at", ""),
-            (r.get("error") or "")[:160]])))
-    return pd.DataFrame(out, columns=MANIFEST_COLUMNS)
-
-
-def group_means_table(refs: references.References) -> pd.DataFrame:
-    groups = refs.group_means.get("groups") or []
-    rows = refs.group_means.get("rows") or {}
-    frame = pd.DataFrame([[f"{v:.2f}" for v in values] for values in rows.values()],
-                         index=pd.Index(list(rows), name="model (published, not re-run)"), columns=groups)
-    return frame
-
-
-def board_and_references(records: list[dict], refs: references.References | None,
-                         expected_seeds: int | None) -> tuple[leaderboard.Board, list]:
+def board_and_references(
+    records: list[dict], refs: references.References | None, expected_seeds: int | None
+) -> tuple[leaderboard.Board, list]:
     if refs is None:
         return leaderboard.build(records, expected_seeds=expected_seeds), []
     return references.with_references(records, refs, expected_seeds=expected_seeds)
 
 
-def render(records: list[dict], *, refs: references.References | None = None,
-           expected_seeds: int | None = None, profile_rows: list[dict] = (),
-           png_files: list[str] = (), title: str = "findna-bench report") -> str:
+def render(
+    records: list[dict],
+    *,
+    refs: references.References | None = None,
+    expected_seeds: int | None = None,
+    profile_rows: list[dict] = (),
+    png_files: list[str] = (),
+    title: str = "findna-bench report",
+) -> str:
     """The whole page as one HTML string."""
     board, used = board_and_references(records, refs, expected_seeds)
     tasks, series, markers = chart_data(board, used)
     failed = [r for r in records if r.get("status") != "ok"]
     profiles = sorted({str(r.get("profile")) for r in records})
-    shas = sorted({(r.get("environment") or {}).get("git_sha", "?") for r in records if r.get("environment")})
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-             f"<style>{CSS}</style></head><body>",
-             f"<h1>{escape(title)}</h1>",
-             f"<p class=\"note\">{len(records)} runs ({len(records) - len(failed)} ok, {len(failed)} failed); "
-             f"profiles: {escape(', '.join(profiles))}; git: {escape(', '.join(shas) or 'unknown')}; "
-             f"generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.</p>",
-             "<h2>Leaderboard: test main metric ×100</h2>",
-             "<p class=\"note\">Cells are mean ± std over seeds with n; \"!\" (shaded) marks fewer seeds "
-             "than asked. Weights were selected on validation only and the test split was scored once "
-             "(see each run's protocol in the manifest). Rows in italics are published numbers, "
-             "transcribed and not re-run, under their own protocols; they are not ranked.</p>",
-             html_table(board.table, published={r.label for r in used})]
-    parts += [f"<p class=\"note\">{escape(line)}</p>" for line in references.legend(used)]
+    shas = sorted(
+        {(r.get("environment") or {}).get("git_sha", "?") for r in records if r.get("environment")}
+    )
+    parts = [
+        (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>"
+        ),
+        f"<h1>{escape(title)}</h1>",
+        (
+            f'<p class="note">{len(records)} runs ({len(records) - len(failed)} ok, {len(failed)} failed); '
+            f"profiles: {escape(', '.join(profiles))}; git: {escape(', '.join(shas) or 'unknown')}; "
+            f"generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.</p>"
+        ),
+        "<h2>Leaderboard: test main metric ×100</h2>",
+        (
+            '<p class="note">Cells are mean ± std over seeds with n; "!" (shaded) marks fewer seeds '
+            "than asked. Weights were selected on validation only and the test split was scored once "
+            "(see each run's protocol in the manifest). Rows in italics are published numbers, "
+            "transcribed and not re-run, under their own protocols; they are not ranked.</p>"
+        ),
+        html_table(board.table, published={r.label for r in used}),
+    ]
+    parts += [f'<p class="note">{escape(line)}</p>' for line in references.legend(used)]
     if tasks:
-        parts += ["<h2>Per-task results</h2>",
-                  bar_chart(tasks, series, markers=markers, y_label="test main metric ×100",
-                            title="Test main metric per task (error bars: std over seeds)")]
+        parts += [
+            "<h2>Per-task results</h2>",
+            bar_chart(
+                tasks,
+                series,
+                markers=markers,
+                y_label="test main metric ×100",
+                title="Test main metric per task (error bars: std over seeds)",
+            ),
+        ]
     eff = efficiency(records, list(profile_rows))
     if not eff.empty:
         parts += ["<h2>Efficiency</h2>", html_table(eff)]
     if refs is not None and refs.group_means and any(t.startswith("gue/") for t in tasks):
-        parts += ["<h2>Published GUE group means (MCC ×100; Covid F1)</h2>",
-                  html_table(group_means_table(refs), published=set(refs.group_means.get("rows") or {}))]
+        parts += [
+            "<h2>Published GUE group means (MCC ×100; Covid F1)</h2>",
+            html_table(group_means_table(refs), published=set(refs.group_means.get("rows") or {})),
+        ]
     if failed:
-        parts += [f"<h2>Failed runs ({len(failed)})</h2>",
-                  html_table(manifest(failed)[["run_id", "model", "task", "seed", "error"]], index=False)]
+        parts += [
+            f"<h2>Failed runs ({len(failed)})</h2>",
+            html_table(manifest(failed)[["run_id", "model", "task", "seed", "error"]], index=False),
+        ]
     if png_files:
-        parts += ["<h2>PNG plots</h2><ul>"] + [f"<li>{escape(p)}</li>" for p in png_files] + ["</ul>"]
-    parts += [f"<h2>Manifest ({len(records)} runs)</h2><details open><summary>every run</summary>",
-              html_table(manifest(records), index=False), "</details></body></html>"]
+        parts += (
+            ["<h2>PNG plots</h2><ul>"] + [f"<li>{escape(p)}</li>" for p in png_files] + ["</ul>"]
+        )
+    parts += [
+        f"<h2>Manifest ({len(records)} runs)</h2><details open><summary>every run</summary>",
+        html_table(manifest(records), index=False),
+        "</details></body></html>",
+    ]
     return "\n".join(parts)
 
 
@@ -197,8 +183,14 @@ def matplotlib_available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def write(out: Path, records: list[dict], *, refs: references.References | None = None,
-          expected_seeds: int | None = None, profile_rows: list[dict] = ()) -> list[Path]:
+def write(
+    out: Path,
+    records: list[dict],
+    *,
+    refs: references.References | None = None,
+    expected_seeds: int | None = None,
+    profile_rows: list[dict] = (),
+) -> list[Path]:
     """Write ``out/index.html`` (and PNGs when matplotlib is installed); return the files."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -206,9 +198,18 @@ def write(out: Path, records: list[dict], *, refs: references.References | None 
     if matplotlib_available():  # the 'report' extra; without it the page alone
         from findna_bench import report_png
 
-        pngs = report_png.write_pngs(out, *chart_data(*board_and_references(records, refs, expected_seeds)),
-                                     records=records)
+        pngs = report_png.write_pngs(
+            out, *chart_data(*board_and_references(records, refs, expected_seeds)), records=records
+        )
     page = out / "index.html"
-    page.write_text(render(records, refs=refs, expected_seeds=expected_seeds, profile_rows=profile_rows,
-                           png_files=[p.name for p in pngs]), encoding="utf-8")
+    page.write_text(
+        render(
+            records,
+            refs=refs,
+            expected_seeds=expected_seeds,
+            profile_rows=profile_rows,
+            png_files=[p.name for p in pngs],
+        ),
+        encoding="utf-8",
+    )
     return [page, *pngs]

@@ -12,8 +12,17 @@ from pathlib import Path
 from findna_bench import ui
 
 
-def submit_and_report(session, specs: list, *, launcher: str, options: list[str],  # noqa: ANN001
-                      data_root: Path, results: Path, device: str, expected_seeds: int) -> None:
+def submit_and_report(
+    session,
+    specs: list,
+    *,
+    launcher: str,
+    options: list[str],  # noqa: ANN001
+    data_root: Path,
+    results: Path,
+    device: str,
+    expected_seeds: int,
+) -> None:
     import torch
 
     from findna_bench.launch import JobSpec, parse_options, submit
@@ -25,29 +34,51 @@ def submit_and_report(session, specs: list, *, launcher: str, options: list[str]
     params = parse_options(options)
     folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))
     store = ResultsStore(results)
-    ctx = RunContext(catalog=session.catalog, hook=session.pm.hook, data_root=data_root,
-                     device=torch.device("cpu"))
+    ctx = RunContext(
+        catalog=session.catalog,
+        hook=session.pm.hook,
+        data_root=data_root,
+        device=torch.device("cpu"),
+    )
     unavailable = availability(specs, ctx)
     for task, reason in unavailable.items():
         ui.err.print(f"unavailable: {task}: {reason}", highlight=False)
     todo = [s for s in specs if s.task not in unavailable and not store.has(s.run_id)]
     resumed = sum(1 for s in specs if s.task not in unavailable and store.has(s.run_id))
-    jobs = submit([JobSpec.from_run(s, registry=session.registry.path, data_root=data_root,
-                                    results=results, device=device) for s in todo],
-                  launcher=launcher, folder=folder, options=params)
-    ui.err.print(f"submitted {len(jobs)} {launcher} job(s), {resumed} resumed; logs in {folder}",
-                 highlight=False)
+    jobs = submit(
+        [
+            JobSpec.from_run(
+                s,
+                registry=session.registry.path,
+                data_root=data_root,
+                results=results,
+                device=device,
+            )
+            for s in todo
+        ],
+        launcher=launcher,
+        folder=folder,
+        options=params,
+    )
+    ui.err.print(
+        f"submitted {len(jobs)} {launcher} job(s), {resumed} resumed; logs in {folder}",
+        highlight=False,
+    )
     for job, spec in zip(jobs, todo):
         ui.out.print(f"{job.job_id}\t{spec.run_id}")
     if launcher != "submitit-local":
-        ui.err.print(f"when they finish: findna-bench leaderboard --results {results}", highlight=False)
+        ui.err.print(
+            f"when they finish: findna-bench leaderboard --results {results}", highlight=False
+        )
         return
     for job, spec in zip(jobs, todo):
         try:
             outcome = job.result()
-        except Exception as exc:  # the job process itself died: say which, keep collecting
-            ui.err.print(f"job {job.job_id} ({spec.run_id}) crashed: {str(exc).splitlines()[0]}",
-                         highlight=False)
+        except Exception as exc:  # noqa: BLE001 (the job process itself died: say which, go on)
+            ui.err.print(
+                f"job {job.job_id} ({spec.run_id}) crashed: {str(exc).splitlines()[0]}",
+                highlight=False,
+            )
             continue
         if outcome["status"] == "failed":
             ui.err.print(f"failed: {spec.run_id}: {outcome['error']}", highlight=False)
@@ -55,5 +86,9 @@ def submit_and_report(session, specs: list, *, launcher: str, options: list[str]
     records = [r for r in store.read_all()[0] if r["run_id"] in wanted]
     if records:
         board = build(records, expected_seeds=expected_seeds, unavailable=unavailable)
-        ui.out.print(ui.frame_table(board.table, title=f"test main metric ×100, mean ± std over "
-                                                       f"seeds (results in {results})"))
+        ui.out.print(
+            ui.frame_table(
+                board.table,
+                title=f"test main metric ×100, mean ± std over seeds (results in {results})",
+            )
+        )

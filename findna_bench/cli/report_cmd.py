@@ -15,16 +15,30 @@ def register(app: typer.Typer) -> None:
     def report(
         ctx: typer.Context,
         results: Path = Results,
-        out: Path = typer.Option(Path("report"), "--out", "-o", help="folder for index.html and PNG plots"),
+        out: Path = typer.Option(
+            Path("report"), "--out", "-o", help="folder for index.html and PNG plots"
+        ),
         model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="only these models"),
-        suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
-        task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
-        profile: Optional[str] = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
-        seeds: Optional[int] = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
-        efficiency: Optional[list[Path]] = typer.Option(None, "--efficiency",
-                                                        help="`findna-bench profile` JSON file(s) to show"),
-        references: bool = typer.Option(True, "--references/--no-references",
-                                        help="show published rows (not re-run) beside ours"),
+        suite: Optional[list[str]] = typer.Option(
+            None, "--suite", "-s", help="only this suite's tasks"
+        ),
+        task: Optional[list[str]] = typer.Option(
+            None, "--task", "-t", help="only these tasks (globs)"
+        ),
+        profile: Optional[str] = typer.Option(
+            None, "--profile", "-p", help="only runs of this profile"
+        ),
+        seeds: Optional[int] = typer.Option(
+            None, "--seeds", help="flag cells with fewer seeds than this"
+        ),
+        efficiency: Optional[list[Path]] = typer.Option(
+            None, "--efficiency", help="`findna-bench profile` JSON file(s) to show"
+        ),
+        references: bool = typer.Option(
+            True,
+            "--references/--no-references",
+            help="show published rows (not re-run) beside ours",
+        ),
     ) -> None:
         """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, manifest."""
         from findna_bench import report as report_mod
@@ -32,6 +46,7 @@ def register(app: typer.Typer) -> None:
         from findna_bench.cli.leaderboard_cmd import select
         from findna_bench.errors import ConfigError
         from findna_bench.references import load
+        from findna_bench.report_tables import load_profile_rows
         from findna_bench.store import ResultsStore
 
         records, problems = ResultsStore(results).read_all()
@@ -45,9 +60,16 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
         missing = [p for p in efficiency or [] if not p.is_file()]
         if missing:
-            raise ConfigError(f"--efficiency {missing[0]}: no such file; write one with "
-                              "`findna-bench profile ... --json FILE`")
-        files = report_mod.write(out, chosen, refs=load() if references else None, expected_seeds=seeds,
-                                 profile_rows=report_mod.load_profile_rows(efficiency or []))
+            raise ConfigError(
+                f"--efficiency {missing[0]}: no such file; write one with "
+                "`findna-bench profile ... --json FILE`"
+            )
+        files = report_mod.write(
+            out,
+            chosen,
+            refs=load() if references else None,
+            expected_seeds=seeds,
+            profile_rows=load_profile_rows(efficiency or []),
+        )
         for path in files:
             ui.out.print(str(path))

@@ -32,9 +32,11 @@ def test_rerun_of_a_seed_counts_once_and_latest_wins(make_record):
 
 
 def test_modes_are_separate_rows_and_failures_show(make_record):
-    records = [make_record("cnn", "gue/tf_0", 0, 0.5),
-               make_record("cnn", "gue/tf_0", 0, 0.3, mode="linear-probe"),
-               make_record("findna", "gue/tf_0", 0, None, status="failed")]
+    records = [
+        make_record("cnn", "gue/tf_0", 0, 0.5),
+        make_record("cnn", "gue/tf_0", 0, 0.3, mode="linear-probe"),
+        make_record("findna", "gue/tf_0", 0, None, status="failed"),
+    ]
     table = build(records).table
     assert table.loc["cnn [linear-probe]", "gue/tf_0"].startswith("30.00")
     assert table.loc["findna", "gue/tf_0"] == "failed (1)"

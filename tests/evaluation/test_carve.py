@@ -42,6 +42,9 @@ def test_real_task_without_dev_gets_a_recorded_carve(catalog, registry, data_roo
     cfg = resolve(registry, "cnn", "gue/prom_core_tata", "smoke")
     block = declared(cfg, main_metric="mcc", data_protocol=data.protocol)
     assert block["valid"].startswith("carved from train: 10%, stratified by label, seed 0")
-    with_dev = load_splits(task, task.split_files(data_root), policy=policy, valid_fraction=0.1,
-                           carve_seed=0)
-    assert declared(cfg, main_metric="mcc", data_protocol=with_dev.protocol)["valid"].startswith("dev: ")
+    with_dev = load_splits(
+        task, task.split_files(data_root), policy=policy, valid_fraction=0.1, carve_seed=0
+    )
+    assert declared(cfg, main_metric="mcc", data_protocol=with_dev.protocol)["valid"].startswith(
+        "dev: "
+    )

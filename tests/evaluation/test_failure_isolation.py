@@ -50,12 +50,23 @@ def test_nan_model_fails_alone_and_the_suite_goes_on(registry, data_root, tmp_pa
     pm.register(NaNPlugin(), name="nan-fixture")
     recorder = Recorder()
     pm.register(recorder, name="recorder")
-    reg = dataclasses.replace(registry, models={**registry.models,
-                                                "nan-model": {"backbone": {"use": "nan-fixture"}}})
-    specs = expand(reg, models=["nan-model", "cnn"], tasks=["gue/prom_core_tata"], seeds=[0],
-                   profile="smoke", overrides={"finetune": {"max_train": 128, "max_valid": 128}})
-    ctx = RunContext(catalog=Catalog.from_plugin_manager(pm), hook=pm.hook, data_root=data_root,
-                     device=torch.device("cpu"))
+    reg = dataclasses.replace(
+        registry, models={**registry.models, "nan-model": {"backbone": {"use": "nan-fixture"}}}
+    )
+    specs = expand(
+        reg,
+        models=["nan-model", "cnn"],
+        tasks=["gue/prom_core_tata"],
+        seeds=[0],
+        profile="smoke",
+        overrides={"finetune": {"max_train": 128, "max_valid": 128}},
+    )
+    ctx = RunContext(
+        catalog=Catalog.from_plugin_manager(pm),
+        hook=pm.hook,
+        data_root=data_root,
+        device=torch.device("cpu"),
+    )
     store = ResultsStore(tmp_path / "results")
     outcome = run_suite(specs, ctx, store)
 
@@ -68,7 +79,10 @@ def test_nan_model_fails_alone_and_the_suite_goes_on(registry, data_root, tmp_pa
     board = build(store.read_all()[0])
     assert board.table.loc["nan-model", "gue/prom_core_tata"] == "failed (1)"
     assert board.table.loc["cnn", "gue/prom_core_tata"].startswith(
-        f"{100 * outcome.records[1]['metrics']['test']['mcc']:.2f}")
+        f"{100 * outcome.records[1]['metrics']['test']['mcc']:.2f}"
+    )
     shown = cli("leaderboard", "--results", tmp_path / "results", "--format", "md")
     assert "| nan-model | failed (1) |" in shown.output
-    assert json.loads((tmp_path / "results" / f"{specs[1].run_id}.json").read_text())["status"] == "ok"
+    assert (
+        json.loads((tmp_path / "results" / f"{specs[1].run_id}.json").read_text())["status"] == "ok"
+    )

@@ -19,10 +19,20 @@ TINY = {"finetune": {"max_train": 128, "max_valid": 128}}
 
 
 def jobs_for(registry, data_root, results, seeds=(0,)) -> list[JobSpec]:
-    specs = expand(registry, models=["cnn"], tasks=["gue/prom_core_tata"], seeds=list(seeds),
-                   profile="smoke", overrides=TINY)
-    return [JobSpec.from_run(s, registry=registry.path, data_root=data_root, results=results,
-                             device="cpu") for s in specs]
+    specs = expand(
+        registry,
+        models=["cnn"],
+        tasks=["gue/prom_core_tata"],
+        seeds=list(seeds),
+        profile="smoke",
+        overrides=TINY,
+    )
+    return [
+        JobSpec.from_run(
+            s, registry=registry.path, data_root=data_root, results=results, device="cpu"
+        )
+        for s in specs
+    ]
 
 
 def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_path):
@@ -40,18 +50,56 @@ def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_pa
 @pytest.mark.slow
 def test_submitit_local_launcher_writes_one_record_per_job(cli, data_root, tmp_path):
     results = tmp_path / "results"
-    out = cli("run", "-m", "cnn", "-t", "gue/prom_core_tata,gue/EMP_H3", "--seeds", "2", "--profile", "smoke",
-              "--data-root", data_root, "--results", results, "--launcher", "submitit-local",
-              "--slurm", f"folder={tmp_path / 'jobs'}", "finetune.max_train=128", "finetune.max_valid=128")
+    out = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/prom_core_tata,gue/EMP_H3",
+        "--seeds",
+        "2",
+        "--profile",
+        "smoke",
+        "--data-root",
+        data_root,
+        "--results",
+        results,
+        "--launcher",
+        "submitit-local",
+        "--slurm",
+        f"folder={tmp_path / 'jobs'}",
+        "finetune.max_train=128",
+        "finetune.max_valid=128",
+    )
     assert out.exit_code == 0, out.output
     records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
-    assert [(r["task"], r["seed"], r["status"]) for r in records] == [("gue/prom_core_tata", 0, "ok"),
-                                                                        ("gue/prom_core_tata", 1, "ok")]
+    assert [(r["task"], r["seed"], r["status"]) for r in records] == [
+        ("gue/prom_core_tata", 0, "ok"),
+        ("gue/prom_core_tata", 1, "ok"),
+    ]
     assert "unavailable" in out.output  # EMP_H3 has no train split here: not submitted
     assert len(list((tmp_path / "jobs").glob("*_log.out"))) == 2  # one job per (model, task, seed)
-    again = cli("run", "-m", "cnn", "-t", "gue/prom_core_tata", "--seeds", "2", "--profile", "smoke",
-                "--data-root", data_root, "--results", results, "--launcher", "submitit-local",
-                "--slurm", f"folder={tmp_path / 'jobs'}", "finetune.max_train=128", "finetune.max_valid=128")
+    again = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/prom_core_tata",
+        "--seeds",
+        "2",
+        "--profile",
+        "smoke",
+        "--data-root",
+        data_root,
+        "--results",
+        results,
+        "--launcher",
+        "submitit-local",
+        "--slurm",
+        f"folder={tmp_path / 'jobs'}",
+        "finetune.max_train=128",
+        "finetune.max_valid=128",
+    )
     assert "submitted 0 submitit-local job(s), 2 resumed" in again.output
 
 
@@ -59,7 +107,9 @@ def fake_slurm(bin_dir: Path) -> Path:
     """``srun`` and ``sbatch`` stand-ins: sbatch keeps the script it was given and answers a job id."""
     bin_dir.mkdir()
     (bin_dir / "srun").write_text("#!/bin/sh\nexit 0\n")
-    (bin_dir / "sbatch").write_text(f'#!/bin/sh\ncp "$1" {bin_dir}/submitted.sh\necho "Submitted batch job 4242"\n')
+    (bin_dir / "sbatch").write_text(
+        f'#!/bin/sh\ncp "$1" {bin_dir}/submitted.sh\necho "Submitted batch job 4242"\n'
+    )
     for tool in ("srun", "sbatch"):
         (bin_dir / tool).chmod(stat.S_IRWXU)
     return bin_dir / "submitted.sh"
@@ -69,12 +119,21 @@ def test_slurm_submits_one_array_task_per_run(registry, data_root, tmp_path, mon
     script = fake_slurm(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     jobs = jobs_for(registry, data_root, tmp_path / "results", seeds=(0, 1, 2))
-    handles = submit(jobs, launcher="slurm", folder=tmp_path / "jobs",
-                     options=parse_options(["slurm_partition=gpu", "timeout_min=240", "gpus_per_node=1"]))
+    handles = submit(
+        jobs,
+        launcher="slurm",
+        folder=tmp_path / "jobs",
+        options=parse_options(["slurm_partition=gpu", "timeout_min=240", "gpus_per_node=1"]),
+    )
     assert [h.job_id for h in handles] == ["4242_0", "4242_1", "4242_2"]
     text = script.read_text()
-    for line in ("#SBATCH --array=0-2", "#SBATCH --partition=gpu", "#SBATCH --time=240",
-                 "#SBATCH --gpus-per-node=1", "#SBATCH --signal=USR2@"):  # USR2: requeue via checkpoint
+    for line in (
+        "#SBATCH --array=0-2",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --time=240",
+        "#SBATCH --gpus-per-node=1",
+        "#SBATCH --signal=USR2@",
+    ):  # USR2: requeue via checkpoint
         assert line in text
 
 

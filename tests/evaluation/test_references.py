@@ -10,11 +10,14 @@ from findna_bench import references
 from findna_bench.errors import ConfigError
 
 
-
 def test_transcription_reproduces_the_published_averages():
     refs = references.load()
     gue = {r.model: r for r in refs.rows if r.source.key == "dnabert2-gue"}
-    for model, average in (("DNABERT-2", 66.81), ("NT-2500M-multi", 66.93), ("DNABERT (3-mer)", 61.62)):
+    for model, average in (
+        ("DNABERT-2", 66.81),
+        ("NT-2500M-multi", 66.93),
+        ("DNABERT (3-mer)", 61.62),
+    ):
         values = [m for m, _ in gue[model].values.values()]
         assert len(values) == 28
         assert sum(values) / 28 == pytest.approx(average, abs=0.01)
@@ -42,7 +45,11 @@ def test_leaderboard_shows_published_rows_marked_and_unranked(cli, tmp_path, mak
             rec = make_record("cnn", task, seed, value)
             (results / f"{rec['run_id']}.json").write_text(json.dumps(rec))
     out = cli("leaderboard", "--results", results, "--references", "--format", "md").output
-    lines = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines() if line.startswith("| ")}
+    lines = {
+        line.split(" | ")[0].lstrip("| "): line
+        for line in out.splitlines()
+        if line.startswith("| ")
+    }
     dnabert2 = lines["DNABERT-2 [published: DNABERT-2 paper; not re-run]"]
     assert "71.99 (pub.)" in dnabert2 and "74.17 (pub.)" in dnabert2
     assert dnabert2.rstrip(" |").endswith("not ranked")
@@ -51,7 +58,7 @@ def test_leaderboard_shows_published_rows_marked_and_unranked(cli, tmp_path, mak
     assert "Protocol: GUE train/dev/test CSVs; one seed (42)" in out
     ranked = cli("leaderboard", "--results", results, "--rank-references", "--format", "md").output
     first_row = [line for line in ranked.splitlines() if line.startswith("| ")][2]
-    assert first_row.startswith("| DNABERT-2 [published") or first_row.startswith("| DNABERT (3-mer) [published")
+    assert first_row.startswith(("| DNABERT-2 [published", "| DNABERT (3-mer) [published"))
     assert "not ranked" not in ranked
     plain = cli("leaderboard", "--results", results, "--format", "md").output
     assert "published" not in plain
@@ -59,24 +66,37 @@ def test_leaderboard_shows_published_rows_marked_and_unranked(cli, tmp_path, mak
 
 def test_references_are_test_split_numbers(make_record):
     with pytest.raises(ConfigError, match="test-split"):
-        references.with_references([make_record("cnn", "gue/tf_0", 0, 0.4)], references.load(),
-                                   split="valid")
+        references.with_references(
+            [make_record("cnn", "gue/tf_0", 0, 0.4)], references.load(), split="valid"
+        )
 
 
 def test_published_metric_must_match_our_main_metric(make_record):
     # our covid main metric is macro F1; a record scored in MCC gets no published covid row
-    board, used = references.with_references([make_record("cnn", "gue/virus_covid", 0, 0.5, metric="mcc")],
-                                             references.load())
+    board, used = references.with_references(
+        [make_record("cnn", "gue/virus_covid", 0, 0.5, metric="mcc")], references.load()
+    )
     assert used == [] and list(board.table.index) == ["cnn"]
     board, used = references.with_references(
-        [make_record("cnn", "gue/virus_covid", 0, 0.5, metric="f1_macro")], references.load())
-    assert board.table.loc["DNABERT-2 [published: DNABERT-2 paper; not re-run]", "gue/virus_covid"] == "71.02 (pub.)"
+        [make_record("cnn", "gue/virus_covid", 0, 0.5, metric="f1_macro")], references.load()
+    )
+    assert (
+        board.table.loc["DNABERT-2 [published: DNABERT-2 paper; not re-run]", "gue/virus_covid"]
+        == "71.02 (pub.)"
+    )
 
 
 def test_gb_rows_carry_standard_errors(make_record):
     task = "genomic_benchmarks/human_enhancers_cohn"
-    board, used = references.with_references([make_record("cnn", task, 0, 0.7, metric="accuracy")],
-                                             references.load())
-    assert board.table.loc["HyenaDNA [published: GENERator (S2); not re-run]", task] == "72.50 ± 0.90 SE (pub.)"
-    assert board.table.loc["CNN (PyTorch) [published: GB README (S1); not re-run]", task] == "69.50 (pub.)"
+    board, used = references.with_references(
+        [make_record("cnn", task, 0, 0.7, metric="accuracy")], references.load()
+    )
+    assert (
+        board.table.loc["HyenaDNA [published: GENERator (S2); not re-run]", task]
+        == "72.50 ± 0.90 SE (pub.)"
+    )
+    assert (
+        board.table.loc["CNN (PyTorch) [published: GB README (S1); not re-run]", task]
+        == "69.50 (pub.)"
+    )
     assert {r.source.key for r in used} == {"gb-s1", "gb-s2"}

@@ -8,37 +8,69 @@ import subprocess
 
 import pytest
 
-from findna_bench import references, report
+from findna_bench import references, report, report_tables
 
 
 def full_record(make_record, model, task, seed, value, **kw):
     rec = make_record(model, task, seed, value, **kw)
-    rec.update({"parameters": 4321, "train_seconds": 1.5, "wall_seconds": 2.0, "best_epoch": 2.0,
-                "config_hash": "abc123", "environment": {"git_sha": "deadbeef", "device": "cpu: x86_64",
-                                                         "packages": {"torch": "2.13.0"}},
-                "protocol": {"valid": "dev: gue/tf_0/dev.csv", "selection": "best epoch: highest validation mcc"},
-                "curve": [{"epoch": 1.0, "mcc": value or 0.0}, {"epoch": 2.0, "mcc": value or 0.0}]})
+    rec.update(
+        {
+            "parameters": 4321,
+            "train_seconds": 1.5,
+            "wall_seconds": 2.0,
+            "best_epoch": 2.0,
+            "config_hash": "abc123",
+            "environment": {
+                "git_sha": "deadbeef",
+                "device": "cpu: x86_64",
+                "packages": {"torch": "2.13.0"},
+            },
+            "protocol": {
+                "valid": "dev: gue/tf_0/dev.csv",
+                "selection": "best epoch: highest validation mcc",
+            },
+            "curve": [{"epoch": 1.0, "mcc": value or 0.0}, {"epoch": 2.0, "mcc": value or 0.0}],
+        }
+    )
     return rec
 
 
 @pytest.fixture()
 def records(make_record):
-    out = [full_record(make_record, m, t, s, v) for m, base in (("cnn", 0.40), ("chordmixer", 0.50))
-           for t in ("gue/tf_0", "gue/prom_core_tata") for s, v in enumerate([base, base + 0.04, base + 0.02])]
+    out = [
+        full_record(make_record, m, t, s, v)
+        for m, base in (("cnn", 0.40), ("chordmixer", 0.50))
+        for t in ("gue/tf_0", "gue/prom_core_tata")
+        for s, v in enumerate([base, base + 0.04, base + 0.02])
+    ]
     out.append(full_record(make_record, "findna", "gue/tf_0", 0, None, status="failed"))
     return out
 
 
 def test_page_has_every_section(records, tmp_path):
     profile = tmp_path / "profile.json"
-    profile.write_text(json.dumps([{"model": "cnn", "length": 1024, "train_tokens_per_s": 12345.0},
-                                   {"model": "chordmixer", "length": 1024, "train_tokens_per_s": 6789.0}]))
-    html = report.render(records, refs=references.load(), expected_seeds=3,
-                         profile_rows=report.load_profile_rows([profile]))
+    profile.write_text(
+        json.dumps(
+            [
+                {"model": "cnn", "length": 1024, "train_tokens_per_s": 12345.0},
+                {"model": "chordmixer", "length": 1024, "train_tokens_per_s": 6789.0},
+            ]
+        )
+    )
+    html = report.render(
+        records,
+        refs=references.load(),
+        expected_seeds=3,
+        profile_rows=report_tables.load_profile_rows([profile]),
+    )
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
-    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "<script" not in html and "http://" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
     assert "42.00 ± 2.00 (n=3)" in html  # cnn on each task: 40, 44, 42
-    assert '<tr class="published"><td>DNABERT-2 [published: DNABERT-2 paper; not re-run]</td>' in html
+    assert (
+        '<tr class="published"><td>DNABERT-2 [published: DNABERT-2 paper; not re-run]</td>' in html
+    )
     assert "<td>not ranked</td>" in html
     assert '<td class="failed">failed (1)</td>' in html
     assert html.count("<svg") == 1 and html.count("<rect") >= 4  # 2 models x 2 tasks, + legend
@@ -73,17 +105,39 @@ def test_report_renders_in_headless_chromium(records, tmp_path, cli):
         (results / f"{rec['run_id']}.json").write_text(json.dumps(rec))
     out = tmp_path / "report"
     assert cli("report", "--results", results, "--out", out, "--seeds", "3").exit_code == 0
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run",
-             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-             "--window-size=1400,1800"]
+    flags = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1400,1800",
+    ]
     page = (out / "index.html").as_uri()
-    dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=False
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
     assert console == []
     assert "Leaderboard: test main metric" in dom.stdout and "<svg" in dom.stdout
     assert "DNABERT-2 [published: DNABERT-2 paper; not re-run]" in dom.stdout
     shot = tmp_path / "shot.png"
-    done = subprocess.run([*flags, f"--screenshot={shot}", page], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 20_000
+    done = subprocess.run(
+        [*flags, f"--screenshot={shot}", page],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (
+        done.returncode == 0
+        and shot.read_bytes()[:4] == b"\x89PNG"
+        and shot.stat().st_size > 20_000
+    )

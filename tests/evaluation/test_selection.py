@@ -34,11 +34,15 @@ def probs_with_accuracy(labels: np.ndarray, quality: float, classes: int = 2) ->
 @pytest.fixture()
 def instrumented(monkeypatch, registry, catalog, data_root):
     def setup(selection: str):
-        overrides = {"finetune": {"epochs": 3, "max_train": 128, "max_valid": 200, "selection": selection}}
+        overrides = {
+            "finetune": {"epochs": 3, "max_train": 128, "max_valid": 200, "selection": selection}
+        }
         cfg = resolve(registry, "cnn", "gue/prom_core_tata", "smoke", overrides)
         spec = RunSpec(model="cnn", task="gue/prom_core_tata", seed=0, profile="smoke", config=cfg)
-        hook = type("Hooks", (), {"__getattr__": lambda self, name: (lambda **kw: None)})()
-        ctx = RunContext(catalog=catalog, hook=hook, data_root=data_root, device=torch.device("cpu"))
+        hook = type("Hooks", (), {"__getattr__": lambda self, name: lambda **kw: None})()
+        ctx = RunContext(
+            catalog=catalog, hook=hook, data_root=data_root, device=torch.device("cpu")
+        )
         task = catalog.get("task", spec.task).factory()
         test_split = ctx.task_data(task, cfg)[1]["test"]
         states: list[tuple] = []

@@ -18,7 +18,7 @@ import pandas as pd
 
 from findna_bench import leaderboard, references
 from findna_bench.report_svg import Series, bar_chart
-from findna_bench.report_tables import efficiency, group_means_table, manifest
+from findna_bench.report_tables import efficiency, group_means_table, manifest, profile_table
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#1a1a1a;max-width:1400px}
@@ -154,9 +154,14 @@ def render(
                 title="Test main metric per task (error bars: std over seeds)",
             ),
         ]
-    eff = efficiency(records, list(profile_rows))
+    eff = efficiency(records)
     if not eff.empty:
-        parts += ["<h2>Efficiency</h2>", html_table(eff)]
+        parts += ["<h2>Efficiency of these runs</h2>", html_table(eff)]
+    if profile_rows:
+        parts += [
+            "<h2>Efficiency from <code>findna-bench profile</code></h2>",
+            html_table(profile_table(list(profile_rows))),
+        ]
     if refs is not None and refs.group_means and any(t.startswith("gue/") for t in tasks):
         parts += [
             "<h2>Published GUE group means (MCC ×100; Covid F1)</h2>",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from findna_bench import leaderboard, references
+from findna_bench.errors import ConfigError
 
 MANIFEST_COLUMNS = [
     "run_id",
@@ -38,15 +39,14 @@ MANIFEST_COLUMNS = [
 ]
 
 
-def efficiency(records: list[dict], profile_rows: list[dict]) -> pd.DataFrame:
-    """Per row label: parameters and mean time per run from records; profile columns joined by model."""
+def efficiency(records: list[dict]) -> pd.DataFrame:
+    """Per leaderboard row: parameters (with the head) and mean seconds per run, from records."""
     ok = [r for r in records if r.get("status") == "ok"]
     several = len({r.get("profile") for r in records}) > 1
     frame = pd.DataFrame(
         [
             {
                 "row": leaderboard.row_label(r, several),
-                "model": r["model"],
                 "parameters": r.get("parameters"),
                 "train s/run": r.get("train_seconds"),
                 "wall s/run": r.get("wall_seconds"),
@@ -57,9 +57,8 @@ def efficiency(records: list[dict], profile_rows: list[dict]) -> pd.DataFrame:
     if frame.empty:
         return frame
     table = frame.groupby("row").agg(
-        model=("model", "first"),
         parameters=("parameters", "median"),
-        runs=("model", "size"),
+        runs=("parameters", "size"),
         **{"train s/run": ("train s/run", "mean"), "wall s/run": ("wall s/run", "mean")},
     )
     table["parameters"] = table["parameters"].map(
@@ -67,28 +66,43 @@ def efficiency(records: list[dict], profile_rows: list[dict]) -> pd.DataFrame:
     )
     for col in ("train s/run", "wall s/run"):
         table[col] = table[col].map(lambda v: f"{v:.1f}")
-    if profile_rows:
-        prof = pd.DataFrame(profile_rows)
-        if "length" in prof.columns:
-            prof = prof.sort_values("length").groupby("model").last()
-        else:
-            prof = prof.groupby("model").last()
-        prof.columns = [f"profile: {c}" for c in prof.columns]
-        table = table.join(prof, on="model")
-    return table.drop(columns="model")
+    return table
+
+
+# findna-bench profile row key -> (column title, formatter)
+PROFILE_COLUMNS = {
+    "status": ("status", str),
+    "params": ("backbone params", lambda v: f"{v / 1e6:.3f} M"),
+    "macs_per_seq": ("MACs/seq", lambda v: f"{v / 1e9:.3f} G"),
+    "train_tokens_per_s": ("train tokens/s", lambda v: f"{v:,.0f}"),
+    "infer_tokens_per_s": ("infer tokens/s", lambda v: f"{v:,.0f}"),
+    "train_peak_bytes": ("train peak", lambda v: f"{v / 2**20:.1f} MiB"),
+    "train_fraction_of_gemm": ("train % of GEMM rate", lambda v: f"{100 * v:.1f}%"),
+}
+
+
+def profile_table(rows: list[dict]) -> pd.DataFrame:
+    """``findna-bench profile`` rows, one line per (model, length, device), formatted."""
+    out = {}
+    for row in rows:
+        label = f"{row['model']} @ L={row.get('length', '?')} ({row.get('device', '?')})"
+        out[label] = {
+            title: fmt(row[key]) if row.get(key) is not None else "-"
+            for key, (title, fmt) in PROFILE_COLUMNS.items()
+        }
+    return pd.DataFrame.from_dict(out, orient="index").rename_axis("model @ length (device)")
 
 
 def load_profile_rows(paths: list[Path]) -> list[dict]:
-    """Rows of ``findna-bench profile`` JSON files: a list of dicts with 'model', or {'rows': [...]}."""
+    """Rows of ``findna-bench profile --json`` files (``{"device", "results": [...]}``)."""
     rows: list[dict] = []
     for path in paths:
         data = json.loads(Path(path).read_text())
-        if isinstance(data, dict):
-            data = next(
-                (data[k] for k in ("rows", "results", "models") if isinstance(data.get(k), list)),
-                [],
-            )
-        rows += [r for r in data if isinstance(r, dict) and "model" in r]
+        results = data.get("results") if isinstance(data, dict) else data
+        device = data.get("device") if isinstance(data, dict) else None
+        if not isinstance(results, list):
+            raise ConfigError(f"{path}: not a `findna-bench profile --json` file (no results list)")
+        rows += [{"device": device, **r} for r in results if isinstance(r, dict) and "model" in r]
     return rows
 
 

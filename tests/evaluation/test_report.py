@@ -51,10 +51,20 @@ def test_page_has_every_section(records, tmp_path):
     profile = tmp_path / "profile.json"
     profile.write_text(
         json.dumps(
-            [
-                {"model": "cnn", "length": 1024, "train_tokens_per_s": 12345.0},
-                {"model": "chordmixer", "length": 1024, "train_tokens_per_s": 6789.0},
-            ]
+            {
+                "device": "cpu (2 cores, 2 torch threads)",
+                "results": [
+                    {
+                        "model": "cnn",
+                        "length": 1024,
+                        "status": "ok",
+                        "params": 14770,
+                        "train_tokens_per_s": 12345.0,
+                        "train_fraction_of_gemm": 0.0123,
+                    },
+                    {"model": "transformer", "length": 16384, "status": "oom"},
+                ],
+            }
         )
     )
     html = report.render(
@@ -74,7 +84,10 @@ def test_page_has_every_section(records, tmp_path):
     assert "<td>not ranked</td>" in html
     assert '<td class="failed">failed (1)</td>' in html
     assert html.count("<svg") == 1 and html.count("<rect") >= 4  # 2 models x 2 tasks, + legend
-    assert "profile: train_tokens_per_s" in html and "12345.0" in html
+    assert (
+        "<td>cnn @ L=1024 (cpu (2 cores, 2 torch threads))</td><td>ok</td><td>0.015 M</td>" in html
+    )
+    assert "<td>12,345</td>" in html and "<td>1.2%</td>" in html and "<td>oom</td>" in html
     assert all(r["run_id"] in html for r in records)  # the manifest lists every run
     assert "Published GUE group means" in html
 
@@ -141,3 +154,27 @@ def test_report_renders_in_headless_chromium(records, tmp_path, cli):
         and shot.read_bytes()[:4] == b"\x89PNG"
         and shot.stat().st_size > 20_000
     )
+
+
+@pytest.mark.slow
+def test_report_reads_real_profile_json(records, tmp_path, cli):
+    profile = tmp_path / "profile.json"
+    made = cli(
+        "profile",
+        "-m",
+        "cnn",
+        "-L",
+        "64",
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--no-isolate",
+        "--json",
+        profile,
+    )
+    assert made.exit_code == 0, made.output
+    rows = report_tables.load_profile_rows([profile])
+    assert [(r["model"], r["length"], r["status"]) for r in rows] == [("cnn", 64, "ok")]
+    html = report.render(records, profile_rows=rows)
+    assert "<td>cnn @ L=64 (cpu" in html and "train tokens/s" in html

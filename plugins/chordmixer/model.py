@@ -153,9 +153,8 @@ class ChordMixer(nn.Module):
             self.n_tracks = math.ceil(dim / track_size)
             self.dim = dim
         self.shifts = track_shifts(self.n_tracks)
-        # channel -> shift of its track (the last track may be partial)
-        self.register_buffer("channel_shift", torch.tensor(
-            [self.shifts[c // track_size] for c in range(self.dim)]), persistent=False)
+        # channel -> shift of its track (the last track may be partial); for inspection and tests
+        self.channel_shift = [self.shifts[c // track_size] for c in range(self.dim)]
         self.embed = nn.Linear(5, self.dim)
         self.encoders = nn.ModuleList(
             Encoder(self.n_layers, dim=self.dim, hidden=hidden, dropout=dropout,

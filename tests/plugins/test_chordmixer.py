@@ -31,7 +31,7 @@ def reference(net, x: torch.Tensor, n: int) -> torch.Tensor:
     for encoder in net.encoders:
         for layer in encoder.layers:
             branch = layer.mlp(layer.norm(h))
-            h = h + torch.stack([torch.stack([branch[(j + int(net.channel_shift[c])) % n, c]
+            h = h + torch.stack([torch.stack([branch[(j + net.channel_shift[c]) % n, c]
                                               for c in range(net.dim)]) for j in range(n)])
     return h
 
@@ -100,7 +100,7 @@ def test_findna_pretraining_size_has_12_651_873_parameters(cm):
 def test_dim_fixes_width_with_a_partial_last_track(cm):
     net = cm.ChordMixer(track_size=40, hidden=16, blocks=1, max_len=251, dim=308)
     assert (net.dim, net.n_tracks, net.n_layers) == (308, 8, 8)
-    shifts = net.channel_shift.tolist()
+    shifts = net.channel_shift
     assert shifts[:40] == [0] * 40 and shifts[280:] == [64] * 28  # last track: 28 channels
 
 

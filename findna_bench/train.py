@@ -62,6 +62,19 @@ def batch_inputs(data: Encoded, index: torch.Tensor, device: torch.device) -> tu
     return tokens, mask, data.labels[index].to(device)
 
 
+def optimizer_step(loss: torch.Tensor, *, optimizer: torch.optim.Optimizer, scheduler: object,
+                   params: list[torch.Tensor], grad_clip: float | None, what: str, step: int) -> None:
+    """One guarded update: stop on a non-finite loss, backward, clip, step optimiser and schedule."""
+    if not torch.isfinite(loss):
+        raise NonFiniteLoss(f"{what} loss became {loss.item()} at step {step + 1}")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        nn.utils.clip_grad_norm_(params, grad_clip)
+    optimizer.step()
+    scheduler.step()
+
+
 def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
     """Linear warm-up over a fraction of steps, then half-cosine decay to zero."""
     warm = max(1, int(round(total * warmup))) if warmup > 0 else 0
@@ -134,14 +147,8 @@ def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, met
             tokens, mask, labels = batch_inputs(train, index, device)
             with autocast(device, cfg["amp"]):
                 loss = loss_fn(model(dna.one_hot(tokens), mask).float(), labels)
-            if not torch.isfinite(loss):
-                raise NonFiniteLoss(f"fine-tuning loss became {loss.item()} at step {step + 1}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg["grad_clip"]:
-                nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
-            optimizer.step()
-            scheduler.step()
+            optimizer_step(loss, optimizer=optimizer, scheduler=scheduler, params=params,
+                           grad_clip=cfg["grad_clip"], what="fine-tuning", step=step)
             step += 1
             if step % 10 == 0 or step == total:
                 on_step(step, total, {"loss": loss.item(), "lr": scheduler.get_last_lr()[0]})

@@ -19,6 +19,26 @@ def select(records: list[dict], *, models: list[str], tasks: list[str], profile:
             and (profile is None or r.get("profile") == profile)]
 
 
+def selected_records(session, results: Path, *, model: list[str] | None, suite: list[str] | None,  # noqa: ANN001
+                     task: list[str] | None, profile: str | None) -> list[dict]:
+    """Records of the store filtered by the CLI's model/suite/task/profile options; warns about
+    unreadable files on stderr and raises when nothing matches."""
+    from findna_bench import ui
+    from findna_bench.errors import ConfigError
+    from findna_bench.store import ResultsStore
+
+    records, problems = ResultsStore(results).read_all()
+    for problem in problems:
+        ui.err.print(f"warning: {problem}")
+    tasks = split_list(task)
+    for name in split_list(suite):
+        tasks += session.registry.suite(name).get("tasks") or []
+    chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
+    if not chosen:
+        raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
+    return chosen
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def leaderboard(
@@ -40,19 +60,10 @@ def register(app: typer.Typer) -> None:
         from findna_bench.errors import ConfigError
         from findna_bench.leaderboard import build, to_markdown
         from findna_bench.references import legend, load, with_references
-        from findna_bench.store import ResultsStore
 
         if fmt not in ("table", "md", "csv", "json"):
             raise ConfigError(f"--format {fmt}: use table, md, csv or json")
-        records, problems = ResultsStore(results).read_all()
-        for problem in problems:
-            ui.err.print(f"warning: {problem}")
-        tasks = split_list(task)
-        for name in split_list(suite):
-            tasks += ctx.obj.registry.suite(name).get("tasks") or []
-        chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
-        if not chosen:
-            raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
+        chosen = selected_records(ctx.obj, results, model=model, suite=suite, task=task, profile=profile)
         if references or rank_references:
             board, used = with_references(chosen, load(), split=split, expected_seeds=seeds,
                                           rank=rank_references)

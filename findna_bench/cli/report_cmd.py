@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from findna_bench.cli.common import Results, split_list
+from findna_bench.cli.common import Results
 
 
 def register(app: typer.Typer) -> None:
@@ -43,21 +43,12 @@ def register(app: typer.Typer) -> None:
         """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, manifest."""
         from findna_bench import report as report_mod
         from findna_bench import ui
-        from findna_bench.cli.leaderboard_cmd import select
+        from findna_bench.cli.leaderboard_cmd import selected_records
         from findna_bench.errors import ConfigError
         from findna_bench.references import load
         from findna_bench.report_tables import load_profile_rows
-        from findna_bench.store import ResultsStore
 
-        records, problems = ResultsStore(results).read_all()
-        for problem in problems:
-            ui.err.print(f"warning: {problem}")
-        tasks = split_list(task)
-        for name in split_list(suite):
-            tasks += ctx.obj.registry.suite(name).get("tasks") or []
-        chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
-        if not chosen:
-            raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
+        chosen = selected_records(ctx.obj, results, model=model, suite=suite, task=task, profile=profile)
         missing = [p for p in efficiency or [] if not p.is_file()]
         if missing:
             raise ConfigError(

@@ -25,7 +25,7 @@ from findna_bench.errors import ConfigError
 from findna_bench.pretrain import checkpoint, ddp
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
-from findna_bench.train import NonFiniteLoss, autocast, lr_lambda
+from findna_bench.train import autocast, lr_lambda, optimizer_step
 
 RECIPE_KEYS = {"backbone", "objective", "views", "data", "steps", "batch_size", "lr", "weight_decay",
                "warmup", "grad_clip", "amp", "seed", "checkpoint_every", "log_every"}
@@ -147,14 +147,8 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
         with autocast(device, recipe["amp"]):
             out = model(batch)
         loss = out["loss"]
-        if not torch.isfinite(loss):
-            raise NonFiniteLoss(f"pretraining loss became {loss.item()} at step {step + 1}")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if recipe["grad_clip"]:
-            nn.utils.clip_grad_norm_(params, recipe["grad_clip"])
-        optimizer.step()
-        scheduler.step()
+        optimizer_step(loss, optimizer=optimizer, scheduler=scheduler, params=params,
+                       grad_clip=recipe["grad_clip"], what="pretraining", step=step)
         extra = objective.after_step(step, total) if hasattr(objective, "after_step") else None
         step += 1
         if step % recipe["log_every"] == 0 or step == end:

@@ -11,7 +11,6 @@ import json
 import socket
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
 

@@ -49,8 +49,8 @@ def register(app: typer.Typer) -> None:
         session = ctx.obj
         pm = session.pm
         rows = []
-        for plugin in pm.get_plugins():
-            name = pm.get_name(plugin)
+        for name in sorted(pm.findna_origins, key=lambda n: (origin_of(pm, n) != "builtin", n)):
+            plugin = pm.get_plugin(name)
             hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
             rows.append({"plugin": name, "origin": origin_of(pm, name), "hooks": ", ".join(hooks)})
         ui.out.print(ui.frame_table(pd.DataFrame(rows).set_index("plugin"), title="plugins"))

@@ -49,8 +49,8 @@ def register(app: typer.Typer) -> None:
         session = ctx.obj
         pm = session.pm
         rows = []
-        for name in sorted(pm.findna_origins, key=lambda n: (origin_of(pm, n) != "builtin", n)):
-            plugin = pm.get_plugin(name)
+        named = [(name, plugin) for name, plugin in pm.list_name_plugin() if plugin is not None]
+        for name, plugin in sorted(named, key=lambda item: (origin_of(pm, item[0]) != "builtin", item[0])):
             hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
             rows.append({"plugin": name, "origin": origin_of(pm, name), "hooks": ", ".join(hooks)})
         ui.out.print(ui.frame_table(pd.DataFrame(rows).set_index("plugin"), title="plugins"))

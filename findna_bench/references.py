@@ -116,30 +116,23 @@ def cell_text(mean: float, se: float | None) -> str:
     return f"{100 * mean:.2f}{spread} (pub.)"
 
 
-def reference_cells(rows: list[Reference], metrics: dict[str, str]) -> pd.DataFrame:
-    """Tidy published cells in the layout of ``Board.cells`` plus source columns."""
-    out = []
+def _hits(rows: list[Reference], metrics: dict[str, str]):  # noqa: ANN202
+    """``(ref, task, metric, mean, se)`` for every published value in the shown metric."""
     for ref in rows:
         for task, metric in metrics.items():
             hit = ref.value(task, metric)
             if hit:
-                out.append(
-                    {
-                        "row": ref.label,
-                        "task": task,
-                        "metric": metric,
-                        "mean": hit[0],
-                        "std": None,
-                        "se": hit[1],
-                        "n": None,
-                        "failed": 0,
-                        "higher_is_better": True,
-                        "published": True,
-                        "source": ref.source.title,
-                        "protocol": ref.source.protocol,
-                    }
-                )
-    return pd.DataFrame(out)
+                yield ref, task, metric, hit[0], hit[1]
+
+
+def reference_cells(rows: list[Reference], metrics: dict[str, str]) -> pd.DataFrame:
+    """Tidy published cells in the layout of ``Board.cells`` plus source columns."""
+    return pd.DataFrame([
+        {"row": ref.label, "task": task, "metric": metric, "mean": mean, "std": None, "se": se,
+         "n": None, "failed": 0, "higher_is_better": True, "published": True,
+         "source": ref.source.title, "protocol": ref.source.protocol}
+        for ref, task, metric, mean, se in _hits(rows, metrics)
+    ])
 
 
 def _display_rows(
@@ -165,26 +158,13 @@ def _display_rows(
 def _pseudo_records(
     rows: list[Reference], metrics: dict[str, str], directions: dict[str, bool], profile: str | None
 ) -> list[dict]:
-    out = []
-    for ref in rows:
-        for task, metric in metrics.items():
-            hit = ref.value(task, metric)
-            if hit:
-                out.append(
-                    {
-                        "run_id": f"published:{ref.source.key}:{ref.model}:{task}",
-                        "status": "ok",
-                        "model": ref.label,
-                        "task": task,
-                        "seed": 0,
-                        "profile": profile,
-                        "main_metric": metric,
-                        "higher_is_better": directions.get(task, True),
-                        "metrics": {"test": {metric: hit[0]}},
-                        "finetune_mode": "full",
-                    }
-                )
-    return out
+    return [
+        {"run_id": f"published:{ref.source.key}:{ref.model}:{task}", "status": "ok",
+         "model": ref.label, "task": task, "seed": 0, "profile": profile, "main_metric": metric,
+         "higher_is_better": directions.get(task, True), "metrics": {"test": {metric: mean}},
+         "finetune_mode": "full"}
+        for ref, task, metric, mean, _ in _hits(rows, metrics)
+    ]
 
 
 def with_references(

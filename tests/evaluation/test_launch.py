@@ -47,30 +47,17 @@ def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_pa
     assert record.stat().st_mtime_ns == written and len(list(record.parent.glob("*.json"))) == 1
 
 
+def _launch_local(cli, data_root, tmp_path, tasks: str):  # noqa: ANN001, ANN202
+    return cli("run", "-m", "cnn", "-t", tasks, "--seeds", "2", "--profile", "smoke",
+               "--data-root", data_root, "--results", tmp_path / "results",
+               "--launcher", "submitit-local", "--slurm", f"folder={tmp_path / 'jobs'}",
+               "finetune.max_train=128", "finetune.max_valid=128")
+
+
 @pytest.mark.slow
 def test_submitit_local_launcher_writes_one_record_per_job(cli, data_root, tmp_path):
     results = tmp_path / "results"
-    out = cli(
-        "run",
-        "-m",
-        "cnn",
-        "-t",
-        "gue/prom_core_tata,gue/EMP_H3",
-        "--seeds",
-        "2",
-        "--profile",
-        "smoke",
-        "--data-root",
-        data_root,
-        "--results",
-        results,
-        "--launcher",
-        "submitit-local",
-        "--slurm",
-        f"folder={tmp_path / 'jobs'}",
-        "finetune.max_train=128",
-        "finetune.max_valid=128",
-    )
+    out = _launch_local(cli, data_root, tmp_path, "gue/prom_core_tata,gue/EMP_H3")
     assert out.exit_code == 0, out.output
     records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
     assert [(r["task"], r["seed"], r["status"]) for r in records] == [
@@ -79,27 +66,7 @@ def test_submitit_local_launcher_writes_one_record_per_job(cli, data_root, tmp_p
     ]
     assert "unavailable" in out.output  # EMP_H3 has no train split here: not submitted
     assert len(list((tmp_path / "jobs").glob("*_log.out"))) == 2  # one job per (model, task, seed)
-    again = cli(
-        "run",
-        "-m",
-        "cnn",
-        "-t",
-        "gue/prom_core_tata",
-        "--seeds",
-        "2",
-        "--profile",
-        "smoke",
-        "--data-root",
-        data_root,
-        "--results",
-        results,
-        "--launcher",
-        "submitit-local",
-        "--slurm",
-        f"folder={tmp_path / 'jobs'}",
-        "finetune.max_train=128",
-        "finetune.max_valid=128",
-    )
+    again = _launch_local(cli, data_root, tmp_path, "gue/prom_core_tata")
     assert "submitted 0 submitit-local job(s), 2 resumed" in again.output
 
 

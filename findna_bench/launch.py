@@ -28,11 +28,7 @@ LAUNCHERS = ("local", "slurm", "submitit-local")
 class JobSpec:
     """Everything a job needs, as plain picklable data."""
 
-    model: str
-    task: str
-    seed: int
-    profile: str
-    config: dict
+    spec: RunSpec
     registry: str
     data_root: str
     results: str
@@ -43,24 +39,11 @@ class JobSpec:
         cls, spec: RunSpec, *, registry: Path, data_root: Path, results: Path, device: str
     ) -> JobSpec:
         return cls(
-            model=spec.model,
-            task=spec.task,
-            seed=spec.seed,
-            profile=spec.profile,
-            config=spec.config,
+            spec=spec,
             registry=str(Path(registry).resolve()),
             data_root=str(Path(data_root).resolve()),
             results=str(Path(results).resolve()),
             device=device,
-        )
-
-    def run_spec(self) -> RunSpec:
-        return RunSpec(
-            model=self.model,
-            task=self.task,
-            seed=self.seed,
-            profile=self.profile,
-            config=self.config,
         )
 
 
@@ -92,7 +75,7 @@ class RunJob:
             data_root=Path(job.data_root),
             device=torch.device(name),
         )
-        spec = job.run_spec()
+        spec = job.spec
         outcome = run_suite([spec], ctx, ResultsStore(Path(job.results)))
         if outcome.skipped:
             return {"run_id": spec.run_id, "status": "resumed"}

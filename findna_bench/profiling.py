@@ -169,20 +169,19 @@ def measure(net: torch.nn.Module, *, length: int, batch_size: int, device: torch
         opt.step()
 
     probe = MemoryProbe(device)
-    net.eval()
-    probe.start()
-    with flop_counter() as fwd:
-        infer()
-    infer_s = _timed(infer, device, warmup, steps)
-    infer_mem = probe.peak_bytes()
-    net.train()
-    probe.start()
-    with flop_counter() as both:
-        train()
-    train_s = _timed(train, device, warmup, steps)
-    train_mem = probe.peak_bytes()
+
+    def phase(step, training: bool) -> tuple[int, float, int]:  # noqa: ANN001
+        """FLOPs of one step, median seconds per step, and peak memory of the phase."""
+        net.train(training)
+        probe.start()
+        with flop_counter() as counter:
+            step()
+        seconds = _timed(step, device, warmup, steps)
+        return counter.get_total_flops(), seconds, probe.peak_bytes()
+
+    fwd_flops, infer_s, infer_mem = phase(infer, training=False)
+    train_flops, train_s, train_mem = phase(train, training=True)
     tokens = batch_size * length
-    fwd_flops, train_flops = fwd.get_total_flops(), both.get_total_flops()
     return {
         "params": sum(p.numel() for p in net.backbone.parameters()),
         "macs_per_seq": fwd_flops / 2 / batch_size,

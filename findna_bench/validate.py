@@ -104,7 +104,3 @@ def validate(registry: Registry, catalog: Catalog) -> list[str]:
                 if task in catalog.tables["task"]:
                     errors += _bind(catalog, "task", task, cfg["task"], f"{where} task")
     return list(dict.fromkeys(errors))
-
-
-def signature_text(factory) -> str:  # noqa: ANN001
-    return str(inspect.signature(factory))

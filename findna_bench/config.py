@@ -31,7 +31,12 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     },
     "finetune": {
         "mode": "full",  # full | linear-probe
-        "epochs": 3,
+        "epochs": 3,  # an upper bound on passes over the training split
+        "max_steps": None,  # step budget: optimizer steps at most (None: epochs decide)
+        "min_steps": 0,  # never stop early before this many steps
+        "eval_every": None,  # validate every N steps (None: evals_per_epoch times an epoch)
+        "patience": None,  # stop after N evaluations without improvement (None: never early)
+        "min_delta": 0.0,  # an improvement must beat the best by more than this
         "batch_size": 64,
         "eval_batch_size": 256,
         "lr": 1e-3,

@@ -10,17 +10,24 @@ reverse-complement test-time averaging). Pure functions of the config; nothing h
 
 from __future__ import annotations
 
-SELECTIONS = ("best-valid", "last-epoch")
-
-
 def selection_rule(ft: dict, main_metric: str | None, higher_is_better: bool = True) -> str:
-    """One line saying how the reported weights were chosen."""
-    evals = max(1, int(ft.get("evals_per_epoch", 1)))
-    cadence = f"validation scored {evals}x per epoch over {ft['epochs']} epochs"
+    """One line saying how the reported weights were chosen and when training stops."""
+    if ft.get("eval_every"):
+        cadence = f"validation scored every {ft['eval_every']} steps"
+    else:
+        cadence = f"validation scored {max(1, int(ft.get('evals_per_epoch', 1)))}x per epoch"
+    limit = f"at most {ft['epochs']} epochs"
+    if ft.get("max_steps"):
+        limit += f" and {ft['max_steps']} steps"
     if ft["selection"] == "last-epoch":
-        return f"last epoch (fixed {ft['epochs']} epochs; {cadence}, not used for selection)"
+        return f"last evaluation ({limit}; {cadence}, not used for selection)"
     direction = "highest" if higher_is_better else "lowest"
-    return f"best epoch: {direction} validation {main_metric or 'main metric'} ({cadence})"
+    stop = ""
+    if ft.get("patience"):
+        stop = (f"; stops after {ft['patience']} evaluations without an improvement "
+                f"> {ft.get('min_delta') or 0:g}, not before step {ft.get('min_steps') or 0}")
+    return (f"best evaluation: {direction} validation {main_metric or 'main metric'} "
+            f"({limit}; {cadence}{stop})")
 
 
 def _subsampled(text: str, limit: int | None, seed: int) -> str:

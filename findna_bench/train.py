@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from findna_bench import dna
+from findna_bench.budget import STOP_PATIENCE, Budget, EarlyStopping
 
 
 class NonFiniteLoss(RuntimeError):
@@ -46,12 +47,16 @@ class Encoded:
 
 @dataclass(kw_only=True)
 class FinetuneResult:
+    """What the loop did: the budget it planned, the steps it ran, why it stopped, the curve."""
+
     best_epoch: float
+    best_step: int
+    planned_steps: int
     steps: int
+    stop_reason: str
     seconds: float
     curve: list[dict] = field(default_factory=list)
     selected_valid: dict = field(default_factory=dict)
-
 
 def batch_inputs(data: Encoded, index: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, ...]:
     """One-hot input, mask and labels for rows ``index``, cropped to the batch's longest row."""
@@ -116,11 +121,31 @@ def score(probs: np.ndarray, labels: np.ndarray, metrics: dict[str, Callable]) -
     return {name: fn(labels, pred, probs) for name, fn in metrics.items()}
 
 
+def _freeze_for_mode(model: nn.Module, mode: str) -> None:
+    """Linear probe: the backbone is frozen and kept in eval mode (no dropout, fixed norms)."""
+    model.train()
+    if mode == "linear-probe":
+        model.backbone.eval()
+
+
+def _batches(train: Encoded, budget: Budget, batch_size: int, generator: torch.Generator):
+    """(step, rows) for every planned step: a fresh permutation of the rows each epoch."""
+    step = 0
+    for epoch in range(math.ceil(budget.planned_steps / budget.steps_per_epoch)):
+        order = torch.randperm(len(train), generator=generator)
+        for i in range(budget.steps_per_epoch):
+            if step == budget.planned_steps:
+                return
+            step += 1
+            yield step, order[i * batch_size:(i + 1) * batch_size]
+
+
 def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, metrics: dict[str, Callable],
              main_metric: str, higher_is_better: bool, device: torch.device, seed: int,
              on_step: Callable[[int, int, dict], None] = lambda *a: None,
              on_eval: Callable[[dict], None] = lambda m: None) -> FinetuneResult:
-    """Train ``model`` on ``train``, select on ``valid``; leaves the selected weights loaded."""
+    """Train ``model`` on ``train`` within its budget, select on ``valid``, stop early on a
+    plateau; leaves the selected weights loaded."""
     started = time.perf_counter()
     generator = torch.Generator().manual_seed(seed)
     if cfg["mode"] == "linear-probe":
@@ -128,48 +153,41 @@ def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, met
             p.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    steps_per_epoch = math.ceil(len(train) / cfg["batch_size"])
-    total = steps_per_epoch * cfg["epochs"]
+    budget = Budget.plan(cfg, len(train))
+    total = budget.planned_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, cfg["warmup"]))
     loss_fn = nn.CrossEntropyLoss()
-    evals = max(1, int(cfg.get("evals_per_epoch", 1)))
-    eval_at = {min(steps_per_epoch, round(steps_per_epoch * (k + 1) / evals)) for k in range(evals)}
-    best_value, best_state, best_epoch = None, None, 0.0
-    result = FinetuneResult(best_epoch=0.0, steps=total, seconds=0.0)
-    step = 0
-    for epoch in range(cfg["epochs"]):
-        model.train()
-        if cfg["mode"] == "linear-probe":
-            model.backbone.eval()
-        order = torch.randperm(len(train), generator=generator)
-        for i in range(steps_per_epoch):
-            index = order[i * cfg["batch_size"]:(i + 1) * cfg["batch_size"]]
-            tokens, mask, labels = batch_inputs(train, index, device)
-            with autocast(device, cfg["amp"]):
-                loss = loss_fn(model(dna.one_hot(tokens), mask).float(), labels)
-            optimizer_step(loss, optimizer=optimizer, scheduler=scheduler, params=params,
-                           grad_clip=cfg["grad_clip"], what="fine-tuning", step=step)
-            step += 1
-            if step % 10 == 0 or step == total:
-                on_step(step, total, {"loss": loss.item(), "lr": scheduler.get_last_lr()[0]})
-            if (i + 1) in eval_at:
-                probs = predict(model, valid, batch_size=cfg["eval_batch_size"], device=device,
-                                amp=cfg["amp"], rc_tta=cfg["rc_tta"])
-                values = score(probs, valid.labels.numpy(), metrics)
-                point = epoch + (i + 1) / steps_per_epoch
-                result.curve.append({"epoch": round(point, 4), "step": step, **values})
-                on_eval(values)
-                value = values[main_metric]
-                better = best_value is None or (value > best_value if higher_is_better else value < best_value)
-                if cfg["selection"] == "last-epoch" or (better and not math.isnan(value)) or best_state is None:
-                    best_value, best_epoch = value, point
-                    best_state = copy.deepcopy(model.state_dict())
-                    result.selected_valid = values
-                model.train()
-                if cfg["mode"] == "linear-probe":
-                    model.backbone.eval()
+    stopper = EarlyStopping(budget, higher_is_better=higher_is_better)
+    result = FinetuneResult(best_epoch=0.0, best_step=0, planned_steps=total, steps=0,
+                            stop_reason=budget.bound, seconds=0.0)
+    best_state = None
+    _freeze_for_mode(model, cfg["mode"])
+    for step, index in _batches(train, budget, cfg["batch_size"], generator):
+        tokens, mask, labels = batch_inputs(train, index, device)
+        with autocast(device, cfg["amp"]):
+            loss = loss_fn(model(dna.one_hot(tokens), mask).float(), labels)
+        optimizer_step(loss, optimizer=optimizer, scheduler=scheduler, params=params,
+                       grad_clip=cfg["grad_clip"], what="fine-tuning", step=step - 1)
+        result.steps = step
+        if step % 10 == 0 or step == total:
+            on_step(step, total, {"loss": loss.item(), "lr": scheduler.get_last_lr()[0]})
+        if step not in budget.eval_steps:
+            continue
+        probs = predict(model, valid, batch_size=cfg["eval_batch_size"], device=device,
+                        amp=cfg["amp"], rc_tta=cfg["rc_tta"])
+        values = score(probs, valid.labels.numpy(), metrics)
+        point = round(step / budget.steps_per_epoch, 4)
+        result.curve.append({"epoch": point, "step": step, **values})
+        on_eval(values)
+        new_best = stopper.observe(values[main_metric])
+        if new_best or cfg["selection"] == "last-epoch" or best_state is None:
+            best_state = copy.deepcopy(model.state_dict())
+            result.best_epoch, result.best_step, result.selected_valid = point, step, values
+        _freeze_for_mode(model, cfg["mode"])
+        if step < total and cfg["selection"] == "best-valid" and stopper.should_stop(step):
+            result.stop_reason = STOP_PATIENCE
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
-    result.best_epoch = best_epoch
     result.seconds = time.perf_counter() - started
     return result

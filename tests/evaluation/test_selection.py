@@ -75,7 +75,7 @@ def test_best_valid_epoch_is_selected_and_test_scored_once(instrumented):
     assert record["metrics"]["test"]["accuracy"] == pytest.approx(float((epoch2 == labels).mean()))
     assert record["metrics"]["test"]["accuracy"] < float((epoch3 == labels).mean())
     assert record["metrics"]["valid"]["accuracy"] == max(c["accuracy"] for c in record["curve"])
-    assert record["protocol"]["selection"].startswith("best epoch: highest validation mcc")
+    assert record["protocol"]["selection"].startswith("best evaluation: highest validation mcc")
     assert record["protocol"]["test"] == "scored once, after training, with the selected weights"
 
 
@@ -86,4 +86,4 @@ def test_last_epoch_rule_keeps_the_final_weights(instrumented):
     labels = test_split.labels.numpy()
     epoch3 = probs_with_accuracy(labels, TEST_QUALITY[2]).argmax(1)
     assert record["metrics"]["test"]["accuracy"] == pytest.approx(float((epoch3 == labels).mean()))
-    assert record["protocol"]["selection"].startswith("last epoch (fixed 3 epochs")
+    assert record["protocol"]["selection"].startswith("last evaluation (at most 3 epochs")

@@ -1,0 +1,100 @@
+"""Stored test-split predictions: one compact ``<run_id>.preds.npz`` beside each record.
+
+A run's class probabilities are kept as float16 (half the size of float32; enough for any
+bootstrap statistic), with the integer labels and the predicted class taken from the
+full-precision probabilities, so metrics recomputed from the file equal the record's exactly
+even where float16 rounding would tie two classes. The file is written atomically (temp file +
+``os.replace``) and the record keeps its name and sha256 (``save`` returns that block), so every
+statistic is computed post hoc from the results store, and a file that does not match its record
+is refused by ``load`` with a message naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from findna_bench.errors import DataError
+
+SUFFIX = ".preds.npz"
+
+
+class Predictions(NamedTuple):
+    """A run's test split: probabilities ``[N, C]`` (float32), labels ``[N]`` and predictions ``[N]``."""
+
+    probs: np.ndarray
+    labels: np.ndarray
+    pred: np.ndarray
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_shapes(probs: np.ndarray, labels: np.ndarray) -> None:
+    if probs.ndim != 2 or labels.ndim != 1 or len(probs) != len(labels):
+        raise ValueError(f"predictions: probs must be [N, C] and labels [N]; got {probs.shape} "
+                         f"and {labels.shape}")
+
+
+def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray) -> dict:
+    """Write ``<results_root>/<run_id>.preds.npz`` atomically; return the record's block
+    ``{"file", "sha256", "rows", "classes"}``."""
+    probs, labels = np.asarray(probs), np.asarray(labels)
+    _check_shapes(probs, labels)
+    root = Path(results_root)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"{run_id}{SUFFIX}"
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez_compressed(handle, probs=probs.astype(np.float16),
+                                labels=labels.astype(np.int32), pred=probs.argmax(-1).astype(np.int32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        digest = sha256(Path(tmp))
+        os.replace(tmp, root / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"file": name, "sha256": digest, "rows": len(labels), "classes": int(probs.shape[1])}
+
+
+def locate(results_root: Path, name: str) -> Path:
+    """The file beside its record: directly under the root, or in a sub-folder (merged stores)."""
+    root = Path(results_root)
+    direct = root / name
+    if direct.is_file():
+        return direct
+    found = sorted(root.rglob(name)) if root.is_dir() else []
+    if not found:
+        raise DataError(f"{direct}: stored predictions not found; copy the .preds.npz files "
+                        "together with their records")
+    return found[0]
+
+
+def load(results_root: Path, record: dict) -> Predictions:
+    """The predictions of a record, after checking the file's sha256, rows and classes."""
+    block = record.get("predictions")
+    if not block:
+        raise DataError(f"record {record.get('run_id')} has no stored predictions")
+    path = locate(results_root, block["file"])
+    if sha256(path) != block["sha256"]:
+        raise DataError(f"{path}: checksum does not match its record {record.get('run_id')} "
+                        "(file changed or replaced); re-run that run or restore the file")
+    with np.load(path) as data:
+        probs = data["probs"].astype(np.float32)
+        labels, pred = data["labels"].astype(np.int64), data["pred"].astype(np.int64)
+    if probs.shape != (block["rows"], block["classes"]):
+        raise DataError(f"{path}: holds {probs.shape} predictions, the record says "
+                        f"{block['rows']} x {block['classes']}")
+    return Predictions(probs=probs, labels=labels, pred=pred)

@@ -96,6 +96,7 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
     ``stop_at`` ends the loop early after that many steps (tests); the schedule still spans the
     recipe's ``steps``.
     """
+    device = ddp.local_device(device)  # cuda:LOCAL_RANK under torchrun
     recipe = recipe_of(pretrain_cfg)
     digest = recipe_hash(recipe)
     total, batch_size, seed = int(recipe["steps"]), int(recipe["batch_size"]), int(recipe["seed"])
@@ -119,13 +120,7 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
         checkpoint.set_rng_state(state["rng"])
         step, elapsed, result.curve = state["step"], state["seconds"], state["curve"]
         result.resumed_from = step
-    model = objective
-    if ddp.active():
-        # buffers (the DINO centre) are kept equal by global reductions, not by broadcasting
-        ddp_cls = nn.parallel.DistributedDataParallel
-        sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(ddp_cls).parameters
-                else {"broadcast_buffers": False})
-        model = ddp_cls(objective, device_ids=[device.index] if device.type == "cuda" else None, **sync)
+    model = ddp.wrap(objective, device) if ddp.active() else objective
     rows = ddp.shard(batch_size)
     started = time.perf_counter() - elapsed
     objective.train()

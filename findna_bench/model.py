@@ -5,32 +5,54 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from findna_bench.errors import ConfigError
+
 POOLINGS = ("mean", "mean-with-padding")
+LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
 class SequenceClassifier(nn.Module):
     """``backbone -> pool over positions -> Linear(dim, classes)``.
 
-    ``pooling="mean"`` averages real positions only; ``"mean-with-padding"`` averages every
-    position, padding included, as FinDNA's released classifier does (for reproduction).
+    ``pooling="mean"`` averages real positions only. ``"mean-with-padding"`` reproduces FinDNA's
+    released classifier, which pads every sequence of a dataset with all-zero vectors to one
+    length and averages the backbone output over all of those positions: here the input is
+    right-padded to ``max_len`` (the task length; by default ``backbone.max_len``) before the
+    backbone, and the output is averaged over all ``max_len`` positions, so a sequence's pooled
+    features never depend on the other rows of its batch.
     """
 
-    def __init__(self, backbone: nn.Module, num_classes: int, *, pooling: str = "mean") -> None:
+    def __init__(self, backbone: nn.Module, num_classes: int, *, pooling: str = "mean",
+                 max_len: int | None = None) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.backbone = backbone
         self.pooling = pooling
+        self.max_len = max_len or getattr(backbone, "max_len", None)
+        if pooling == "mean-with-padding" and not self.max_len:
+            raise ConfigError("finetune.pooling mean-with-padding pools over the task's max_len, "
+                              f"but backbone {type(backbone).__name__} has no max_len; use pooling: mean")
         self.head = nn.Linear(backbone.dim, num_classes)
         nn.init.xavier_uniform_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
     def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        h = self.backbone(x, mask)
         if self.pooling == "mean-with-padding":
-            return h.mean(dim=1)
+            return self._padded_mean(x, mask)
+        h = self.backbone(x, mask)
         weights = mask.unsqueeze(-1).to(h.dtype)
         return (h * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)
+
+    def _padded_mean(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean of the backbone output over ``max_len`` positions, zero-vector padding included."""
+        extra = self.max_len - x.shape[1]
+        if extra < 0:
+            raise ConfigError(f"input length {x.shape[1]} exceeds the pooling max_len {self.max_len}")
+        x = nn.functional.pad(x, (0, 0, 0, extra))
+        mask = nn.functional.pad(mask, (0, extra), value=False)
+        h = self.backbone(x, mask)
+        return h.mean(dim=1, dtype=torch.float32 if h.dtype in LOW_PRECISION else h.dtype)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x, mask))

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from findna_bench import config_schema
 from findna_bench.errors import ConfigError, UnknownName
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,6 +28,7 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     "task": {},
     "data": {
         "valid_fraction": 0.1,
+        "carve_seed": 0,  # seeds the validation carve and the max_train/max_valid subsamples
         "policy": {},
     },
     "finetune": {
@@ -65,14 +67,14 @@ _Loader.add_implicit_resolver(
                  |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
                  |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
                  |[-+]?\.(?:inf|Inf|INF)
-                 |\.(?:nan|NaN|NAN))$""", re.X),
+                 |\.(?:nan|NaN|NAN))$""", re.VERBOSE),
     list("-+0123456789."),
 )
 
 
 def yaml_load(text: str) -> Any:
     """Parse YAML safely, with YAML 1.2 floats."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    return yaml.load(text, Loader=_Loader)
 
 
 def deep_merge(base: Any, over: Any) -> Any:
@@ -136,9 +138,13 @@ class Registry:
         return self.profiles[name]
 
     def suite(self, name: str) -> dict:
+        """A suite by name; ``GUE`` finds ``gue`` when only one suite matches ignoring case."""
         if name not in self.suites:
-            raise UnknownName("suite", name, self.suites)
-        return self.suites[name]
+            folded = [s for s in self.suites if s.lower() == name.lower()]
+            if len(folded) != 1:
+                raise UnknownName("suite", name, self.suites)
+            name = folded[0]
+        return self.suites[name] or {}
 
 
 def default_registry_path() -> Path:
@@ -207,25 +213,33 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
-OPEN_SECTIONS = ("backbone", "pretrain", "task", "policy")  # factory kwargs: checked by validate
+OPEN_SECTIONS = ("backbone", "pretrain", "task", "policy")  # factory kwargs: config_schema binds them
 
 
 def _check_override_keys(cfg: dict, over: dict, prefix: str = "") -> None:
     for key, value in over.items():
         here = f"{prefix}{key}"
         if isinstance(cfg, dict) and key in cfg:
+            if isinstance(cfg[key], dict) and not isinstance(value, dict) and key != "pretrain":
+                raise ConfigError(f"override '{here}={config_schema.show(value)}': {here} is a section, "
+                                  f"set one of its keys (e.g. {here}.{next(iter(cfg[key]), 'key')}=...)")
             if isinstance(value, dict) and isinstance(cfg[key], dict) and key not in OPEN_SECTIONS:
                 _check_override_keys(cfg[key], value, here + ".")
             continue
-        raise ConfigError(f"override '{here}' names no config key; "
-                          "see the resolved config with `findna-bench run --dry-run`")
+        hint = config_schema.did_you_mean(key, cfg if isinstance(cfg, dict) else [], prefix)
+        raise ConfigError(f"override '{here}' names no config key;{hint} see the resolved config "
+                          "with `findna-bench run --dry-run`")
 
 
-def resolve(registry: Registry, model: str, task: str, profile: str, overrides: dict | None = None) -> dict:
-    """The full config of one run, before seeds."""
+def resolve(registry: Registry, model: str, task: str, profile: str, overrides: dict | None = None, *,
+            catalog: Any = None) -> dict:
+    """The full config of one run, before seeds, checked against the schema.
+
+    With a ``catalog`` the factory keyword arguments are bound too (``backbone.dropuot`` fails).
+    """
     spec = registry.model(model)
     prof = registry.profile(profile)
-    if "backbone" not in spec or "use" not in spec["backbone"]:
+    if not isinstance(spec, dict) or not isinstance(spec.get("backbone"), dict) or "use" not in spec["backbone"]:
         raise ConfigError(f"{registry.path}: model '{model}' needs backbone: {{use: <name>, ...}}")
     cfg = deep_merge(ENGINE_DEFAULTS, {k: v for k, v in spec.items() if k not in ("description",)})
     use = cfg["backbone"]["use"]
@@ -241,27 +255,40 @@ def resolve(registry: Registry, model: str, task: str, profile: str, overrides: 
         if not cfg.get("pretrain"):  # pretrain.* overrides address only models that pretrain
             overrides = {k: v for k, v in overrides.items() if k != "pretrain"}
         cfg = deep_merge(cfg, overrides)
+    config_schema.check(cfg, catalog=catalog, task=task,
+                        context=f"model {model}, profile {profile}, task {task}")
     return cfg
 
 
+def _task_matches(pattern: str, known: list[str]) -> list[str]:
+    """Exact-case matches of a name or glob, else case-insensitive ones (``GUE/tf_*``)."""
+    for fold in (str, str.lower):
+        want = fold(pattern)
+        hits = [t for t in known if (fnmatch.fnmatchcase(fold(t), want) if "*" in pattern else fold(t) == want)]
+        if hits:
+            return hits
+    raise UnknownName("task", pattern, known)
+
+
 def expand_tasks(registry: Registry, suites: list[str], tasks: list[str], known: list[str]) -> list[str]:
-    """Suite names and task names (globs allowed) to an ordered, de-duplicated task list."""
+    """Suite names and task names (globs allowed, any case) to an ordered, de-duplicated task list."""
     out: list[str] = []
     for name in suites:
         out.extend(registry.suite(name).get("tasks") or [])
     out.extend(tasks)
     resolved: list[str] = []
     for pattern in out:
-        hits = [t for t in known if fnmatch.fnmatchcase(t, pattern)] if "*" in pattern else [pattern]
-        if not hits or (hits == [pattern] and pattern not in known):
-            raise UnknownName("task", pattern, known)
-        resolved.extend(h for h in hits if h not in resolved)
+        resolved.extend(h for h in _task_matches(pattern, known) if h not in resolved)
     return resolved
 
 
 def expand(registry: Registry, *, models: list[str], tasks: list[str], seeds: list[int],
-           profile: str, overrides: dict | None = None) -> list[RunSpec]:
-    """All (model, task, seed) specs, task-major so a task's data is loaded once."""
-    return [RunSpec(model=m, task=t, seed=s, profile=profile,
-                    config=resolve(registry, m, t, profile, overrides))
+           profile: str, overrides: dict | None = None, catalog: Any = None) -> list[RunSpec]:
+    """All (model, task, seed) specs, task-major so a task's data is loaded once.
+
+    Every config is resolved and checked (bound to the factories with a ``catalog``) first.
+    """
+    configs = {(m, t): resolve(registry, m, t, profile, overrides, catalog=catalog)
+               for t in tasks for m in models}
+    return [RunSpec(model=m, task=t, seed=s, profile=profile, config=copy.deepcopy(configs[m, t]))
             for t in tasks for m in models for s in seeds]

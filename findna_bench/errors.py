@@ -30,13 +30,38 @@ class DataUnavailable(DataError):
     """A task's data is not present under the data root (the suite goes on without it)."""
 
 
+LISTED = ("backbone", "objective", "augmentation", "task", "metric", "model", "suite", "profile")
+
+
+def close_names(name: str, options: list[str], n: int = 5) -> list[str]:
+    """Up to ``n`` registered names close to ``name``, compared case-insensitively.
+
+    For a glob (``gue/promoter_*``) the candidates include group globs such as ``gue/prom_*``.
+    """
+    candidates = list(options)
+    if "*" in name:
+        candidates += sorted({o[:i + 1] + "*" for o in options for i, c in enumerate(o) if c in "_/"})
+    folded = {c.lower(): c for c in reversed(candidates)}
+    scored = sorted(((difflib.SequenceMatcher(None, name.lower(), c).ratio(), c) for c in folded),
+                    key=lambda pair: (-pair[0], pair[1]))
+    best = scored[0][0] if scored else 0.0
+    return [folded[c] for score, c in scored[:n] if score >= max(0.6, best - 0.1)]
+
+
 class UnknownName(FindnaError):
-    """A model, suite, task or component name that is not registered."""
+    """A model, suite, task or component name that is not registered.
+
+    The message offers at most five close names (case-insensitive), and lists every name only
+    when there are few; otherwise it points to ``findna-bench list``.
+    """
 
     def __init__(self, kind: str, name: str, available: Iterable[str]):
         options = sorted(available)
-        close = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        listing = ", ".join(options) if len(options) <= 40 else ", ".join(options[:40]) + ", ..."
-        super().__init__(f"unknown {kind} '{name}'.{hint} Available: {listing}")
+        close = close_names(str(name), options)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        if len(options) <= 12 or kind not in LISTED:
+            listing = f" Available: {', '.join(options[:12])}{', ...' if len(options) > 12 else ''}"
+        else:
+            listing = f" ({len(options)} {kind}s: `findna-bench list {kind}s`)"
+        super().__init__(f"unknown {kind} '{name}'.{hint}{listing}")
         self.kind, self.name, self.close = kind, name, close

@@ -1,0 +1,279 @@
+"""What a resolved run config may hold: one table of rules, checked before any work starts.
+
+``problems(cfg)`` checks the engine's own keys (``finetune``, ``data``, the ``pretrain`` recipe's
+scalars) by type, range and choices, with nothing heavier than the standard library.
+``catalog_problems(cfg, catalog, task)`` binds the factory keyword arguments (``backbone``,
+``task``, the recipe's backbone, objective, views and genome sampler) to the registered
+factories' signatures. Every problem is one line naming the key, the value given and what is
+allowed; an unknown key comes with the closest known one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from findna_bench.errors import ConfigError, FindnaError
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one key accepts: ``ok`` decides, ``describe`` says it in words."""
+
+    ok: Callable[[Any], bool]
+    describe: Callable[[], str]
+
+    @property
+    def allowed(self) -> str:
+        return self.describe()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def integer(low: int, *, null: bool = False) -> Rule:
+    """An int (never a bool or a float) ``>= low``; ``null`` also allows None."""
+    text = f"an integer >= {low}" + (" or null" if null else "")
+    return Rule(lambda v: (null and v is None) or (_is_int(v) and v >= low), lambda: text)
+
+
+def number(low: float, high: float | None = None, *, low_open: bool = False, null: bool = False) -> Rule:
+    """A finite int or float from ``low`` (excluded if ``low_open``) up to ``high`` (excluded)."""
+    if high is None:
+        text = f"a number {'>' if low_open else '>='} {low:g}"
+    else:
+        text = f"a number in {'(' if low_open else '['}{low:g}, {high:g})"
+
+    def ok(v: Any) -> bool:
+        if null and v is None:
+            return True
+        return (_is_number(v) and (v > low if low_open else v >= low)
+                and (high is None or v < high))
+
+    text += " or null" if null else ""
+    return Rule(ok, lambda: text)
+
+
+def choice(options: Callable[[], Iterable[str]]) -> Rule:
+    """One of ``options()`` (a callable, so heavy modules are imported only when checking)."""
+    return Rule(lambda v: isinstance(v, str) and v in tuple(options()),
+                lambda: "one of " + ", ".join(options()))
+
+
+def _poolings() -> tuple[str, ...]:
+    from findna_bench.model import POOLINGS
+
+    return POOLINGS
+
+
+FLAG = Rule(lambda v: isinstance(v, bool), lambda: "true or false")
+MAPPING = Rule(lambda v: isinstance(v, dict), lambda: "a mapping of keys")
+TEXT = Rule(lambda v: isinstance(v, str) and bool(v), lambda: "a path")
+
+FINETUNE: dict[str, Rule] = {
+    "mode": choice(lambda: ("full", "linear-probe")),
+    "epochs": integer(1),
+    "max_steps": integer(1, null=True),
+    "min_steps": integer(0),
+    "eval_every": integer(1, null=True),
+    "patience": integer(1, null=True),
+    "min_delta": number(0),
+    "batch_size": integer(1),
+    "eval_batch_size": integer(1),
+    "lr": number(0, low_open=True),
+    "weight_decay": number(0),
+    "warmup": number(0, 1),
+    "grad_clip": number(0, null=True),
+    "pooling": choice(_poolings),
+    "max_train": integer(1, null=True),
+    "max_valid": integer(1, null=True),
+    "selection": choice(lambda: ("best-valid", "last-epoch")),
+    "evals_per_epoch": integer(1),
+    "rc_tta": FLAG,
+    "amp": FLAG,
+}
+DATA: dict[str, Rule] = {
+    "valid_fraction": number(0, 1, low_open=True),
+    "carve_seed": integer(0),
+    "policy": MAPPING,
+}
+# The pretraining recipe (findna_bench.pretrain.loop.RECIPE_KEYS) plus run --checkpoint's path.
+PRETRAIN: dict[str, Rule] = {
+    "backbone": MAPPING,
+    "objective": MAPPING,
+    "views": MAPPING,
+    "data": MAPPING,
+    "steps": integer(1),
+    "batch_size": integer(1),
+    "lr": number(0, low_open=True),
+    "weight_decay": number(0),
+    "warmup": number(0, 1),
+    "grad_clip": number(0, null=True),
+    "amp": FLAG,
+    "seed": integer(0),
+    "checkpoint_every": integer(1),
+    "log_every": integer(1),
+    "checkpoint": TEXT,
+}
+SECTIONS: dict[str, dict[str, Rule]] = {"finetune": FINETUNE, "data": DATA}
+TOP_LEVEL = ("backbone", "task", "data", "finetune", "pretrain")
+EXAMPLES = {"backbone": "backbone.dropout=0.1", "task": "task.split=gene", "data": "data.carve_seed=1",
+            "finetune": "finetune.lr=3e-4", "pretrain": "pretrain.steps=200"}
+
+
+def show(value: Any) -> str:
+    """A value as the user would type it (JSON spelling: null, true, "text")."""
+    return json.dumps(value, default=str)
+
+
+def did_you_mean(name: str, options: Iterable[str], prefix: str = "") -> str:
+    """`` did you mean <prefix><closest>?`` or an empty string."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f" did you mean {prefix}{close[0]}?" if close else ""
+
+
+def _unknown(key: str, options: Iterable[str], prefix: str) -> str:
+    options = list(options)
+    return f"{prefix}{key}: unknown key;{did_you_mean(key, options, prefix)} known: {', '.join(options)}"
+
+
+def check_table(values: dict, table: dict[str, Rule], prefix: str) -> list[str]:
+    """One line per key of ``values`` that ``table`` does not know or whose value it rejects."""
+    out = []
+    for key, value in values.items():
+        rule = table.get(key)
+        if rule is None:
+            out.append(_unknown(key, table, f"{prefix}."))
+        elif not rule.ok(value):
+            out.append(f"{prefix}.{key}={show(value)}: expected {rule.allowed}")
+    return out
+
+
+def _sections(cfg: dict) -> list[str]:
+    out = [_unknown(k, TOP_LEVEL, "") for k in cfg if k not in TOP_LEVEL]
+    for name in ("backbone", "task", "data", "finetune"):
+        if not isinstance(cfg.get(name), dict):
+            out.append(f"{name}={show(cfg.get(name))}: expected a section of keys (set one key, "
+                       f"e.g. {EXAMPLES[name]})")
+    pretrain = cfg.get("pretrain")
+    if pretrain is not None and not isinstance(pretrain, dict):
+        out.append(f"pretrain={show(pretrain)}: expected a recipe section or null")
+    return out
+
+
+def _pretrain(recipe: dict) -> list[str]:
+    out = check_table(recipe, PRETRAIN, "pretrain")
+    for key in ("backbone", "objective", "data"):
+        if key not in recipe:
+            out.append(f"pretrain.{key}: missing; a recipe needs backbone, objective and data "
+                       "(see the findna model in registry.yaml)")
+    return out
+
+
+def problems(cfg: Any) -> list[str]:
+    """Every engine-key problem of a resolved config, one line each (empty when sound)."""
+    if not isinstance(cfg, dict):
+        return [f"config={show(cfg)}: expected a mapping of sections"]
+    out = _sections(cfg)
+    if out:
+        return out
+    for name, table in SECTIONS.items():
+        out += check_table(cfg[name], table, name)
+    if isinstance(cfg["data"].get("policy"), dict):
+        from findna_bench.data.policy import Policy
+
+        try:
+            Policy.from_config(cfg["data"]["policy"])
+        except ConfigError as exc:
+            out.append(str(exc))
+    if not isinstance(cfg["backbone"].get("use"), str):
+        out.append(f"backbone.use={show(cfg['backbone'].get('use'))}: expected a registered backbone name")
+    if cfg.get("pretrain"):
+        out += _pretrain(cfg["pretrain"])
+    return out
+
+
+def bind(entry: Any, kwargs: dict, where: str, **how: Any) -> list[str]:
+    """Whether ``kwargs`` bind to a catalog entry's factory (see ``bind_signature``)."""
+    return bind_signature(entry.signature(), kwargs, where, f"{entry.kind} '{entry.name}'", **how)
+
+
+def bind_signature(signature: inspect.Signature, kwargs: dict, where: str, what: str, *,
+                   leading: tuple = (), implicit: tuple = ()) -> list[str]:
+    """``leading`` fills the first positional parameters; ``implicit`` names are supplied later."""
+    params = [n for n, p in signature.parameters.items()
+              if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"][len(leading):]
+    open_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    accepted = ", ".join(params)
+    for key in kwargs:
+        if key not in params and not open_kwargs:
+            hint = did_you_mean(key, params, where + ".")
+            return [f"{where}.{key}: {what} takes no such keyword;{hint} accepted: {accepted}"]
+    missing = {n: None for n in implicit if n in params and n not in kwargs}
+    try:
+        signature.bind(*leading, **kwargs, **missing)
+    except TypeError as exc:
+        return [f"{where}: {what}: {exc} (accepted: {accepted})"]
+    return []
+
+
+def component(catalog: Any, kind: str, section: dict, where: str, **how: Any) -> list[str]:
+    """``{use: name, **kwargs}``: the name is registered and the kwargs bind."""
+    kwargs = dict(section)
+    try:
+        entry = catalog.get(kind, kwargs.pop("use", None))
+    except FindnaError as exc:
+        return [f"{where}.use: {exc}"]
+    return bind(entry, kwargs, where, **how)
+
+
+def _recipe_bindings(catalog: Any, recipe: dict) -> list[str]:
+    out = component(catalog, "backbone", recipe["backbone"], "pretrain.backbone", implicit=("max_len",))
+    out += component(catalog, "objective", recipe["objective"], "pretrain.objective", leading=(None,))
+    for view, steps in (recipe.get("views") or {}).items():
+        for i, step in enumerate(steps or []):
+            where = f"pretrain.views.{view}[{i}]"
+            out += (component(catalog, "augmentation", {**step, "generator": None}, where, leading=(None,))
+                    if isinstance(step, dict) else [f"{where}={show(step)}: expected {{use: <name>, ...}}"])
+    return out + _sampler(recipe["data"])
+
+
+def _sampler(data: dict) -> list[str]:
+    from findna_bench.pretrain.genome import GenomeSampler
+
+    if not data.get("fasta"):
+        return ["pretrain.data.fasta: missing; give [paths relative to the data root]"]
+    kwargs = {k: v for k, v in data.items() if k not in ("fasta", "index_cache")}
+    return bind_signature(inspect.signature(GenomeSampler), kwargs, "pretrain.data", "the genome sampler",
+                          leading=([],))
+
+
+def catalog_problems(cfg: dict, catalog: Any, task: str | None = None) -> list[str]:
+    """Factory keyword names bound to the registered factories (run after ``problems``)."""
+    out = component(catalog, "backbone", cfg["backbone"], "backbone", implicit=("max_len",))
+    if task in catalog.tables["task"]:
+        out += bind(catalog.get("task", task), cfg["task"], "task")
+    recipe = cfg.get("pretrain")
+    if recipe and all(isinstance(recipe.get(k), dict) for k in ("backbone", "objective", "data")):
+        out += _recipe_bindings(catalog, recipe)
+    return out
+
+
+def check(cfg: dict, *, catalog: Any = None, task: str | None = None, context: str = "") -> None:
+    """Raise ConfigError with the first problem (and how many more) of a resolved config."""
+    found = problems(cfg)
+    if not found and catalog is not None:
+        found = catalog_problems(cfg, catalog, task)
+    if found:
+        more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+        raise ConfigError(f"{found[0]}{more}{f' [{context}]' if context else ''}")

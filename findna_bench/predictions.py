@@ -1,4 +1,4 @@
-"""Stored test-split predictions: one compact ``<run_id>.preds.npz`` beside each record.
+"""Stored test-split predictions: one compact ``<key>.<sha12>.preds.npz`` beside each record.
 
 A run's class probabilities are kept as float16 (half the size of float32; enough for any
 bootstrap statistic), with the integer labels and the predicted class taken from the
@@ -6,7 +6,13 @@ full-precision probabilities, so metrics recomputed from the file equal the reco
 even where float16 rounding would tie two classes. The file is written atomically (temp file +
 ``os.replace``) and the record keeps its name and sha256 (``save`` returns that block), so every
 statistic is computed post hoc from the results store, and a file that does not match its record
-is refused by ``load`` with a message naming it.
+is refused by ``load`` with a message naming it. The name carries the first 12 hex digits of
+the file's sha256, so a rerun's record (written beside the first one) gets its own file and no
+file is ever overwritten by different content.
+
+The runner hands the arrays to the suite under ``PENDING`` in the record it returns; ``attach``
+saves them and replaces them with the record's ``predictions`` block before the record is
+written.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import numpy as np
 from findna_bench.errors import DataError
 
 SUFFIX = ".preds.npz"
+PENDING = "_test_predictions"  # (probs, labels) in a record the runner returns, not yet saved
 
 
 class Predictions(NamedTuple):
@@ -47,13 +54,12 @@ def _check_shapes(probs: np.ndarray, labels: np.ndarray) -> None:
 
 
 def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray) -> dict:
-    """Write ``<results_root>/<run_id>.preds.npz`` atomically; return the record's block
-    ``{"file", "sha256", "rows", "classes"}``."""
+    """Write ``<results_root>/<run_id>.<sha12>.preds.npz`` atomically; return the record's
+    block ``{"file", "sha256", "rows", "classes"}``. ``run_id`` may be any stem (a store key)."""
     probs, labels = np.asarray(probs), np.asarray(labels)
     _check_shapes(probs, labels)
     root = Path(results_root)
     root.mkdir(parents=True, exist_ok=True)
-    name = f"{run_id}{SUFFIX}"
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -62,11 +68,21 @@ def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray)
             handle.flush()
             os.fsync(handle.fileno())
         digest = sha256(Path(tmp))
+        name = f"{run_id}.{digest[:12]}{SUFFIX}"
         os.replace(tmp, root / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return {"file": name, "sha256": digest, "rows": len(labels), "classes": int(probs.shape[1])}
+
+
+def attach(record: dict, results_root: Path, stem: str) -> dict:
+    """Save the predictions a runner left under ``PENDING`` (if any) and put the file's block
+    in the record as ``predictions``; returns the record."""
+    pending = record.pop(PENDING, None)
+    if pending is not None:
+        record["predictions"] = save(results_root, stem, *pending)
+    return record
 
 
 def locate(results_root: Path, name: str) -> Path:

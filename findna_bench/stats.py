@@ -20,9 +20,9 @@
   tasks (Demšar, JMLR 7, 2006), ranks 1 = best with ties averaged, honouring each metric's
   direction; the critical difference uses ``scipy.stats.studentized_range``.
 
-Metrics are callables ``(labels, pred, probs) -> float``. Those that depend only on the
-confusion matrix (MCC, accuracy, macro F1, micro F1) have vectorised batch forms
-(``CONFUSION_METRICS``) that score a thousand replicates at once; any other callable is
+Metrics are callables ``(labels, pred, probs) -> float``. The builtin ones that depend only on
+the confusion matrix (MCC, accuracy, macro F1, micro F1 of ``findna_bench.builtins.metrics``,
+and ``stats.mcc``) have vectorised batch forms (``CONFUSION_METRICS``) that score a thousand replicates at once; any other callable is
 evaluated replicate by replicate.
 """
 
@@ -77,7 +77,14 @@ CONFUSION_METRICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+KNOWN_MODULES = ("findna_bench.stats", "findna_bench.builtins.metrics")
+
+
 def _batch_form(metric: Metric) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The vectorised form of a builtin metric; None for any other callable (a plugin's "mcc"
+    may mean something else)."""
+    if getattr(metric, "__module__", None) not in KNOWN_MODULES:
+        return None
     return CONFUSION_METRICS.get(getattr(metric, "__name__", ""))
 
 

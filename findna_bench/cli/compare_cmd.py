@@ -1,0 +1,132 @@
+"""``findna-bench compare A B``: is A better than B, task by task and across tasks?
+
+Per task: both models' mean over seeds, the difference A - B with a paired bootstrap 95%
+interval and p-value over the shared test examples (from stored predictions; a seed-level
+Welch test where a record has none, and the row says so); across tasks: a Wilcoxon signed-rank
+test; then a one-line verdict. The numbers come from ``findna_bench.comparison``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import typer
+
+from findna_bench.cli.common import Results
+
+A = typer.Argument(..., metavar="A", help="model A, named as in the leaderboard rows (e.g. findna)")
+B = typer.Argument(..., metavar="B", help="model B")
+SUITE = typer.Option(None, "--suite", "-s", help="only this suite's tasks")
+TASK = typer.Option(None, "--task", "-t", help="only these tasks (globs)")
+PROFILE = typer.Option(None, "--profile", "-p", help="only runs of this profile")
+METRIC = typer.Option(None, "--metric", help="test metric to compare (default: each task's main)")
+FORMAT = typer.Option("table", "--format", "-f", help="table | json")
+BOOT = typer.Option(1000, "--bootstrap", help="bootstrap resamples per task")
+ALPHA = typer.Option(0.05, "--alpha", help="significance level (intervals are 1 - alpha)")
+SEED = typer.Option(0, "--seed", help="seed of the bootstrap draws")
+
+
+def resolver(session):
+    """Metric name -> (function, higher is better): builtins without loading plugins, else the
+    catalog (plugin metrics)."""
+    from findna_bench.builtins import metrics as builtin
+
+    def resolve(name: str):
+        fn = getattr(builtin, name, None)
+        if name in ("accuracy", "mcc", "f1_macro", "f1_micro", "auroc") and fn is not None:
+            return fn, True
+        entry = session.catalog.get("metric", name)
+        return entry.factory, bool(entry.options.get("higher_is_better", True))
+
+    return resolve
+
+
+def _pct(value: float) -> str:
+    return "-" if value is None or math.isnan(value) else f"{100 * value:.2f}"
+
+
+def _p(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _cell(mean: float, std: float, n: int) -> str:
+    spread = "" if math.isnan(std) else f" ± {100 * std:.2f}"
+    return f"{_pct(mean)}{spread} (n={n})"
+
+
+def table_frame(result):
+    """The per-task rows as a DataFrame for ``ui.frame_table`` (values x100)."""
+    import pandas as pd
+
+    rows = {}
+    for t in result.tasks:
+        test = t.test
+        method = f"bootstrap, {test.n_examples} ex." if test.n_examples else "seeds only"
+        rows[t.task] = {
+            "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
+            result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
+            result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
+            "A - B": _pct(test.difference), "95% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
+            "p": _p(test.p_value), "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
+            "method": method,
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "task"
+    return frame
+
+
+def _finite(value):
+    """JSON without NaN/Infinity (not valid JSON): they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def compare(
+    ctx: typer.Context,
+    a: str = A,
+    b: str = B,
+    results: Path = Results,
+    suite: list[str] | None = SUITE,
+    task: list[str] | None = TASK,
+    profile: str | None = PROFILE,
+    metric: str | None = METRIC,
+    fmt: str = FORMAT,
+    n_boot: int = BOOT,
+    alpha: float = ALPHA,
+    seed: int = SEED,
+) -> None:
+    """Compare two models: per-task paired bootstrap CIs and p-values, Wilcoxon across tasks."""
+    from findna_bench import ui
+    from findna_bench.cli.leaderboard_cmd import selected_records
+    from findna_bench.comparison import compare as run_compare
+    from findna_bench.errors import ConfigError
+
+    if fmt not in ("table", "json"):
+        raise ConfigError(f"--format {fmt}: use table or json")
+    if n_boot < 100 or not 0 < alpha < 1:
+        raise ConfigError("--bootstrap must be at least 100 and --alpha between 0 and 1")
+    chosen = selected_records(ctx.obj, results, model=None, suite=suite, task=task, profile=profile)
+    result = run_compare(chosen, a, b, results_root=results, metric=metric, resolve=resolver(ctx.obj),
+                         n_boot=n_boot, alpha=alpha, seed=seed)
+    if fmt == "json":
+        ui.out.print(json.dumps(_finite(result.as_dict()), indent=1))
+        return
+    level = f"{100 * (1 - alpha):g}%"
+    ui.out.print(ui.frame_table(table_frame(result), title=f"{a} vs {b}: test metric x100, "
+                                f"A - B with paired {level} CI and p"))
+    for t in result.tasks:
+        if t.note:
+            ui.out.print(f"{t.task}: {t.note}")
+    for side, missing in ((a, result.only_a), (b, result.only_b)):
+        if missing:
+            ui.out.print(f"only {side} has runs of: {', '.join(missing)} (not compared)")
+    ui.out.print(result.verdict)

@@ -1,0 +1,168 @@
+"""Model A against model B, task by task and across tasks, from records and stored predictions.
+
+A model is named as on the leaderboard (``cnn``, ``cnn [linear-probe]``). For every task both
+have run, the seeds of each (the latest successful record per seed) are compared with a paired
+bootstrap over the shared test examples (``stats.paired_bootstrap``) when every record has
+stored predictions of the same test labels; otherwise with a seed-level Welch t-test, and the
+task says why. Across tasks, a Wilcoxon signed-rank test runs over the per-task differences
+oriented so that positive means A is better (metrics where lower is better are flipped). Pure:
+returns numbers and a verdict line, prints nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from findna_bench import predictions, stats
+from findna_bench.errors import ConfigError
+from findna_bench.leaderboard import row_label
+
+Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
+
+
+@dataclass
+class TaskComparison:
+    task: str
+    metric: str
+    higher_is_better: bool
+    seeds_a: list[int]
+    seeds_b: list[int]
+    mean_a: float
+    mean_b: float
+    std_a: float
+    std_b: float
+    test: stats.Difference
+    better: str | None = None  # the model significantly better on this task, if any
+    note: str | None = None  # why the seed-level fallback was used
+
+    @property
+    def advantage(self) -> float:
+        """A - B, signed so that positive favours A whatever the metric's direction."""
+        return self.test.difference if self.higher_is_better else -self.test.difference
+
+
+@dataclass
+class Comparison:
+    a: str
+    b: str
+    alpha: float
+    tasks: list[TaskComparison]
+    wilcoxon: stats.Test
+    verdict: str
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        for task, entry in zip(self.tasks, out["tasks"]):
+            entry["advantage"] = task.advantage
+        return out
+
+
+def runs_of(records: list[dict], name: str) -> dict[str, dict[int, dict]]:
+    """``{task: {seed: record}}`` of a model's successful runs, the latest record per seed."""
+    several = len({r.get("profile") for r in records}) > 1
+    chosen: dict[str, dict[int, dict]] = {}
+    for r in sorted(records, key=lambda r: r.get("started_at", "")):
+        if r.get("status") == "ok" and name in (row_label(r, several), row_label(r, False)):
+            chosen.setdefault(r["task"], {})[r["seed"]] = r
+    for task, by_seed in chosen.items():
+        profiles = {r.get("profile") for r in by_seed.values()}
+        if len(profiles) > 1:
+            listed = ", ".join(sorted(map(str, profiles)))
+            raise ConfigError(f"{name} on {task} has runs of several profiles ({listed}); pass --profile")
+    return chosen
+
+
+def _values(runs: dict[int, dict], metric: str, task: str) -> list[float]:
+    tests = [r["metrics"]["test"] for r in runs.values()]
+    missing = [t for t in tests if metric not in t]
+    if missing:
+        raise ConfigError(f"metric '{metric}' is not recorded for {task}; recorded: "
+                          f"{', '.join(sorted(missing[0]))}")
+    return [float(t[metric]) for t in tests]
+
+
+def _stored(root: Path, runs_a: dict, runs_b: dict) -> tuple[list, list, str | None]:
+    """Loaded predictions of both sides, or the reason they cannot be paired."""
+    missing = [f"{side} seed {seed}" for side, runs in (("A", runs_a), ("B", runs_b))
+               for seed, r in runs.items() if not r.get("predictions")]
+    if missing:
+        return [], [], "no stored predictions (" + ", ".join(missing) + "); seed-level test"
+    loaded_a = [predictions.load(root, r) for r in runs_a.values()]
+    loaded_b = [predictions.load(root, r) for r in runs_b.values()]
+    labels = loaded_a[0].labels
+    if any(p.labels.shape != labels.shape or np.any(p.labels != labels) for p in loaded_a + loaded_b):
+        return [], [], "test labels differ between runs (other data or policy); seed-level test"
+    return loaded_a, loaded_b, None
+
+
+def compare_task(task: str, runs_a: dict, runs_b: dict, *, root: Path, metric: str | None,
+                 resolve: Resolver, n_boot: int, alpha: float, seed: int) -> TaskComparison:
+    first = next(iter(runs_a.values()))
+    name = metric or first["main_metric"]
+    fn, higher = resolve(name)
+    if name == first["main_metric"]:
+        higher = bool(first.get("higher_is_better", higher))
+    values_a, values_b = _values(runs_a, name, task), _values(runs_b, name, task)
+    loaded_a, loaded_b, note = _stored(root, runs_a, runs_b)
+    if note is None:
+        test = stats.paired_bootstrap(loaded_a[0].labels, [p.probs for p in loaded_a],
+                                      [p.probs for p in loaded_b], fn,
+                                      preds_a=[p.pred for p in loaded_a],
+                                      preds_b=[p.pred for p in loaded_b],
+                                      n_boot=n_boot, alpha=alpha, seed=seed)
+    else:
+        test = stats.seed_level(values_a, values_b, alpha=alpha)
+    result = TaskComparison(task=task, metric=name, higher_is_better=higher, seeds_a=sorted(runs_a),
+                            seeds_b=sorted(runs_b), mean_a=float(np.mean(values_a)),
+                            mean_b=float(np.mean(values_b)), std_a=_std(values_a),
+                            std_b=_std(values_b), test=test, note=note)
+    if test.p_value < alpha and result.advantage != 0:
+        result.better = "A" if result.advantage > 0 else "B"
+    return result
+
+
+def _std(values: list[float]) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+
+
+def verdict(a: str, b: str, tasks: list[TaskComparison], wilcoxon: stats.Test, alpha: float) -> str:
+    """One line: per-task significant wins of each side, and the Wilcoxon p across tasks."""
+    n = len(tasks)
+    wins_a = sum(t.better == "A" for t in tasks)
+    wins_b = sum(t.better == "B" for t in tasks)
+    parts = [f"{x} is significantly better than {y} on {k} of {n} task{'s' * (n != 1)}"
+             for x, y, k in ((a, b, wins_a), (b, a, wins_b)) if k]
+    across = f"Wilcoxon p={wilcoxon.p_value:.3g} over {wilcoxon.n} tasks"
+    if wilcoxon.p_value < alpha:
+        leader = a if np.mean([t.advantage for t in tasks]) > 0 else b
+        across += f" ({leader} better across tasks)"
+    if not parts and wilcoxon.p_value >= alpha:
+        return f"no significant difference between {a} and {b} (alpha={alpha:g}); {across}"
+    return "; ".join(parts or [f"no task alone differs significantly at alpha={alpha:g}"]) + f"; {across}"
+
+
+def compare(records: list[dict], a: str, b: str, *, results_root: Path, metric: str | None = None,
+            resolve: Resolver, n_boot: int = 1000, alpha: float = 0.05,
+            seed: int = 0) -> Comparison:
+    """Compare ``a`` with ``b`` on every task both have successful runs of."""
+    runs_a, runs_b = runs_of(records, a), runs_of(records, b)
+    for name, runs in ((a, runs_a), (b, runs_b)):
+        if not runs:
+            raise ConfigError(f"no successful records of model '{name}' in {results_root}")
+    shared = [t for t in runs_a if t in runs_b]
+    if not shared:
+        raise ConfigError(f"{a} and {b} have no task in common in {results_root}")
+    tasks = [compare_task(t, runs_a[t], runs_b[t], root=results_root, metric=metric, resolve=resolve,
+                          n_boot=n_boot, alpha=alpha, seed=seed) for t in shared]
+    wilcoxon = stats.wilcoxon_tasks([t.advantage for t in tasks])
+    return Comparison(a=a, b=b, alpha=alpha, tasks=tasks, wilcoxon=wilcoxon,
+                      verdict=verdict(a, b, tasks, wilcoxon, alpha),
+                      only_a=[t for t in runs_a if t not in runs_b],
+                      only_b=[t for t in runs_b if t not in runs_a])

@@ -60,6 +60,7 @@ def make_app() -> typer.Typer:
     for module in (run_cmd, list_cmd, validate_cmd, leaderboard_cmd, data_cmd, pretrain_cmd, report_cmd,
                    profile_cmd):
         module.register(app)
+    app.command()(__import__("findna_bench.cli.compare_cmd", fromlist=["compare"]).compare)
     return app
 
 

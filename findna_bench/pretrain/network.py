@@ -1,7 +1,8 @@
 """The pretraining network and the loss pieces shared by objective plugins.
 
 ``PretrainNet`` is FinDNA's ``Model4Pretrain``: a backbone followed by ``Linear(dim -> 5)``
-applied to every position, CLS slots included. The losses are plain functions so that the
+applied to every position, CLS slots included. The head runs in fp32 outside autocast, and the
+DINO and centring arithmetic below is fp32 throughout (logits are cast up before any softmax). The losses are plain functions so that the
 ``mnm``, ``self-distill`` and released-code objectives combine them without inheritance.
 Reductions over a data-parallel batch go through ``ddp.global_mean`` so that several processes
 compute the same loss (and gradient) as one process with the whole batch.
@@ -29,7 +30,10 @@ class PretrainNet(nn.Module):
         self.head = nn.Linear(backbone.dim, dna.NUM_SYMBOLS)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x, mask))
+        h = self.backbone(x, mask)
+        # the 5-way head feeds softmaxes at temperature 0.04: run it in fp32 outside autocast
+        with torch.autocast(h.device.type, enabled=False):
+            return self.head(h.to(torch.promote_types(h.dtype, torch.float32)))
 
 
 def append_cls(view: View, slots: int) -> tuple[torch.Tensor, torch.Tensor]:

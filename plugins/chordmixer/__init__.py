@@ -10,6 +10,6 @@ __all__ = ["ChordMixer", "layers_per_encoder", "track_shifts"]
 
 
 @hookimpl
-def register_backbones(register) -> None:  # noqa: ANN001
+def register_backbones(register) -> None:
     register("chordmixer", ChordMixer,
              description="ChordMixer (rotate + MLP, O(L log L)); fixed (FinDNA) or variable length")

@@ -113,3 +113,36 @@ def test_nemenyi_groups_are_maximal_runs():
     assert stats.nemenyi_groups(ranks, cd=1.3) == [("a", "b", "c"), ("d", "e")]
     assert stats.nemenyi_groups(ranks, cd=0.05) == []
     assert stats.nemenyi_groups(ranks, cd=10) == [("a", "b", "c", "d", "e")]
+
+
+def parse_svg(text: str):
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(text)
+    ns = "{http://www.w3.org/2000/svg}"
+    def of(kind: str, klass: str) -> list:
+        return [e for e in root.iter(f"{ns}{kind}") if e.get("class") == klass]
+    return root, of
+
+
+def test_cd_diagram_labels_and_bars_on_a_hand_case():
+    from findna_bench import cd_diagram
+
+    ranks = {"findna": 1.0, "chordmixer": 1.5, "cnn <small>": 2.2, "transformer": 3.9, "lstm": 4.0}
+    root, of = parse_svg(cd_diagram.svg(ranks, cd=1.3, caption="hand case"))
+    assert sorted(e.text for e in of("text", "model")) == sorted(ranks)  # '<' escaped, parsed back
+    assert len(of("line", "clique")) == 2  # {findna, chordmixer, cnn}, {transformer, lstm}
+    assert [e.text for e in of("text", "rank")][:1] == ["1.00"] and len(of("line", "cd")) == 1
+    bars = sorted(of("line", "clique"), key=lambda e: float(e.get("x1")))
+    assert float(bars[0].get("x2")) < float(bars[1].get("x1"))  # disjoint groups
+    assert root.get("width") and root.get("viewBox")
+
+
+def test_cd_diagram_from_scores_no_bar_when_all_differ():
+    from findna_bench import cd_diagram
+
+    scores = np.array([[0.9] * 30, [0.5] * 30, [0.1] * 30])  # always the same order
+    _, of = parse_svg(cd_diagram.from_scores(["a", "b", "c"], scores))
+    assert len(of("line", "clique")) == 0 and [e.text for e in of("text", "rank")] == ["1.00", "2.00", "3.00"]
+    caption = of("text", "caption")[0].text
+    assert "30 tasks" in caption and "Friedman p=" in caption

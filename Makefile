@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= $(or $(FINDNA_BENCH_DATA),../shared/data)
+# absolute, so tests and commands that change directory still find the data
+DATA_ROOT := $(abspath $(DATA))
 TORCH_SPEC ?= torch==2.13.0
 
 .PHONY: install demo test
@@ -17,7 +19,7 @@ $(BIN)/findna-bench: pyproject.toml
 install: $(BIN)/findna-bench
 
 demo: install
-	$(BIN)/findna-bench run --model cnn --suite gue --profile smoke --seeds 3 --data-root $(DATA) --results results/demo
+	$(BIN)/findna-bench run --model cnn --suite gue --profile smoke --seeds 3 --data-root $(DATA_ROOT) --results results/demo
 
 test: install
-	FINDNA_BENCH_DATA=$(DATA) $(BIN)/pytest -q
+	FINDNA_BENCH_DATA=$(DATA_ROOT) $(BIN)/pytest -q

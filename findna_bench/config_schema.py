@@ -276,4 +276,4 @@ def check(cfg: dict, *, catalog: Any = None, task: str | None = None, context: s
         found = catalog_problems(cfg, catalog, task)
     if found:
         more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
-        raise ConfigError(f"{found[0]}{more}{f' [{context}]' if context else ''}")
+        raise ConfigError(f"{found[0]}{more}{f' ({context})' if context else ''}")

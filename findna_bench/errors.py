@@ -1,6 +1,7 @@
 """User-facing errors: each carries one line that says what is wrong and what to do.
 
-The CLI prints ``str(error)`` without a traceback and exits with code 2. Nothing here imports
+The CLI prints ``str(error)`` without a traceback and exits with the error's ``exit_code``: 2 for
+bad input (the default), 3 when nothing was left to run, 1 when runs failed. Nothing here imports
 heavy libraries.
 """
 
@@ -12,6 +13,20 @@ from collections.abc import Iterable
 
 class FindnaError(Exception):
     """Base class for errors shown to the user as a single line."""
+
+    exit_code = 2
+
+
+class NothingToRun(FindnaError):
+    """The selection named no run to execute or resume (no seed, every task unavailable)."""
+
+    exit_code = 3
+
+
+class RunsFailed(FindnaError):
+    """Some runs of the invocation failed; their failed records say why."""
+
+    exit_code = 1
 
 
 class PluginError(FindnaError):

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("FINDNA_BENCH_DATA", REPO.parent / "shared" / "data"))
+# absolute: tests that change directory (monkeypatch.chdir) must still find the data
+SHARED_DATA = Path(os.environ.get("FINDNA_BENCH_DATA", REPO.parent / "shared" / "data")).resolve()
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def bad(registry, *items: str, model: str = "cnn", catalog=None) -> str:
 def test_bad_engine_values_name_key_value_and_what_is_allowed(registry, item, expected):
     message = bad(registry, item)
     assert message.startswith(expected), message
-    assert message.endswith("[model cnn, profile smoke, task gue/tf_0]")
+    assert message.endswith("(model cnn, profile smoke, task gue/tf_0)")
 
 
 def test_pretrain_recipe_values_and_keys(registry):

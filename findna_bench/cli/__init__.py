@@ -1,4 +1,4 @@
-"""The findna-bench command line: builds the Typer app and maps user errors to exit code 2.
+"""The findna-bench command line: builds the Typer app and maps user errors to exit codes (README).
 
 Plugins are loaded lazily, so ``findna-bench --help`` imports neither torch nor any plugin.
 Commands added by plugins (``register_commands``) are found the first time the CLI is asked for
@@ -8,7 +8,6 @@ a name it does not know; ``findna-bench plugins`` lists them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from typer.core import TyperGroup
@@ -20,27 +19,36 @@ from findna_bench.errors import FindnaError
 class PluginGroup(TyperGroup):
     """Resolves unknown command names through the plugins' ``register_commands`` hook."""
 
-    def get_command(self, ctx, cmd_name: str):  # noqa: ANN001, ANN201
+    def get_command(self, ctx, cmd_name: str):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
         session = Session(ctx.params.get("registry"))
         return session.plugin_commands().get(cmd_name)
 
-    def invoke(self, ctx):  # noqa: ANN001, ANN201
-        """User errors become one red line on stderr and exit code 2, without a traceback."""
+    def invoke(self, ctx):
+        """User errors become one red line on stderr and their exit code (2 for bad input)."""
         try:
             return super().invoke(ctx)
         except FindnaError as exc:
+            from rich.markup import escape
+
             from findna_bench import ui
 
-            ui.err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-            raise typer.Exit(code=2) from None
+            ui.err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=exc.exit_code) from None
 
 
 def make_app() -> typer.Typer:
     from findna_bench.cli import (
-        data_cmd, leaderboard_cmd, list_cmd, pretrain_cmd, profile_cmd, report_cmd, run_cmd, validate_cmd,
+        data_cmd,
+        leaderboard_cmd,
+        list_cmd,
+        pretrain_cmd,
+        profile_cmd,
+        report_cmd,
+        run_cmd,
+        validate_cmd,
     )
 
     app = typer.Typer(
@@ -53,7 +61,7 @@ def make_app() -> typer.Typer:
 
     @app.callback()
     def root(ctx: typer.Context,
-             registry: Optional[Path] = typer.Option(None, "--registry", envvar="FINDNA_BENCH_REGISTRY",
+             registry: Path | None = typer.Option(None, "--registry", envvar="FINDNA_BENCH_REGISTRY",
                                                      help="registry.yaml to use (default: the bundled one)")) -> None:
         ctx.obj = Session(registry)
 

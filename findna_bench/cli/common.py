@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import typer
 
-from findna_bench.errors import ConfigError
+from findna_bench.errors import ConfigError, NothingToRun
 
 DEFAULT_DATA_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "findna-bench" / "data"
 
@@ -30,20 +31,80 @@ def split_list(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
+SEEDS_HELP = "give a count (3 -> seeds 0,1,2) or a list (0,4,7; '0,' is seed 0 alone)"
+
+
 def parse_seeds(text: str) -> list[int]:
-    """``"3"`` -> [0, 1, 2]; ``"0,5,7"`` -> [0, 5, 7]."""
+    """``"3"`` -> [0, 1, 2]; ``"0,5,7"`` -> [0, 5, 7]; ``"0,"`` -> [0]. A lone ``0`` is an error."""
+    text = text.strip()
     try:
-        if "," in text:
-            return [int(s) for s in text.split(",") if s.strip()]
-        count = int(text)
+        values = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise ConfigError(f"--seeds {text!r}: give a count (3) or a list (0,1,2)") from None
-    if count < 1:
-        raise ConfigError("--seeds must be at least 1")
-    return list(range(count))
+        raise ConfigError(f"--seeds {text!r}: {SEEDS_HELP}") from None
+    if "," not in text:
+        if values == [0]:
+            raise ConfigError("--seeds 0: a count must be at least 1; for seed 0 alone use --seeds 0,")
+        if not values or values[0] < 0:
+            raise ConfigError(f"--seeds {text!r}: {SEEDS_HELP}")
+        return list(range(values[0]))
+    if any(v < 0 for v in values):
+        raise ConfigError(f"--seeds {text}: seeds are integers >= 0")
+    if not values:
+        raise NothingToRun(f"--seeds {text!r} names no seed, so there is nothing to run; {SEEDS_HELP}")
+    return list(dict.fromkeys(values))
 
 
-def resolve_device(name: str):  # noqa: ANN201
+def writable_results(path: Path) -> Path:
+    """``--results`` is a folder, or can be made as one, where this user can write records."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--results {path} is a file, not a folder; pass a folder for the run records")
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--results {path}: {parent} is a file, so the folder cannot be made")
+    try:
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as exc:
+        raise ConfigError(f"--results {path}: cannot write in {parent} ({exc.strerror or exc}); "
+                          "pass a folder you can write") from None
+    return path
+
+
+def readable_checkpoint(path: Path) -> Path:
+    """``--checkpoint`` is a readable pretraining checkpoint holding a transfer network."""
+    path = path.expanduser().resolve()
+    hint = "pass the final.pt written by `findna-bench pretrain`"
+    if not path.is_file():
+        raise ConfigError(f"--checkpoint {path} does not exist or is not a file; {hint}")
+    from findna_bench.pretrain import checkpoint
+
+    try:
+        state = checkpoint.load(path)
+    except Exception as exc:  # noqa: BLE001 - torch.load raises many kinds on a bad file
+        reason = (str(exc).splitlines() or [""])[0][:120]
+        raise ConfigError(f"--checkpoint {path} cannot be read ({type(exc).__name__}: {reason}); {hint}") from None
+    if not isinstance(state, dict) or "transfer" not in state:
+        raise ConfigError(f"--checkpoint {path} holds no pretrained transfer weights; {hint}")
+    return path
+
+
+def with_checkpoint(specs: list, path: Path) -> list:
+    """Point every spec at ``path``; every model must pretrain, or it would ignore the file."""
+    from dataclasses import replace
+
+    from findna_bench.config import deep_merge
+
+    ignoring = sorted({s.model for s in specs if not s.config.get("pretrain")})
+    if ignoring:
+        raise ConfigError(f"--checkpoint applies only to models with a pretrain: recipe; "
+                          f"{', '.join(ignoring)} would ignore it: run {'it' if len(ignoring) == 1 else 'them'} "
+                          "separately without --checkpoint")
+    path = readable_checkpoint(path)
+    return [replace(s, config=deep_merge(s.config, {"pretrain": {"checkpoint": str(path)}})) for s in specs]
+
+
+def resolve_device(name: str):
     import torch
 
     if name == "auto":

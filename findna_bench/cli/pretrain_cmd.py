@@ -8,7 +8,6 @@ Under ``torchrun --nproc_per_node N -m findna_bench pretrain ...`` it runs data-
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,7 +16,7 @@ from findna_bench.cli.common import DataRoot, data_root, resolve_device
 FIELDS = ("loss", "mnm_loss", "mnm_acc", "cl_loss", "ema", "lr")
 
 
-def _progress(quiet: bool):  # noqa: ANN202
+def _progress(quiet: bool):
     """``(callback, stop)``: a rich bar on a terminal, a plain line per log step otherwise."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -41,11 +40,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def pretrain(
         ctx: typer.Context,
-        overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides, e.g. pretrain.steps=200"),
+        overrides: list[str] | None = typer.Argument(None, help="key=value overrides, e.g. pretrain.steps=200"),
         model: str = typer.Option(..., "--model", "-m", help="a model with a pretrain: recipe (findna, cm-mnm, ...)"),
         profile: str = typer.Option("cpu", "--profile", "-p", help="smoke | cpu | paper"),
-        data: Optional[Path] = DataRoot,
-        checkpoint_dir: Optional[Path] = typer.Option(None, "--checkpoint-dir",
+        data: Path | None = DataRoot,
+        checkpoint_dir: Path | None = typer.Option(None, "--checkpoint-dir",
                                                       help="where last.pt/final.pt go [default: the cache]"),
         cache_dir: Path = typer.Option(Path(".findna-cache"), "--cache-dir", help="pretrained-checkpoint cache"),
         resume: bool = typer.Option(False, "--resume", help="continue from last.pt in the checkpoint dir"),
@@ -63,8 +62,9 @@ def register(app: typer.Typer) -> None:
         from findna_bench.pretrain.loop import pretrain as run_pretrain
 
         session = ctx.obj
+        # checked (recipe values, factory keywords) before any genome window is read
         cfg = config_mod.resolve(session.registry, model, "pretrain", profile,
-                                 config_mod.parse_overrides(overrides or []))
+                                 config_mod.parse_overrides(overrides or []), catalog=session.catalog)
         if not cfg.get("pretrain"):
             raise ConfigError(f"model '{model}' has no pretrain: recipe in {session.registry.path}")
         target = resolve_device(device)

@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
-from findna_bench.cli.common import DataRoot, Results, data_root, parse_seeds, resolve_device, split_list
+from findna_bench.cli.common import (
+    DataRoot, Results, data_root, parse_seeds, resolve_device, split_list, with_checkpoint, writable_results,
+)
 from findna_bench.errors import ConfigError
 
 
@@ -19,7 +21,8 @@ def register(app: typer.Typer) -> None:
         model: list[str] = typer.Option(..., "--model", "-m", help="model name(s), comma-separated"),
         suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="suite name(s): gue, gb, mtcdna, ..."),
         task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="task name(s) or globs, e.g. gue/tf_0"),
-        seeds: str = typer.Option("3", "--seeds", help="a count (3 -> 0,1,2) or a list (0,4,7)"),
+        seeds: str = typer.Option("3", "--seeds", help="a count (3 -> 0,1,2) or a list (0,4,7; 0, is seed 0 "
+                                   "alone)"),
         profile: str = typer.Option("cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"),
         device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
         data: Optional[Path] = DataRoot,
@@ -48,25 +51,33 @@ def register(app: typer.Typer) -> None:
             registry.model(m)
         registry.profile(profile)
         task_names = config_mod.expand_tasks(registry, suites, tasks, catalog.names("task"))
-        specs = config_mod.expand(registry, models=models, tasks=task_names, seeds=parse_seeds(seeds),
-                                  profile=profile, overrides=config_mod.parse_overrides(overrides or []))
+        seed_list = parse_seeds(seeds)
+        # every config is checked (values and factory keywords) before any data is read
+        specs = config_mod.expand(registry, models=list(dict.fromkeys(models)), tasks=task_names,
+                                  seeds=seed_list, profile=profile, catalog=catalog,
+                                  overrides=config_mod.parse_overrides(overrides or []))
         if checkpoint is not None:
-            from dataclasses import replace
-
-            specs = [replace(s, config=config_mod.deep_merge(s.config, {"pretrain": {"checkpoint": str(
-                checkpoint.resolve())}})) if s.config.get("pretrain") else s for s in specs]
+            specs = with_checkpoint(specs, checkpoint)
         if dry_run:
             for spec in specs:
                 ui.out.print(json.dumps({"run_id": spec.run_id, "config": spec.config}, indent=1))
             return
+        writable_results(results)
         if launcher != "local":
             from findna_bench.cli.launch_output import submit_and_report
 
             submit_and_report(session, specs, launcher=launcher, options=split_list(slurm),
                               data_root=data_root(data), results=results, device=device,
-                              expected_seeds=len(parse_seeds(seeds)))
+                              expected_seeds=len(seed_list))
             return
+        from findna_bench.cli.exit_codes import SuiteTally
         from findna_bench.cli.suite_output import run_and_report
 
-        run_and_report(session, specs, data_root=data_root(data), results=results,
-                       device=resolve_device(device), quiet=quiet, expected_seeds=len(parse_seeds(seeds)))
+        tally = SuiteTally()
+        session.pm.register(tally, name="exit-codes")
+        try:
+            run_and_report(session, specs, data_root=data_root(data), results=results,
+                           device=resolve_device(device), quiet=quiet, expected_seeds=len(seed_list))
+        finally:
+            session.pm.unregister(tally)
+        tally.verdict(results)

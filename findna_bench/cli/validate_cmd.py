@@ -9,13 +9,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def validate(ctx: typer.Context) -> None:
         """Check models, suites and profiles against the registered factories' signatures."""
+        from rich.markup import escape
+
         from findna_bench import ui
         from findna_bench.validate import validate as check
 
         session = ctx.obj
         errors = check(session.registry, session.catalog)
         for line in errors:
-            ui.err.print(f"[red]x[/] {line}", highlight=False)
+            ui.err.print(f"[red]x[/] {escape(line)}", highlight=False, soft_wrap=True)
         if errors:
             raise typer.Exit(code=2)
         reg = session.registry

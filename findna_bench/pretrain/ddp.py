@@ -118,6 +118,21 @@ def global_mean(local_sum: torch.Tensor, local_count: torch.Tensor, *, grad: boo
     return total / count.clamp_min(1)
 
 
+def share(local_sum: torch.Tensor, global_count: torch.Tensor) -> torch.Tensor:
+    """This rank's (or micro-batch's) share of a global mean whose count is already known:
+    summed over micro-batches and averaged over ranks (as DDP does) it gives the global mean."""
+    return local_sum * world() / global_count.clamp_min(1)
+
+
+def total(value: torch.Tensor) -> torch.Tensor:
+    """Sum of ``value`` over ranks (a copy; the value itself when alone)."""
+    if not active():
+        return value
+    out = value.detach().clone()
+    dist.all_reduce(out)
+    return out
+
+
 def average(values: dict[str, float]) -> dict[str, float]:
     """Average scalar metrics over ranks (identity when alone)."""
     if not active() or not values:

@@ -6,10 +6,23 @@ callback; never prints. All randomness is a function of ``(seed, step)`` or live
 checkpoint (model, optimiser, scheduler, centre, global RNG), so a run killed at any point and
 resumed from ``last.pt`` reaches the same step count with the same loss curve. Under
 ``torchrun`` it runs data-parallel (see ``ddp``); rank 0 writes the checkpoints.
+
+Gradient accumulation: with ``micro_batch_size`` set, each rank's rows of a step run in
+micro-batches of at most that many rows, forward and backward one after another (DDP's
+gradient all-reduce only on the last). The objective first counts the step's loss
+denominators from the views alone (``objective.totals(batch)``, summed over ranks); each
+micro-batch then returns its share of the whole batch's mean, so the summed gradient equals the
+full batch's (``tests/pretrain/test_accumulation.py``); ``end_accumulation`` then applies
+batch-level state such as the DINO centre once. ``micro_batch_size`` is not part of the recipe
+hash: it changes memory, not the result.
+
+The loss is checked for NaN/inf at log and checkpoint steps only (no host sync every step); a
+non-finite loss stops the run before a checkpoint could store its weights.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 from collections.abc import Callable
@@ -25,13 +38,14 @@ from findna_bench.errors import ConfigError
 from findna_bench.pretrain import checkpoint, ddp
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
-from findna_bench.train import autocast, lr_lambda, optimizer_step
+from findna_bench.train import NonFiniteLoss, autocast, lr_lambda
 
 RECIPE_KEYS = {"backbone", "objective", "views", "data", "steps", "batch_size", "lr", "weight_decay",
-               "warmup", "grad_clip", "amp", "seed", "checkpoint_every", "log_every"}
+               "warmup", "grad_clip", "amp", "seed", "checkpoint_every", "log_every", "micro_batch_size"}
+NOT_HASHED = ("checkpoint_every", "log_every", "micro_batch_size")
 DEFAULTS: dict[str, Any] = {"steps": 100, "batch_size": 8, "lr": 3e-4, "weight_decay": 3e-4, "warmup": 0.3,
                             "grad_clip": 0.5, "amp": True, "seed": 0, "checkpoint_every": 100,
-                            "log_every": 10, "views": {}}
+                            "log_every": 10, "views": {}, "micro_batch_size": None}
 
 
 @dataclass(kw_only=True)
@@ -55,8 +69,9 @@ def recipe_of(pretrain: dict) -> dict:
 
 
 def recipe_hash(recipe: dict) -> str:
-    """What the pretrained weights depend on (not checkpoint or logging frequency)."""
-    return config_hash({k: v for k, v in recipe.items() if k not in ("checkpoint_every", "log_every")})
+    """What the pretrained weights depend on (not checkpoint or logging frequency, nor the
+    micro-batch size)."""
+    return config_hash({k: v for k, v in recipe.items() if k not in NOT_HASHED})
 
 
 def build_objective(catalog: Any, recipe: dict) -> nn.Module:
@@ -85,6 +100,69 @@ def build_sampler(recipe: dict, data_root: Path, cache_dir: Path) -> GenomeSampl
 
 def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) % 2**62)
+
+
+def batch_maker(tokens: torch.Tensor, ids: torch.Tensor, seed: int, step: int) -> Callable[[slice], dict]:
+    """``rows -> batch`` of one step; every call gets a fresh generator seeded by the step, so
+    the views of any rows equal those drawn for the whole batch."""
+    def make(rows: slice) -> dict:
+        return {"tokens": tokens, "ids": ids, "rows": rows, "seed": seed,
+                "generator": step_generator(seed, step)}
+
+    return make
+
+
+def micro_slices(rows: slice, micro: int | None) -> list[slice]:
+    """This rank's ``rows`` cut into consecutive slices of at most ``micro`` rows."""
+    if not micro or micro >= rows.stop - rows.start:
+        return [rows]
+    if micro < 1:
+        raise ConfigError(f"pretrain.micro_batch_size {micro}: give a positive number of rows or null")
+    return [slice(s, min(s + micro, rows.stop)) for s in range(rows.start, rows.stop, micro)]
+
+
+def forward_backward(model: nn.Module, objective: nn.Module, make_batch: Callable[[slice], dict],
+                     parts: list[slice], *, device: torch.device, amp: bool) -> dict[str, torch.Tensor]:
+    """Forward and backward of one step over ``parts`` (micro-batches of this rank's rows);
+    returns the step's detached outputs, summed over micro-batches (see the module docstring)."""
+    if len(parts) == 1:
+        with autocast(device, amp):
+            out = model(make_batch(parts[0]))
+        out["loss"].backward()
+        return {k: v.detach() for k, v in out.items()}
+    if not hasattr(objective, "totals"):
+        raise ConfigError(f"pretrain.micro_batch_size: objective {type(objective).__name__} cannot "
+                          "run in micro-batches (it has no totals()); set micro_batch_size: null")
+    whole = slice(parts[0].start, parts[-1].stop)
+    totals = {k: ddp.total(v) for k, v in objective.totals(make_batch(whole)).items()}
+    summed: dict[str, torch.Tensor] = {}
+    for i, part in enumerate(parts):
+        sync = model.no_sync() if ddp.active() and i < len(parts) - 1 else contextlib.nullcontext()
+        with sync:
+            with autocast(device, amp):
+                out = model({**make_batch(part), "totals": totals})
+            out["loss"].backward()
+        for key, value in out.items():
+            summed[key] = summed.get(key, 0) + value.detach()
+    if hasattr(objective, "end_accumulation"):
+        objective.end_accumulation()
+    return summed
+
+
+def apply_update(optimizer: torch.optim.Optimizer, scheduler: object, params: list[torch.Tensor],
+                 grad_clip: float | None) -> None:
+    """Clip, step the optimiser and the schedule, clear the gradients."""
+    if grad_clip:
+        nn.utils.clip_grad_norm_(params, grad_clip)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
+def check_finite(bad: torch.Tensor, since: int, step: int) -> None:
+    """Raise if a loss of steps ``since+1 .. step`` was NaN or infinite (one host sync)."""
+    if bool(bad):
+        raise NonFiniteLoss(f"pretraining loss became non-finite between steps {since + 1} and {step}")
 
 
 def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch.device,
@@ -135,19 +213,23 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
                 "rng": checkpoint.rng_state()})
 
     end = min(total, stop_at) if stop_at is not None else total
+    parts = micro_slices(rows, recipe["micro_batch_size"])
+    bad, checked = torch.zeros((), dtype=torch.bool, device=device), step
+    optimizer.zero_grad(set_to_none=True)
     while step < end:
         tokens, ids = sampler.batch(step, batch_size, rows)
-        batch = {"tokens": tokens.to(device), "ids": ids, "rows": rows, "seed": seed,
-                 "generator": step_generator(seed, step)}
-        with autocast(device, recipe["amp"]):
-            out = model(batch)
-        loss = out["loss"]
-        optimizer_step(loss, optimizer=optimizer, scheduler=scheduler, params=params,
-                       grad_clip=recipe["grad_clip"], what="pretraining", step=step)
+        make_batch = batch_maker(tokens.to(device), ids, seed, step)
+        out = forward_backward(model, objective, make_batch, parts, device=device, amp=recipe["amp"])
+        bad |= ~torch.isfinite(out["loss"])
+        apply_update(optimizer, scheduler, params, recipe["grad_clip"])
         extra = objective.after_step(step, total) if hasattr(objective, "after_step") else None
         step += 1
-        if step % recipe["log_every"] == 0 or step == end:
-            metrics = ddp.average({k: float(v.detach()) for k, v in out.items()} | (extra or {}))
+        log = step % recipe["log_every"] == 0 or step == end
+        if log or step % recipe["checkpoint_every"] == 0:
+            check_finite(bad, checked, step)
+            checked = step
+        if log:
+            metrics = ddp.average({k: float(v) for k, v in out.items()} | (extra or {}))
             metrics["lr"] = scheduler.get_last_lr()[0]
             result.curve.append({"step": step, **metrics})
             if ddp.rank() == 0:

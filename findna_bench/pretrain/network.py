@@ -45,7 +45,19 @@ def append_cls(view: View, slots: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x, mask
 
 
-def mnm_categorical(logits: torch.Tensor, view: View) -> tuple[torch.Tensor, torch.Tensor]:
+def _mean(local_sum: torch.Tensor, count: torch.Tensor, total: torch.Tensor | None) -> torch.Tensor:
+    """Global mean over the batch, or with ``total`` (its count, known in advance when the
+    batch runs in micro-batches) this micro-batch's share of it."""
+    return ddp.global_mean(local_sum, count) if total is None else ddp.share(local_sum, total)
+
+
+def mnm_count(view: View) -> torch.Tensor:
+    """Positions the MNM loss averages over (masked real positions)."""
+    return (view.masked & view.mask).sum().float()
+
+
+def mnm_categorical(logits: torch.Tensor, view: View,
+                    total: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy over A, C, G, N, T at masked positions only; returns (loss, accuracy)."""
     logits = logits[:, : view.target.shape[1]].float()
     selected = view.masked & view.mask
@@ -53,37 +65,52 @@ def mnm_categorical(logits: torch.Tensor, view: View) -> tuple[torch.Tensor, tor
     loss_sum = F.cross_entropy(picked, target, reduction="sum") if len(target) else logits.sum() * 0
     correct = (picked.argmax(-1) == target).sum().float()
     count = selected.sum().float()
-    return ddp.global_mean(loss_sum, count), ddp.global_mean(correct, count).detach()
+    return _mean(loss_sum, count, total), _mean(correct, count, total).detach()
 
 
-def mnm_bce_scrambled(logits: torch.Tensor, view: View, clean: View) -> tuple[torch.Tensor, torch.Tensor]:
+def mnm_bce_scrambled(logits: torch.Tensor, view: View, clean: View,
+                      total: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """FinDNA's released MNM loss (§2.3, §6.3-4): BCE-with-logits against the clean one-hot,
     over cells picked by tiling the ``[B, L]`` mask to ``[5, B, L]`` and reshaping to
-    ``[B, L, 5]``. Not data-parallel exact (the scramble mixes rows). Accuracy is measured on
-    the truly masked positions against the clean target, for comparison with ``mnm``."""
+    ``[B, L, 5]``. Not data-parallel or micro-batch exact (the scramble mixes rows; with
+    ``total``, the masked-position count of the whole batch, only the normalisation is).
+    Accuracy is measured on the truly masked positions against the clean target, for
+    comparison with ``mnm``."""
     logits = logits[:, : view.target.shape[1]].float()
     b, length = view.masked.shape
     cells = view.masked.unsqueeze(0).expand(dna.NUM_SYMBOLS, b, length).reshape(b, length, -1)
     target = clean.x
-    loss = F.binary_cross_entropy_with_logits(logits[cells], target[cells]) if cells.any() else logits.sum() * 0
     selected = view.masked & view.mask
     correct = (logits.argmax(-1) == clean.target)[selected].sum().float()
+    if total is not None:  # 5 cells per masked position, whatever the scramble picks
+        bce = F.binary_cross_entropy_with_logits(logits[cells], target[cells], reduction="sum")
+        return ddp.share(bce, total * dna.NUM_SYMBOLS), ddp.share(correct, total).detach()
+    loss = F.binary_cross_entropy_with_logits(logits[cells], target[cells]) if cells.any() else logits.sum() * 0
     return loss, (correct / selected.sum().clamp_min(1)).detach()
 
 
 def dino_loss(student_cls: torch.Tensor, teacher_cls: torch.Tensor, center: torch.Tensor, *,
-              tau_s: float, tau_t: float) -> torch.Tensor:
-    """Mean over rows and slots of ``-sum_j softmax((t - c)/tau_t)_j log softmax(s/tau_s)_j``."""
+              tau_s: float, tau_t: float, total: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean over rows and slots of ``-sum_j softmax((t - c)/tau_t)_j log softmax(s/tau_s)_j``
+    (with ``total``, the batch's row x slot count: this micro-batch's share of it)."""
     target = F.softmax((teacher_cls.float() - center) / tau_t, dim=-1).detach()
     per = -(target * F.log_softmax(student_cls.float() / tau_s, dim=-1)).sum(-1)
-    return ddp.global_mean(per.sum(), torch.tensor(float(per.numel()), device=per.device))
+    return _mean(per.sum(), torch.tensor(float(per.numel()), device=per.device), total)
 
 
 @torch.no_grad()
 def update_center(center: torch.Tensor, teacher_cls: torch.Tensor, momentum: float) -> None:
     """``c <- m c + (1 - m) mean_batch(teacher CLS)``, the mean taken over the global batch."""
     rows = torch.tensor(float(teacher_cls.shape[0]), device=teacher_cls.device)
-    batch_mean = ddp.global_mean(teacher_cls.float().sum(0, keepdim=True), rows, grad=False)
+    update_center_from_sum(center, teacher_cls.float().sum(0, keepdim=True), rows, momentum)
+
+
+@torch.no_grad()
+def update_center_from_sum(center: torch.Tensor, cls_sum: torch.Tensor, rows: torch.Tensor,
+                           momentum: float) -> None:
+    """``update_center`` from this rank's sum of teacher CLS outputs over ``rows`` rows (the
+    sums of several micro-batches add up before the one update of the step)."""
+    batch_mean = ddp.global_mean(cls_sum, rows, grad=False)
     center.mul_(momentum).add_(batch_mean, alpha=1 - momentum)
 
 

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from findna_bench import hookimpl
-from findna_bench.pretrain.network import PretrainNet, append_cls, mnm_categorical
+from findna_bench.pretrain.network import PretrainNet, append_cls, mnm_categorical, mnm_count
 from findna_bench.pretrain.view import make_views
 
 
@@ -26,11 +26,17 @@ class MaskedNucleotideModel(nn.Module):
         self.views = {k: v for k, v in (views or {}).items() if k == "student"}
         self.cls_slots = cls_slots
 
+    def totals(self, batch: dict) -> dict[str, torch.Tensor]:
+        """This rank's masked-position count (views only), for micro-batched steps."""
+        views = make_views(batch, self.views)
+        return {"mnm": mnm_count(views.get("student", views["clean"]))}
+
     def forward(self, batch: dict) -> dict[str, torch.Tensor]:
         views = make_views(batch, self.views)
         view = views.get("student", views["clean"])
         x, mask = append_cls(view, self.cls_slots)
-        loss, acc = mnm_categorical(self.student(x, mask), view)
+        total = (batch.get("totals") or {}).get("mnm")
+        loss, acc = mnm_categorical(self.student(x, mask), view, total=total)
         return {"loss": loss, "mnm_loss": loss.detach(), "mnm_acc": acc}
 
     def transfer_module(self) -> nn.Module:
@@ -38,6 +44,6 @@ class MaskedNucleotideModel(nn.Module):
 
 
 @hookimpl
-def register_objectives(register) -> None:  # noqa: ANN001
+def register_objectives(register) -> None:
     register("mnm", MaskedNucleotideModel,
              description="masked nucleotide modelling only (CM-MNM): categorical CE on masked positions")

@@ -27,9 +27,18 @@ from torch import nn
 
 from findna_bench import hookimpl
 from findna_bench.errors import ConfigError
-from findna_bench.pretrain.network import (PretrainNet, append_cls, dino_loss, ema_momentum,
-                                           ema_update, mnm_bce_scrambled, mnm_categorical,
-                                           update_center)
+from findna_bench.pretrain.network import (
+    PretrainNet,
+    append_cls,
+    dino_loss,
+    ema_momentum,
+    ema_update,
+    mnm_bce_scrambled,
+    mnm_categorical,
+    mnm_count,
+    update_center,
+    update_center_from_sum,
+)
 from findna_bench.pretrain.view import make_views
 
 MNM_LOSSES = ("categorical", "bce-scrambled")
@@ -54,13 +63,25 @@ class SelfDistillation(nn.Module):
         self.lambda_cl, self.lambda_mnm = lambda_cl, lambda_mnm
         self.mnm_loss, self.static_views = mnm_loss, static_views
         self.register_buffer("center", torch.zeros(1, cls_slots, self.student.head.out_features))
+        self._pending: tuple[torch.Tensor, torch.Tensor] | None = None  # CLS sum, rows
 
     def train(self, mode: bool = True) -> SelfDistillation:
         super().train(mode)
         self.teacher.eval()
         return self
 
+    def totals(self, batch: dict) -> dict[str, torch.Tensor]:
+        """This rank's loss denominators for ``batch`` (views only, no network); the loop sums
+        them over ranks and passes them as ``batch["totals"]`` to every micro-batch."""
+        views = make_views(batch, self.views, static=self.static_views)
+        student = views.get("student", views["clean"])
+        slots = torch.tensor(float(student.x.shape[0] * self.cls_slots), device=student.x.device)
+        return {"mnm": mnm_count(student), "cl": slots}
+
     def forward(self, batch: dict) -> dict[str, torch.Tensor]:
+        """Losses of ``batch``; with ``batch["totals"]`` each is this micro-batch's share of the
+        whole batch's mean, and the centre update waits for ``end_accumulation``."""
+        totals = batch.get("totals") or {}
         views = make_views(batch, self.views, static=self.static_views)
         clean = views["clean"]
         student_view = views.get("student", clean)
@@ -69,15 +90,36 @@ class SelfDistillation(nn.Module):
         student_out = self.student(*append_cls(student_view, self.cls_slots))
         with torch.no_grad():
             teacher_cls = self.teacher(*append_cls(teacher_view, self.cls_slots))[:, length:].float()
-        cl = dino_loss(student_out[:, length:], teacher_cls, self.center, tau_s=self.tau_s, tau_t=self.tau_t)
+        cl = dino_loss(student_out[:, length:], teacher_cls, self.center, tau_s=self.tau_s, tau_t=self.tau_t,
+                       total=totals.get("cl"))
         if self.training:
-            update_center(self.center, teacher_cls, self.center_momentum)
+            self._center_step(teacher_cls, defer=bool(totals))
         if self.mnm_loss == "categorical":
-            mnm, acc = mnm_categorical(student_out, student_view)
+            mnm, acc = mnm_categorical(student_out, student_view, total=totals.get("mnm"))
         else:
-            mnm, acc = mnm_bce_scrambled(student_out, student_view, clean)
+            mnm, acc = mnm_bce_scrambled(student_out, student_view, clean, total=totals.get("mnm"))
         loss = self.lambda_cl * cl + self.lambda_mnm * mnm
         return {"loss": loss, "cl_loss": cl.detach(), "mnm_loss": mnm.detach(), "mnm_acc": acc}
+
+    @torch.no_grad()
+    def _center_step(self, teacher_cls: torch.Tensor, *, defer: bool) -> None:
+        if not defer:
+            update_center(self.center, teacher_cls, self.center_momentum)
+            return
+        rows = torch.tensor(float(teacher_cls.shape[0]), device=teacher_cls.device)
+        cls_sum = teacher_cls.sum(0, keepdim=True)
+        if self._pending is not None:
+            cls_sum, rows = cls_sum + self._pending[0], rows + self._pending[1]
+        self._pending = (cls_sum, rows)
+
+    @torch.no_grad()
+    def end_accumulation(self) -> None:
+        """After the last micro-batch of a step: one centre update with the whole batch's mean
+        (every micro-batch's DINO target used the centre from before the step, as one batch)."""
+        if self._pending is not None:
+            cls_sum, rows = self._pending
+            self._pending = None
+            update_center_from_sum(self.center, cls_sum, rows, self.center_momentum)
 
     @torch.no_grad()
     def after_step(self, step: int, total_steps: int) -> dict[str, float]:
@@ -91,7 +133,7 @@ class SelfDistillation(nn.Module):
 
 
 @hookimpl
-def register_objectives(register) -> None:  # noqa: ANN001
+def register_objectives(register) -> None:
     register("self-distill", SelfDistillation,
              description="FinDNA: DINO CLS distillation to an EMA teacher + masked nucleotide modelling")
     register("self-distill-released",

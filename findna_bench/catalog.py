@@ -14,6 +14,8 @@ from typing import Any, Callable
 import pluggy
 
 from findna_bench.errors import PluginError, UnknownName
+from findna_bench.fingerprint import plugin_sources
+from findna_bench.plugins import call_plugin
 
 KINDS = {
     "backbone": "register_backbones",
@@ -34,6 +36,7 @@ class Entry:
     plugin: str
     description: str = ""
     options: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)  # key -> path of the code (see fingerprint.py)
 
     def signature(self) -> inspect.Signature:
         return inspect.signature(self.factory)
@@ -52,13 +55,14 @@ class Catalog:
             hook = getattr(pm.hook, hook_name)
             for impl in hook.get_hookimpls():  # registration order: builtins first
                 plugin = pm.get_name(impl.plugin) or "?"
-                impl.function(register=catalog._registrar(kind, plugin))
+                register = catalog._registrar(kind, plugin, impl.plugin)
+                call_plugin(plugin, hook_name, lambda impl=impl, register=register: impl.function(register=register))
         return catalog
 
-    def _registrar(self, kind: str, plugin: str) -> Callable[..., None]:
+    def _registrar(self, kind: str, plugin: str, obj: Any = None) -> Callable[..., None]:  # noqa: ANN401
         def register(name: str, factory: Callable[..., Any], *, description: str = "", **options: Any) -> None:
-            self.add(Entry(kind=kind, name=name, factory=factory, plugin=plugin,
-                           description=description, options=options))
+            self.add(Entry(kind=kind, name=name, factory=factory, plugin=plugin, description=description,
+                           options=options, sources=plugin_sources(obj, plugin, factory)))
 
         return register
 

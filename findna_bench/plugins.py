@@ -20,7 +20,7 @@ from types import ModuleType
 import pluggy
 
 from findna_bench import hookspecs
-from findna_bench.errors import PluginError
+from findna_bench.errors import FindnaError, PluginError
 
 ENTRY_POINT_GROUP = "findna_bench"
 DEFAULT_PLUGINS = ("findna_bench.builtins.metrics",)
@@ -78,10 +78,66 @@ def load_path(path: Path, root: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a broken plugin must name itself
+    except (Exception, SystemExit) as exc:  # a broken plugin must name itself, sys.exit included
         del sys.modules[name]
-        raise PluginError(f"plugin {path} failed to import: {type(exc).__name__}: {exc}") from exc
+        raise PluginError(f"plugin {path} failed to import: {describe(exc)}") from exc
     return module
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception raised by plugin code (``sys.exit(3)`` included)."""
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def call_plugin(plugin: str, hook: str, fn):
+    """Call ``fn()`` (one plugin's hook); its errors become one PluginError naming both."""
+    try:
+        return fn()
+    except FindnaError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise PluginError(f"plugin '{plugin}' failed in hook {hook}: {describe(exc)}") from exc
+
+
+def _culprit(caller, exc: BaseException) -> str:
+    """The plugin whose hook implementation raised ``exc`` (from the traceback's frames)."""
+    impls = caller.get_hookimpls()
+    codes = {getattr(i.function, "__code__", None): i.plugin_name for i in impls}
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code in codes:
+            return codes[tb.tb_frame.f_code]
+        tb = tb.tb_next
+    return impls[0].plugin_name if len(impls) == 1 else "?"
+
+
+class GuardedHooks:
+    """``pm.hook`` whose calls turn a plugin's exception (or ``sys.exit``) into a PluginError
+    naming the plugin and the hook, instead of a raw traceback or a silent exit."""
+
+    def __init__(self, relay) -> None:
+        self._relay = relay.unguarded if isinstance(relay, GuardedHooks) else relay
+
+    @property
+    def unguarded(self):
+        return self._relay
+
+    def __getattr__(self, name: str):
+        caller = getattr(self._relay, name)
+
+        def call(**kwargs):
+            try:
+                return caller(**kwargs)
+            except FindnaError:
+                raise
+            except (Exception, SystemExit) as exc:
+                raise PluginError(f"plugin '{_culprit(caller, exc)}' failed in hook {name}: "
+                                  f"{describe(exc)}") from exc
+
+        return call
 
 
 def _register(pm: pluggy.PluginManager, module: object, name: str, origin: str) -> None:
@@ -127,8 +183,8 @@ def make_plugin_manager(
                 continue
             try:
                 module = ep.load()
-            except Exception as exc:
-                raise PluginError(f"entry point '{ep.name}' ({ep.value}) failed to load: {exc}") from exc
+            except (Exception, SystemExit) as exc:
+                raise PluginError(f"entry point '{ep.name}' ({ep.value}) failed to load: {describe(exc)}") from exc
             dist = getattr(ep, "dist", None)
             origin = f"entry point {dist.name} {dist.version}" if dist else f"entry point {ep.value}"
             _register(pm, module, ep.name, origin)

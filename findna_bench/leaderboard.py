@@ -1,18 +1,31 @@
 """Leaderboards as a pure function of run records (pandas only; rendering lives in the CLI).
 
 Rows are models (with their fine-tuning mode, and profile when several are present), columns
-are tasks' main metric on the test split, cells are mean ± std over seeds with n. A mean column
-averages a row's task means, and a rank column averages per-task ranks, honouring each
-metric's direction. Cells with fewer seeds than asked are flagged; failed and unavailable cells
-are shown as such.
+are tasks' main metric on the test split, cells are mean ± std over seeds with n.
+
+A cell never pools different runs: records are grouped by (model, task, resolved config,
+code fingerprint). When one model has several configs or code versions on a task, each gets
+its own row labelled by what differs (``cnn [finetune.lr=1e-06]``, ``cnn [code 1a2b3c]``).
+
+A mean column averages a row's task means and a rank column averages per-task ranks, honouring
+each metric's direction. A failed or NaN cell ranks below every scored cell of its task; a row
+that did not score every task shows ``(k/N tasks)`` beside its mean and rank and sorts after
+the complete rows. Cells with fewer seeds than asked are flagged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 import pandas as pd
+
+CELL_COLUMNS = ["row", "task", "metric", "mean", "std", "n", "failed", "higher_is_better", "rank"]
+FRAME_COLUMNS = ["row", "base", "model", "task", "seed", "status", "metric", "value", "higher_is_better",
+                 "started_at", "error"]
 
 
 def row_label(record: dict, several_profiles: bool) -> str:
@@ -25,24 +38,112 @@ def row_label(record: dict, several_profiles: bool) -> str:
     return label
 
 
-def tidy(records: list[dict], split: str = "test") -> pd.DataFrame:
-    """One row per record: label, task, seed, status, metric, value, direction."""
+def usable(record: object) -> bool:
+    """A record the board can place: a dict with model, task, seed and status."""
+    return isinstance(record, dict) and all(k in record for k in ("model", "task", "seed", "status"))
+
+
+def _flat(obj: object, prefix: str = "") -> dict[str, object]:
+    if isinstance(obj, dict):
+        out: dict[str, object] = {}
+        for key, value in obj.items():
+            out.update(_flat(value, f"{prefix}{key}."))
+        return out or {prefix[:-1]: {}} if prefix else out
+    return {prefix[:-1]: obj}
+
+
+def _show(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _code_files(record: dict) -> dict[str, str] | None:
+    code = record.get("code")
+    if not isinstance(code, dict):
+        return None
+    return {**(code.get("files") or {}), "version": code.get("version")}
+
+
+def _config_id(record: dict) -> str:
+    return json.dumps(record.get("config"), sort_keys=True, default=str)
+
+
+def _differing(dicts: list[dict | None]) -> set[str]:
+    present = [d for d in dicts if d is not None]
+    keys = {k for d in present for k in d}
+    return {k for k in keys if len({json.dumps(d.get(k, "<unset>"), default=str) for d in present}) > 1}
+
+
+def _code_label(files: dict | None, varying: set[str]) -> str:
+    if files is None:
+        return "code unrecorded"
+    subset = json.dumps({k: files.get(k) for k in sorted(varying)}, default=str)
+    return f"code {hashlib.sha256(subset.encode()).hexdigest()[:6]}"
+
+
+def _variants(records: list[dict], bases: list[str]) -> list[str]:
+    """Per record, its base label plus ``[what differs]`` when its model has several groups."""
+    by_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (record, base) in enumerate(zip(records, bases)):
+        by_cell[(base, record["task"])].append(i)
+    keys: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, set[str]] = defaultdict(set)
+    code_varies: dict[str, bool] = defaultdict(bool)
+    for (base, _), idx in by_cell.items():
+        configs = {_config_id(records[i]): records[i].get("config") for i in idx}
+        if len(configs) > 1:
+            keys[base] |= _differing([_flat(c) if isinstance(c, dict) else {"config": c} for c in configs.values()])
+        codes = {json.dumps(_code_files(records[i]), sort_keys=True): _code_files(records[i]) for i in idx}
+        if len(codes) > 1:
+            code_varies[base] = True
+            files[base] |= _differing(list(codes.values()))
+    out = []
+    for record, base in zip(records, bases):
+        flat = _flat(record.get("config")) if isinstance(record.get("config"), dict) else {}
+        parts = [f"{k}={_show(flat.get(k, 'unset'))}" for k in sorted(keys[base])]
+        if code_varies[base]:
+            parts.append(_code_label(_code_files(record), files[base]))
+        out.append(f"{base} [{', '.join(parts)}]" if parts else base)
+    return out
+
+
+def base_labels(records: list[dict]) -> list[str]:
     several = len({r.get("profile") for r in records}) > 1
+    return [row_label(r, several) for r in records]
+
+
+def row_labels(records: list[dict]) -> list[str]:
+    """The leaderboard row of each record: model, mode, profile, and what differs if needed."""
+    return _variants(records, base_labels(records))
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def tidy(records: list[dict], split: str = "test") -> pd.DataFrame:
+    """One row per record: label, task, seed, status, metric, value, direction.
+
+    An 'ok' record without a finite main metric counts as failed. A successful run of a seed
+    hides that seed's failures, and the latest of several successes of one seed wins.
+    """
+    records = [r for r in records if usable(r)]
     rows = []
-    for r in records:
-        ok = r.get("status") == "ok"
+    bases = base_labels(records)
+    for r, base, label in zip(records, bases, _variants(records, bases)):
         metric = r.get("main_metric")
+        value = (r.get("metrics") or {}).get(split, {}).get(metric) if r.get("status") == "ok" else None
+        ok = r.get("status") == "ok" and _finite(value)
         rows.append({
-            "row": row_label(r, several), "model": r["model"], "task": r["task"], "seed": r["seed"],
-            "status": r.get("status"), "metric": metric,
-            "value": (r.get("metrics") or {}).get(split, {}).get(metric) if ok else None,
+            "row": label, "base": base, "model": r["model"], "task": r["task"], "seed": r["seed"],
+            "status": "ok" if ok else "failed", "metric": metric, "value": value if ok else None,
             "higher_is_better": r.get("higher_is_better", True),
-            "started_at": r.get("started_at", ""), "error": r.get("error"),
+            "started_at": r.get("started_at", ""),
+            "error": r.get("error") if r.get("status") != "ok" else f"non-finite {split} {metric}",
         })
-    frame = pd.DataFrame(rows, columns=["row", "model", "task", "seed", "status", "metric", "value",
-                                        "higher_is_better", "started_at", "error"])
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     if frame.empty:
         return frame
+    frame["value"] = frame["value"].astype(float)
     ok = frame[frame.status == "ok"].sort_values("started_at").drop_duplicates(["row", "task", "seed"], keep="last")
     failed = frame[(frame.status != "ok")]
     failed = failed[~failed.set_index(["row", "task", "seed"]).index.isin(ok.set_index(["row", "task", "seed"]).index)]
@@ -51,10 +152,12 @@ def tidy(records: list[dict], split: str = "test") -> pd.DataFrame:
 
 @dataclass(frozen=True, kw_only=True)
 class Board:
-    """Numbers (``cells``: row, task, metric, mean, std, n, failed) and the display table."""
+    """Numbers (``cells``: row, task, metric, mean, std, n, failed, rank), the display table,
+    and notes to print under it (split rows, rows over fewer tasks, skipped records)."""
 
     cells: pd.DataFrame
     table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def _fmt(mean: float, std: float, n: int, expected: int | None) -> str:
@@ -64,50 +167,92 @@ def _fmt(mean: float, std: float, n: int, expected: int | None) -> str:
     return f"{100 * mean:.2f}{spread} (n={count}){flag}"
 
 
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    ok = frame[frame.status == "ok"]
+    grouped = ok.groupby(["row", "task"]).agg(metric=("metric", "first"), mean=("value", "mean"),
+                                               std=("value", "std"), n=("value", "count"),
+                                               higher_is_better=("higher_is_better", "first"))
+    failures = frame[frame.status != "ok"].groupby(["row", "task"]).agg(
+        failed=("seed", "size"), failed_metric=("metric", "first"), failed_hib=("higher_is_better", "first"))
+    cells = grouped.join(failures, how="outer").reset_index()
+    cells["metric"] = cells["metric"].fillna(cells["failed_metric"])
+    cells["higher_is_better"] = cells["higher_is_better"].fillna(cells["failed_hib"])
+    cells["failed"] = cells["failed"].fillna(0).astype(int)
+    cells["n"] = cells["n"].fillna(0).astype(int)
+    cells["rank"] = float("nan")
+    for task in cells["task"].unique():
+        here = cells.task == task
+        scored = here & (cells.n > 0)
+        if scored.any():
+            ascending = not bool(cells.loc[scored, "higher_is_better"].iloc[0])
+            cells.loc[scored, "rank"] = cells.loc[scored, "mean"].rank(ascending=ascending, method="min")
+        cells.loc[here & (cells.n == 0), "rank"] = int(scored.sum()) + 1  # failures rank last
+    return cells[CELL_COLUMNS]
+
+
+def _cell_text(cell: pd.Series | None, expected: int | None) -> str:
+    if cell is None:
+        return "-"
+    if cell["n"] == 0:
+        return f"failed ({int(cell['failed'])})"
+    text = _fmt(cell["mean"], cell["std"], int(cell["n"]), expected)
+    return text + f" +{int(cell['failed'])} failed" if cell["failed"] else text
+
+
+def _summary(cells: pd.DataFrame, rows: list[str], total: int) -> dict[str, tuple]:
+    """Row -> (mean text, rank text, sort key)."""
+    out = {}
+    for row in rows:
+        mine = cells[cells.row == row]
+        scored, covered = mine[mine.n > 0], len(mine)
+        short_mean = f" ({len(scored)}/{total} tasks)" if len(scored) < total else ""
+        short_rank = f" ({covered}/{total} tasks)" if covered < total else ""
+        mean = f"{100 * scored['mean'].mean():.2f}{short_mean}" if len(scored) else "-"
+        rank = mine["rank"].mean() if covered else math.nan
+        out[row] = (mean, f"{rank:.2f}{short_rank}" if not math.isnan(rank) else "-",
+                    (covered < total, math.inf if math.isnan(rank) else rank, int(mine["failed"].sum()), row))
+    return out
+
+
+def _notes(frame: pd.DataFrame, summary: dict[str, tuple], total: int) -> list[str]:
+    notes = []
+    variants = frame[frame.row != frame.base].groupby("base")["row"].unique()
+    for base, rows in variants.items():
+        notes.append(f"note: {base} has runs of different configs or code; they are separate rows, "
+                     f"never averaged: {'; '.join(rows)}")
+    short = [row for row, (_, _, key) in summary.items() if key[0] or "/" in summary[row][0]]
+    if short:
+        notes.append(f"note: {len(short)} row(s) did not score all {total} task(s) "
+                     "(marked 'k/N tasks'): their mean and rank cover fewer tasks; failed cells rank last")
+    return notes
+
+
 def build(records: list[dict], *, split: str = "test", expected_seeds: int | None = None,
           unavailable: dict[str, str] | None = None) -> Board:
     """Aggregate records into a ranked board."""
     frame = tidy(records, split)
     unavailable = unavailable or {}
+    skipped = [f"warning: a record without model/task/seed/status skipped: {r.get('run_id', '?') if isinstance(r, dict) else r!r}"
+               for r in records if not usable(r)]
     if frame.empty:
-        cells = pd.DataFrame(columns=["row", "task", "metric", "mean", "std", "n", "failed", "higher_is_better"])
+        cells = pd.DataFrame(columns=CELL_COLUMNS)
         table = pd.DataFrame({t: ["unavailable"] for t in unavailable}, index=pd.Index(["-"], name="model"))
-        return Board(cells=cells, table=table if unavailable else pd.DataFrame())
-    ok = frame[frame.status == "ok"]
-    grouped = ok.groupby(["row", "task"]).agg(metric=("metric", "first"), mean=("value", "mean"),
-                                               std=("value", "std"), n=("value", "count"),
-                                               higher_is_better=("higher_is_better", "first"))
-    failures = frame[frame.status != "ok"].groupby(["row", "task"]).size().rename("failed")
-    cells = grouped.join(failures, how="outer").reset_index()
-    cells["failed"] = cells["failed"].fillna(0).astype(int)
-    cells["n"] = cells["n"].fillna(0).astype(int)
+        return Board(cells=cells, table=table if unavailable else pd.DataFrame(), notes=skipped)
+    cells = _cells(frame)
     tasks = list(dict.fromkeys(frame["task"])) + [t for t in unavailable if t not in set(frame["task"])]
     rows = list(dict.fromkeys(frame["row"]))
     display = pd.DataFrame("", index=pd.Index(rows, name="model"), columns=tasks, dtype=object)
-    ranks = pd.DataFrame(index=rows, columns=tasks, dtype=float)
     for task in tasks:
-        if task in unavailable:
-            display[task] = "unavailable"
-            continue
         sub = cells[cells.task == task].set_index("row")
-        valid = sub[sub.n > 0]
-        if not valid.empty:
-            ascending = not bool(valid["higher_is_better"].iloc[0])
-            ranks.loc[valid.index, task] = valid["mean"].rank(ascending=ascending, method="min")
         for row in rows:
-            if row not in sub.index:
-                display.loc[row, task] = "-"
-            elif sub.loc[row, "n"] == 0:
-                display.loc[row, task] = f"failed ({int(sub.loc[row, 'failed'])})"
-            else:
-                c = sub.loc[row]
-                display.loc[row, task] = _fmt(c["mean"], c["std"], int(c["n"]), expected_seeds)
-    means = cells[cells.n > 0].groupby("row")["mean"].mean()
-    display["mean"] = [f"{100 * means[r]:.2f}" if r in means.index else "-" for r in rows]
-    mean_rank = ranks.mean(axis=1, skipna=True)
-    display["rank"] = [f"{mean_rank[r]:.2f}" if not math.isnan(mean_rank[r]) else "-" for r in rows]
-    order = sorted(rows, key=lambda r: (math.isnan(mean_rank[r]), mean_rank[r] if not math.isnan(mean_rank[r]) else 0))
-    return Board(cells=cells, table=display.loc[order])
+            display.loc[row, task] = "unavailable" if task in unavailable else \
+                _cell_text(sub.loc[row] if row in sub.index else None, expected_seeds)
+    total = len([t for t in tasks if t not in unavailable])
+    summary = _summary(cells, rows, total)
+    display["mean"] = [summary[r][0] for r in rows]
+    display["rank"] = [summary[r][1] for r in rows]
+    order = sorted(rows, key=lambda r: summary[r][2])
+    return Board(cells=cells, table=display.loc[order], notes=skipped + _notes(frame, summary, total))
 
 
 def to_markdown(table: pd.DataFrame) -> str:

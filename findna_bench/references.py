@@ -194,7 +194,7 @@ def with_references(
     cells = pd.concat([ours.cells.assign(published=False), extra], ignore_index=True)
     if not rank:
         table = pd.concat([ours.table, _display_rows(rows, metrics, list(ours.table.columns))])
-        return leaderboard.Board(cells=cells, table=table), rows
+        return leaderboard.Board(cells=cells, table=table, notes=ours.notes), rows
     directions = dict(zip(ours.cells["task"], ours.cells["higher_is_better"].astype(bool)))
     profiles = {r.get("profile") for r in records}
     profile = next(iter(profiles)) if len(profiles) == 1 else "published"
@@ -211,7 +211,7 @@ def with_references(
         for task in metrics:
             if task in table.columns:
                 table.loc[label, task] = shown.loc[ref.label, task]
-    return leaderboard.Board(cells=cells, table=table), rows
+    return leaderboard.Board(cells=cells, table=table, notes=ranked.notes), rows
 
 
 def legend(rows: list[Reference]) -> list[str]:

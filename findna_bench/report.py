@@ -114,7 +114,8 @@ def render(
     png_files: list[str] = (),
     title: str = "findna-bench report",
 ) -> str:
-    """The whole page as one HTML string."""
+    """The whole page as one HTML string (records without model/task/seed/status are left out)."""
+    records = [r for r in records if leaderboard.usable(r)]
     board, used = board_and_references(records, refs, expected_seeds)
     tasks, series, markers = chart_data(board, used)
     failed = [r for r in records if r.get("status") != "ok"]
@@ -142,6 +143,7 @@ def render(
         ),
         html_table(board.table, published={r.label for r in used}),
     ]
+    parts += [f'<p class="note">{escape(line)}</p>' for line in board.notes]
     parts += [f'<p class="note">{escape(line)}</p>' for line in references.legend(used)]
     if tasks:
         parts += [
@@ -199,6 +201,7 @@ def write(
     """Write ``out/index.html`` (and PNGs when matplotlib is installed); return the files."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    records = [r for r in records if leaderboard.usable(r)]
     pngs: list[Path] = []
     if matplotlib_available():  # the 'report' extra; without it the page alone
         from findna_bench import report_png

@@ -31,6 +31,7 @@ MANIFEST_COLUMNS = [
     "train s",
     "wall s",
     "config hash",
+    "code",
     "git sha",
     "device",
     "torch",
@@ -41,17 +42,18 @@ MANIFEST_COLUMNS = [
 
 def efficiency(records: list[dict]) -> pd.DataFrame:
     """Per leaderboard row: parameters (with the head) and mean seconds per run, from records."""
-    ok = [r for r in records if r.get("status") == "ok"]
-    several = len({r.get("profile") for r in records}) > 1
+    usable = [r for r in records if leaderboard.usable(r)]
+    labels = leaderboard.row_labels(usable)  # the leaderboard's rows: never pooled across configs
     frame = pd.DataFrame(
         [
             {
-                "row": leaderboard.row_label(r, several),
+                "row": label,
                 "parameters": r.get("parameters"),
                 "train s/run": r.get("train_seconds"),
                 "wall s/run": r.get("wall_seconds"),
             }
-            for r in ok
+            for r, label in zip(usable, labels)
+            if r.get("status") == "ok"
         ]
     )
     if frame.empty:
@@ -109,7 +111,8 @@ def load_profile_rows(paths: list[Path]) -> list[dict]:
 def manifest(records: list[dict]) -> pd.DataFrame:
     """One line per record with what is needed to reproduce or audit it."""
     out = []
-    for r in sorted(records, key=lambda r: (r["task"], r["model"], r["seed"])):
+    usable = [r for r in records if leaderboard.usable(r)]
+    for r in sorted(usable, key=lambda r: (str(r["task"]), str(r["model"]), str(r["seed"]))):
         env = r.get("environment") or {}
         proto = r.get("protocol") or {}
         main = r.get("main_metric")
@@ -135,6 +138,7 @@ def manifest(records: list[dict]) -> pd.DataFrame:
                         r.get("train_seconds", ""),
                         r.get("wall_seconds", ""),
                         r.get("config_hash", ""),
+                        (r.get("code") or {}).get("fingerprint", ""),
                         env.get("git_sha", ""),
                         env.get("device", ""),
                         (env.get("packages") or {}).get("torch", ""),

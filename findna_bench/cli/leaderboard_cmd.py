@@ -14,8 +14,8 @@ def select(records: list[dict], *, models: list[str], tasks: list[str], profile:
     import fnmatch
 
     return [r for r in records
-            if (not models or r["model"] in models)
-            and (not tasks or any(fnmatch.fnmatchcase(r["task"], t) for t in tasks))
+            if (not models or r.get("model") in models)
+            and (not tasks or any(fnmatch.fnmatchcase(str(r.get("task")), t) for t in tasks))
             and (profile is None or r.get("profile") == profile)]
 
 
@@ -28,8 +28,8 @@ def selected_records(session, results: Path, *, model: list[str] | None, suite: 
     from findna_bench.store import ResultsStore
 
     records, problems = ResultsStore(results).read_all()
-    for problem in problems:
-        ui.err.print(f"warning: {problem}")
+    for problem in problems:  # unreadable or malformed files: one line each, never a KeyError
+        ui.err.print(f"warning: {problem}", highlight=False, markup=False, soft_wrap=True)
     tasks = split_list(task)
     for name in split_list(suite):
         tasks += session.registry.suite(name).get("tasks") or []
@@ -69,6 +69,8 @@ def register(app: typer.Typer) -> None:
                                           rank=rank_references)
         else:
             board, used = build(chosen, split=split, expected_seeds=seeds), []
+        for note in board.notes:  # rows split by config or code, rows over fewer tasks
+            ui.err.print(note, highlight=False, markup=False, soft_wrap=True)
         if fmt == "table":
             ui.out.print(ui.board_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)"))
             for line in legend(used):

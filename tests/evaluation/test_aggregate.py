@@ -40,4 +40,5 @@ def test_modes_are_separate_rows_and_failures_show(make_record):
     table = build(records).table
     assert table.loc["cnn [linear-probe]", "gue/tf_0"].startswith("30.00")
     assert table.loc["findna", "gue/tf_0"] == "failed (1)"
-    assert table.loc["findna", "rank"] == "-"
+    assert table.loc["findna", "rank"] == "3.00"  # a failed cell ranks below every scored one
+    assert list(table.index)[-1] == "findna"

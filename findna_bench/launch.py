@@ -6,8 +6,9 @@ try a cluster setup on a workstation. The in-process launcher is the suite itsel
 
 A job rebuilds the registry, plugins and catalog from the registry path, then runs its single
 spec through ``run_suite``, so it gets the same resume and failure isolation as a local suite:
-if SLURM requeues a preempted or timed-out job (``checkpoint``), the re-run skips a record that
-already exists, and a failed run leaves a 'failed' record instead of a crashed array. Never prints.
+if SLURM requeues a preempted or timed-out job (``checkpoint``), the re-run skips a record of the
+same code that already exists, two jobs of one run never train it twice (the suite's claim), and
+a failed run leaves a 'failed' record instead of a crashed array. Never prints.
 """
 
 from __future__ import annotations
@@ -33,10 +34,20 @@ class JobSpec:
     data_root: str
     results: str
     device: str = "auto"
+    rerun: bool = False
+    reuse: str = "same-code"
 
     @classmethod
     def from_run(
-        cls, spec: RunSpec, *, registry: Path, data_root: Path, results: Path, device: str
+        cls,
+        spec: RunSpec,
+        *,
+        registry: Path,
+        data_root: Path,
+        results: Path,
+        device: str,
+        rerun: bool = False,
+        reuse: str = "same-code",
     ) -> JobSpec:
         return cls(
             spec=spec,
@@ -44,6 +55,8 @@ class JobSpec:
             data_root=str(Path(data_root).resolve()),
             results=str(Path(results).resolve()),
             device=device,
+            rerun=rerun,
+            reuse=reuse,
         )
 
 
@@ -76,9 +89,13 @@ class RunJob:
             device=torch.device(name),
         )
         spec = job.spec
-        outcome = run_suite([spec], ctx, ResultsStore(Path(job.results)))
+        outcome = run_suite(
+            [spec], ctx, ResultsStore(Path(job.results)), rerun=job.rerun, reuse=job.reuse
+        )
         if outcome.skipped:
             return {"run_id": spec.run_id, "status": "resumed"}
+        if outcome.busy:
+            return {"run_id": spec.run_id, "status": "busy", "error": "claimed by another process"}
         if spec.task in outcome.unavailable:
             return {
                 "run_id": spec.run_id,

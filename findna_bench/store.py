@@ -1,67 +1,239 @@
 """The results store: one JSON record per run, written atomically, never overwritten.
 
-A successful run is ``<root>/<run_id>.json``; a failed one is
-``<root>/<run_id>.failed-<utc time>.json``. A run is done when its success file exists, so a
-killed suite re-run does only what is missing, and stores from several machines merge by copying
+A record's file is named by its key, ``<run_id>__code-<fingerprint>`` (the run id holds the
+model, task, seed and config hash; the fingerprint is the code's, see ``fingerprint.py``):
+
+* ``<key>.json``: the success record; a run is done when it exists and can be read.
+* ``<key>.rerun-<time>.json``: a success record of ``--rerun``, beside the first one.
+* ``<key>.failed-<time>.json``: a failed run, with its reason.
+* ``<key>.lock``: a claim held while a process trains the run (pid, host, time).
+* ``*.corrupt-<time>``: an unreadable success record moved aside so the run is done again.
+
+Records of older versions (``<run_id>.json``, no fingerprint) are read by the leaderboard and
+reused by resume only when any code is accepted. Stores from several machines merge by copying
 files into one folder.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import socket
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+REQUIRED = ("run_id", "model", "task", "seed", "status")
+LOCK_MAX_AGE = float(os.environ.get("FINDNA_BENCH_LOCK_MAX_AGE", "86400"))  # seconds
+
+
+def stamp() -> str:
+    """A UTC time with microseconds and the pid: unique among this folder's writers."""
+    now = time.time()
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z-{os.getpid()}"
+
+
+def record_key(run_id: str, fingerprint: str | None) -> str:
+    return f"{run_id}__code-{fingerprint}" if fingerprint else run_id
+
+
+def problem_with(record: object) -> str | None:
+    """Why a parsed file is not a usable record, or None."""
+    if not isinstance(record, dict):
+        return "not a findna-bench record"
+    missing = [k for k in REQUIRED if k not in record]
+    return f"record without {', '.join(missing)}" if missing else None
+
+
+def _load(path: Path) -> tuple[dict | None, str | None]:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"unreadable record ({type(exc).__name__}: {exc})"
+    problem = problem_with(record)
+    return (None, problem) if problem else (record, None)
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a record went; ``written`` is False when another process had already recorded it."""
+
+    path: Path
+    written: bool
+
+
+class Claim:
+    """An exclusive claim on one run (a lock file); release it when the record is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def release(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 class ResultsStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def path_for(self, run_id: str) -> Path:
-        return self.root / f"{run_id}.json"
+    def path_for(self, key: str) -> Path:
+        return self.root / f"{key}.json"
 
-    def has(self, run_id: str) -> bool:
-        return self.path_for(run_id).exists()
+    def success_files(self, run_id: str, fingerprint: str | None = None) -> list[Path]:
+        """Success records of a run: of this code, or of any code (and legacy ones) if None."""
+        if not self.root.exists():
+            return []
+        if fingerprint:
+            key = glob.escape(record_key(run_id, fingerprint))
+            patterns = [f"{key}.json", f"{key}.rerun-*.json"]
+        else:
+            rid = glob.escape(run_id)
+            patterns = [f"{rid}.json", f"{rid}__code-*.json"]
+        found = {p for pattern in patterns for p in self.root.glob(pattern)}
+        return sorted(p for p in found if ".failed-" not in p.name)
 
-    def write(self, record: dict) -> Path:
-        """Write a record atomically (temp file + rename) and return its path."""
+    def done(self, run_id: str, fingerprint: str | None = None, notify=None) -> bool:
+        """True when a readable success record exists; unreadable ones are moved aside."""
+        for path in self.success_files(run_id, fingerprint):
+            record, problem = _load(path)
+            if record is not None and record.get("status") == "ok":
+                return True
+            if problem and path.exists():
+                aside = path.with_name(f"{path.name}.corrupt-{stamp()}")
+                os.replace(path, aside)
+                if notify:
+                    notify(f"warning: {path}: {problem}; moved to {aside.name}, the run will be done again")
+        return False
+
+    def has(self, run_id: str, fingerprint: str | None = None) -> bool:
+        return self.done(run_id, fingerprint)
+
+    def _target(self, record: dict, key: str, rerun: bool) -> Path | None:
+        if record.get("status") != "ok":
+            return self.root / f"{key}.failed-{stamp()}.json"
+        primary = self.path_for(key)
+        if not primary.exists():
+            return primary
+        return self.root / f"{key}.rerun-{stamp()}.json" if rerun else None
+
+    def write(self, record: dict, *, key: str | None = None, rerun: bool = False) -> Written:
+        """Write a record atomically (temp file + link/rename), never over another record.
+
+        When the success file exists already (another process won the race) nothing is written
+        unless ``rerun``, in which case the record goes beside it.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         record = {"schema_version": SCHEMA_VERSION, **record}
-        if record.get("status") == "ok":
-            target = self.path_for(record["run_id"])
-        else:
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            target = self.root / f"{record['run_id']}.failed-{stamp}.json"
+        key = key or record_key(record["run_id"], (record.get("code") or {}).get("fingerprint"))
+        target = self._target(record, key, rerun)
+        if target is None:
+            return Written(self.path_for(key), written=False)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w") as handle:
             json.dump(record, handle, indent=1, sort_keys=True, default=str)
             handle.flush()
             os.fsync(handle.fileno())
-        if record.get("status") == "ok" and target.exists():
+        try:
+            os.link(tmp, target)  # atomic and exclusive: fails if the target appeared meanwhile
+        except FileExistsError:
             os.unlink(tmp)
-            raise FileExistsError(f"{target} already exists; records are append-only")
-        os.replace(tmp, target)
-        return target
+            return Written(target, written=False)
+        except OSError:  # a file system without hard links: rename (the claim keeps it exclusive)
+            os.replace(tmp, target)
+            return Written(target, written=True)
+        os.unlink(tmp)
+        return Written(target, written=True)
+
+    def claim(self, key: str, *, max_age: float = LOCK_MAX_AGE, notify=None) -> Claim | dict:
+        """Claim a run before training it: a Claim, or the holder's lock content if another live
+        process holds it. A stale lock (its pid is dead on this host, or older than ``max_age``
+        seconds) is taken over, with a message."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"{key}.lock"
+        for _ in range(3):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = _read_lock(path)
+                reason = _stale(holder, path, max_age)
+                if reason is None:
+                    return holder
+                if _take_over(path, holder) and notify:
+                    notify(f"warning: took over the stale lock {path.name} ({reason})")
+                continue
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}, handle)
+            return Claim(path)
+        return _read_lock(path)
 
     def read_all(self) -> tuple[list[dict], list[str]]:
-        """All readable records, and one message per unreadable file (never raises)."""
+        """All usable records, and one message per file that is not one (never raises)."""
         records, problems = [], []
         if not self.root.exists():
             return records, problems
         for path in sorted(self.root.rglob("*.json")):
             if path.name.startswith(".tmp-"):
                 continue
-            try:
-                record = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                problems.append(f"{path}: unreadable record ({exc}); skipped")
-                continue
-            if not isinstance(record, dict) or "run_id" not in record:
-                problems.append(f"{path}: not a findna-bench record; skipped")
-                continue
-            records.append(record)
+            record, problem = _load(path)
+            if problem:
+                problems.append(f"{path}: {problem}; skipped")
+            else:
+                records.append(record)
         return records, problems
+
+
+def _read_lock(path: Path) -> dict:
+    try:
+        holder = json.loads(path.read_text())
+        return holder if isinstance(holder, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale(holder: dict, path: Path, max_age: float) -> str | None:
+    """Why a lock may be taken over, or None while its holder may still be working."""
+    try:
+        age = time.time() - float(holder.get("time") or path.stat().st_mtime)
+    except (OSError, ValueError):
+        return None  # gone meanwhile: the next attempt creates it
+    if age > max_age:
+        return f"{age:.0f}s old, more than {max_age:.0f}s"
+    if not holder:
+        return "empty lock left by a killed process" if age > 60 else None
+    if holder.get("host") == socket.gethostname() and not _pid_alive(int(holder.get("pid", -1))):
+        return f"process {holder.get('pid')} on this host is gone"
+    return None
+
+
+def _take_over(path: Path, seen: dict) -> bool:
+    """Move a stale lock aside atomically; put it back if it changed since it was judged."""
+    aside = path.with_name(f"{path.name}.stale-{stamp()}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return False
+    if _read_lock(aside) != seen:  # another process re-claimed it between our read and rename
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        os.unlink(aside)
+        return False
+    os.unlink(aside)
+    return True

@@ -1,30 +1,92 @@
-"""Runs a list of specs with resume, availability checks and failure isolation.
+"""Runs a list of specs with resume, availability checks, claims and failure isolation.
 
-* A spec whose success record exists is skipped (resume).
+* Identical specs (``--seeds 0,0``, ``-m cnn,cnn``) run once; the plan says how many were dropped.
+* A run is identified by its run id (model, task, seed, config hash) and its code fingerprint
+  (``fingerprint.py``): a spec whose success record of the same code exists is skipped (resume).
+  ``rerun`` runs it again (the new record goes beside the old one); ``reuse="any-code"`` accepts
+  a record made by other code. Records are never modified.
+* Before training, a run is claimed with a lock file beside its record, so several processes
+  sharing a results folder never train or write the same run twice; a stale claim is taken over.
 * A task whose data is missing is reported as unavailable, with the reason, and not run.
 * A run that raises (out of memory, NaN loss, a model bug) gets a 'failed' record with the
-  reason and the suite goes on. Bad input data (DataError) and bad config stop the suite: those
-  would fail every run the same way, and the user must fix them. Records written so far stay.
+  reason and the suite goes on. Bad input data (DataError), bad config and a broken plugin hook
+  stop the suite: those would fail every run the same way. Records written so far stay.
+Never prints: messages go to the ``notify`` callback the caller passes.
 """
 
 from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from findna_bench.config import RunSpec
-from findna_bench.errors import ConfigError, DataError, DataUnavailable
+from findna_bench.errors import ConfigError, DataUnavailable, FindnaError
+from findna_bench.fingerprint import Fingerprinter
+from findna_bench.plugins import GuardedHooks
 from findna_bench.protocol import declared
 from findna_bench.runner import RunContext, run_one
-from findna_bench.store import ResultsStore
+from findna_bench.store import LOCK_MAX_AGE, Claim, ResultsStore, record_key
+
+REUSE = ("same-code", "any-code")
+Notify = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default ``notify``: the engine never prints."""
+
+
+@dataclass(kw_only=True)
+class Plan:
+    """What a suite will do, decided before any training."""
+
+    todo: list[RunSpec] = field(default_factory=list)
+    skipped: list[RunSpec] = field(default_factory=list)
+    other_code: list[RunSpec] = field(default_factory=list)
+    duplicates: int = 0
+    codes: dict[str, dict] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    rerun: bool = False
+    reuse: str = "same-code"
+
+    def key(self, spec: RunSpec) -> str:
+        return record_key(spec.run_id, self.codes[spec.run_id]["fingerprint"])
+
+    def selects(self, record: dict) -> bool:
+        """Whether a stored record belongs to this plan (its specs, its code unless any-code)."""
+        code = self.codes.get(record.get("run_id"))
+        if code is None:
+            return False
+        return self.reuse == "any-code" or (record.get("code") or {}).get("fingerprint") == code["fingerprint"]
+
+    def line(self) -> str:
+        """The one-line plan: counts, duplicates, code fingerprint(s) and the reuse policy."""
+        fps = sorted({c["fingerprint"] for c in self.codes.values()})
+        code = f"code {fps[0]}" if len(fps) == 1 else f"{len(fps)} code fingerprints"
+        parts = [f"plan: {len(self.todo)} to run, {len(self.skipped)} already recorded"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} duplicate spec(s) dropped")
+        parts.append(f"{code}; records reused: {'none (--rerun)' if self.rerun else self.reuse}")
+        if self.other_code:
+            parts.append(f"{len(self.other_code)} recorded only by other code or config, not reused "
+                         "(--reuse-records any-code accepts them)")
+        return "; ".join(parts)
 
 
 @dataclass(kw_only=True)
 class SuiteOutcome:
     records: list[dict] = field(default_factory=list)
     skipped: list[RunSpec] = field(default_factory=list)
+    busy: list[RunSpec] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
+    plan: Plan | None = None
+
+
+def dedupe(specs: list[RunSpec]) -> tuple[list[RunSpec], int]:
+    """Specs with the same run id (same model, task, seed and config) kept once, in order."""
+    unique = list({s.run_id: s for s in reversed(specs)}.values())[::-1]
+    return unique, len(specs) - len(unique)
 
 
 def availability(specs: list[RunSpec], ctx: RunContext) -> dict[str, str]:
@@ -40,42 +102,108 @@ def availability(specs: list[RunSpec], ctx: RunContext) -> dict[str, str]:
     return missing
 
 
+def _recorded(store: ResultsStore, run_id: str, fingerprint: str, reuse: str, notify: Notify) -> bool:
+    if store.done(run_id, fingerprint, notify):
+        return True
+    return reuse == "any-code" and store.done(run_id, None, notify)
+
+
+def plan_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore, *, rerun: bool = False,
+               reuse: str = "same-code", notify: Notify = _quiet) -> Plan:
+    """De-duplicate, check data, fingerprint, and split the specs into to-run and recorded."""
+    if reuse not in REUSE:
+        raise ConfigError(f"--reuse-records {reuse}: use {' or '.join(REUSE)}")
+    unique, duplicates = dedupe(specs)
+    plan = Plan(duplicates=duplicates, unavailable=availability(unique, ctx), rerun=rerun, reuse=reuse)
+    fingerprints = Fingerprinter(ctx.catalog)
+    for spec in unique:
+        if spec.task in plan.unavailable:
+            continue
+        code = plan.codes[spec.run_id] = fingerprints.for_spec(spec)
+        if not rerun and store.done(spec.run_id, code["fingerprint"], notify) or not rerun and reuse == "any-code" and store.done(spec.run_id, None, notify):
+            plan.skipped.append(spec)
+        else:
+            plan.todo.append(spec)
+            if not rerun and store.success_files(spec.run_id):
+                plan.other_code.append(spec)
+    return plan
+
+
 def failed_record(spec: RunSpec, exc: BaseException, started: float) -> dict:
+    error = f"SystemExit: code called sys.exit({exc.code!r})" if isinstance(exc, SystemExit) \
+        else f"{type(exc).__name__}: {exc}"
     return {
         "run_id": spec.run_id, "status": "failed", "model": spec.model, "task": spec.task,
         "seed": spec.seed, "profile": spec.profile, "config": spec.config, "config_hash": spec.hash,
         "finetune_mode": spec.config["finetune"]["mode"]
         + (" + rc-tta" if spec.config["finetune"]["rc_tta"] else ""),
         "protocol": declared(spec.config),
-        "error": f"{type(exc).__name__}: {exc}",
+        "error": error,
         "traceback": traceback.format_exc(limit=8),
         "wall_seconds": round(time.time() - started, 3),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
     }
 
 
-def run_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore) -> SuiteOutcome:
-    outcome = SuiteOutcome(unavailable=availability(specs, ctx))
-    todo = []
-    for spec in specs:
+def _execute(spec: RunSpec, ctx: RunContext, outcome: SuiteOutcome) -> dict | None:
+    """The run's record (ok or failed), or None when its data turned out to be unavailable."""
+    started = time.time()
+    try:
+        return run_one(spec, ctx)
+    except DataUnavailable as exc:
+        outcome.unavailable[spec.task] = str(exc)
+        return None
+    except (FindnaError, KeyboardInterrupt):  # DataError, ConfigError, PluginError stop the suite
+        raise
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - failure isolation: record it, go on
+        return failed_record(spec, exc, started)
+
+
+def _holder(lock: dict) -> str:
+    since = time.strftime("%H:%M:%S", time.localtime(lock["time"])) if lock.get("time") else "?"
+    return f"process {lock.get('pid', '?')} on {lock.get('host', '?')} since {since}"
+
+
+def _claimed_run(spec: RunSpec, ctx: RunContext, store: ResultsStore, outcome: SuiteOutcome,
+                 notify: Notify, lock_max_age: float) -> dict | None:
+    """Claim, (re-)check, run and write one spec; None when another process has it."""
+    plan = outcome.plan
+    key = plan.key(spec)
+    claim = store.claim(key, max_age=lock_max_age, notify=notify)
+    if not isinstance(claim, Claim):
+        outcome.busy.append(spec)
+        notify(f"{spec.run_id}: being run by {_holder(claim)}; not run here")
+        return None
+    try:
+        if not plan.rerun and store.done(spec.run_id, plan.codes[spec.run_id]["fingerprint"], notify):
+            outcome.skipped.append(spec)
+            notify(f"{spec.run_id}: recorded by another process meanwhile; not run again")
+            return None
+        record = _execute(spec, ctx, outcome)
+        if record is None:
+            return None
+        record["code"] = plan.codes[spec.run_id]
+        if not store.write(record, key=key, rerun=plan.rerun).written:
+            notify(f"{spec.run_id}: another process recorded it first; its record is kept")
+        return record
+    finally:
+        claim.release()
+
+
+def run_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore, *, rerun: bool = False,
+              reuse: str = "same-code", notify: Notify = _quiet, plan: Plan | None = None,
+              lock_max_age: float = LOCK_MAX_AGE) -> SuiteOutcome:
+    """Run what the plan says (computed here unless given) and return the outcome."""
+    ctx.hook = GuardedHooks(ctx.hook)
+    plan = plan or plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+    outcome = SuiteOutcome(unavailable=dict(plan.unavailable), skipped=list(plan.skipped), plan=plan)
+    ctx.hook.on_suite_start(specs=plan.todo, skipped=plan.skipped)
+    for spec in plan.todo:
         if spec.task in outcome.unavailable:
             continue
-        (outcome.skipped if store.has(spec.run_id) else todo).append(spec)
-    ctx.hook.on_suite_start(specs=todo, skipped=outcome.skipped)
-    for spec in todo:
-        if spec.task in outcome.unavailable:
-            continue
-        started = time.time()
-        try:
-            record = run_one(spec, ctx)
-        except DataUnavailable as exc:
-            outcome.unavailable[spec.task] = str(exc)
-            continue
-        except (DataError, ConfigError, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # failure isolation: record it and go on
-            record = failed_record(spec, exc, started)
-        store.write(record)
-        outcome.records.append(record)
-        ctx.hook.on_run_end(spec=spec, record=record)
+        record = _claimed_run(spec, ctx, store, outcome, notify, lock_max_age)
+        if record is not None:
+            outcome.records.append(record)
+            ctx.hook.on_run_end(spec=spec, record=record)
     ctx.hook.on_suite_end(records=outcome.records)
     return outcome

@@ -1,6 +1,7 @@
 """``run --launcher slurm|submitit-local``: submit one job per run and report the jobs.
 
-Runs whose record exists (resume) and tasks whose data is missing are not submitted. SLURM jobs
+Runs whose record of the same code exists (resume) and tasks whose data is missing are not
+submitted; ``--rerun`` and ``--reuse-records`` apply as for a local run. SLURM jobs
 are left running (check them later with ``findna-bench leaderboard``); submitit-local jobs are
 waited for and the leaderboard of the runs is printed, as an in-process run would.
 """
@@ -22,6 +23,8 @@ def submit_and_report(
     results: Path,
     device: str,
     expected_seeds: int,
+    rerun: bool = False,
+    reuse: str = "same-code",
 ) -> None:
     import torch
 
@@ -29,7 +32,7 @@ def submit_and_report(
     from findna_bench.leaderboard import build
     from findna_bench.runner import RunContext
     from findna_bench.store import ResultsStore
-    from findna_bench.suite import availability
+    from findna_bench.suite import plan_suite
 
     params = parse_options(options)
     folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))
@@ -40,11 +43,12 @@ def submit_and_report(
         data_root=data_root,
         device=torch.device("cpu"),
     )
-    unavailable = availability(specs, ctx)
+    plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=lambda m: ui.err.print(m, highlight=False, markup=False))
+    unavailable = plan.unavailable
     for task, reason in unavailable.items():
         ui.err.print(f"unavailable: {task}: {reason}", highlight=False)
-    todo = [s for s in specs if s.task not in unavailable and not store.has(s.run_id)]
-    resumed = sum(1 for s in specs if s.task not in unavailable and store.has(s.run_id))
+    ui.err.print(plan.line(), highlight=False, markup=False)
+    todo, resumed = plan.todo, len(plan.skipped)
     jobs = submit(
         [
             JobSpec.from_run(
@@ -53,6 +57,8 @@ def submit_and_report(
                 data_root=data_root,
                 results=results,
                 device=device,
+                rerun=rerun,
+                reuse=reuse,
             )
             for s in todo
         ],
@@ -82,8 +88,7 @@ def submit_and_report(
             continue
         if outcome["status"] == "failed":
             ui.err.print(f"failed: {spec.run_id}: {outcome['error']}", highlight=False)
-    wanted = {s.run_id for s in specs}
-    records = [r for r in store.read_all()[0] if r["run_id"] in wanted]
+    records = [r for r in store.read_all()[0] if plan.selects(r)]
     if records:
         board = build(records, expected_seeds=expected_seeds, unavailable=unavailable)
         ui.out.print(

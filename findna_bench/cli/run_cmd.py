@@ -35,6 +35,10 @@ def register(app: typer.Typer) -> None:
                                      "job per run) | submitit-local (the same jobs as local processes)"),
         slurm: Optional[list[str]] = typer.Option(None, "--slurm", help="submitit parameter key=value, e.g. "
                                                   "slurm_partition=gpu timeout_min=240 gpus_per_node=1 folder=DIR"),
+        rerun: bool = typer.Option(False, "--rerun", help="run again even if recorded (the new record goes "
+                                   "beside the old one)"),
+        reuse: str = typer.Option("same-code", "--reuse-records", help="same-code: resume only from records "
+                                  "of this code | any-code: also accept records made by other code"),
     ) -> None:
         """Run every (model, task, seed); records already in --results are skipped (resume)."""
         import json
@@ -68,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
             submit_and_report(session, specs, launcher=launcher, options=split_list(slurm),
                               data_root=data_root(data), results=results, device=device,
-                              expected_seeds=len(seed_list))
+                              expected_seeds=len(seed_list), rerun=rerun, reuse=reuse)
             return
         from findna_bench.cli.exit_codes import SuiteTally
         from findna_bench.cli.suite_output import run_and_report
@@ -77,7 +81,8 @@ def register(app: typer.Typer) -> None:
         session.pm.register(tally, name="exit-codes")
         try:
             run_and_report(session, specs, data_root=data_root(data), results=results,
-                           device=resolve_device(device), quiet=quiet, expected_seeds=len(seed_list))
+                           device=resolve_device(device), quiet=quiet, expected_seeds=len(seed_list),
+                           rerun=rerun, reuse=reuse)
         finally:
             session.pm.unregister(tally)
         tally.verdict(results)

@@ -39,3 +39,48 @@ def record(
 @pytest.fixture()
 def make_record():
     return record
+
+
+def write_task(root, name: str = "mouse_2", *, rows: int = 64, lowercase: int = 0) -> None:  # noqa: ANN001
+    """A tiny GUE-layout task of random 101-bp sequences; ``lowercase`` rows per split soft-masked."""
+    import random
+
+    rng = random.Random(name)
+    folder = root / "gue" / name
+    folder.mkdir(parents=True)
+    for split in ("train", "dev", "test"):
+        seqs = ["".join(rng.choice("ACGT") for _ in range(101)) for _ in range(rows)]
+        seqs = [s.lower() if i < lowercase else s for i, s in enumerate(seqs)]
+        lines = ["sequence,label"] + [f"{s},{i % 2}" for i, s in enumerate(seqs)]
+        (folder / f"{split}.csv").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture()
+def toy(tmp_path):
+    """A workspace: a registry with the one-file toy GRU plugin (a copy the test may edit), a
+    tiny gue/mouse_2 task, and ``args(*extra)`` for a seconds-long ``run`` into ``results``."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    repo = Path(__file__).resolve().parents[2]
+    plugin = tmp_path / "toy_backbone.py"
+    plugin.write_text((repo / "tests/fixtures/plugins/toy_backbone.py").read_text())
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(f"""
+plugins: [{repo / 'plugins/datasets/gue.py'}, toy_backbone.py]
+models:
+  toy: {{backbone: {{use: toy-gru, hidden: 4}}}}
+suites: {{}}
+profiles:
+  smoke: {{finetune: {{epochs: 1, max_train: 64, max_valid: 32, batch_size: 32}}}}
+""")
+    data = tmp_path / "data"
+    write_task(data)
+    results = tmp_path / "results"
+
+    def args(*extra: str) -> list[str]:
+        return ["--registry", str(registry), "run", "-m", "toy", "-t", "gue/mouse_2", "-p", "smoke",
+                "--seeds", "0,", "--device", "cpu", "--data-root", str(data), "--results", str(results),
+                *extra]
+
+    return SimpleNamespace(plugin=plugin, registry=registry, data=data, results=results, args=args)

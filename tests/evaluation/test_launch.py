@@ -13,6 +13,7 @@ import pytest
 from findna_bench.config import expand
 from findna_bench.errors import ConfigError
 from findna_bench.launch import JobSpec, RunJob, make_executor, parse_options, submit
+from findna_bench.store import ResultsStore
 
 pytest.importorskip("submitit")
 TINY = {"finetune": {"max_train": 128, "max_valid": 128}}
@@ -39,7 +40,7 @@ def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_pa
     job = RunJob(jobs_for(registry, data_root, tmp_path / "results")[0])
     first = job()
     assert first["status"] == "ok"
-    record = tmp_path / "results" / f"{first['run_id']}.json"
+    (record,) = ResultsStore(tmp_path / "results").success_files(first["run_id"])
     written = record.stat().st_mtime_ns
     requeued = job.checkpoint()  # what submitit calls on preemption or timeout
     assert isinstance(requeued.function, RunJob) and requeued.function.job == job.job

@@ -1,5 +1,8 @@
 """Progress display as a plugin on the lifecycle hooks: rich bars on a terminal, plain lines
 otherwise, nothing with ``quiet``. Registered by the CLI, not by the engine.
+
+Data rows changed under the ``warn`` policy get one summary line per split (also with
+``quiet``: they are warnings), once per task and data config.
 """
 
 from __future__ import annotations
@@ -8,6 +11,32 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from findna_bench import hookimpl
+from findna_bench.data.policy import DEFAULTS
+
+WARN_EFFECT = {"invalid_chars": "dropped (invalid characters)", "lowercase": "upper-cased",
+               "empty": "dropped (empty)", "too_long": "dropped (too long)",
+               "unknown_label": "dropped (unknown label)"}
+
+
+def warn_lines(record: dict) -> list[str]:
+    """One line per split whose rows the ``warn`` policy changed, with the counts."""
+    data = record.get("data") or {}
+    overrides = ((record.get("config") or {}).get("data") or {}).get("policy") or {}
+    actions = {**DEFAULTS, **overrides}
+    lines = []
+    for split, counts in (data.get("validation") or {}).items():
+        if split == "leakage":
+            shared = counts.get("train_test_duplicates", 0)
+            if shared and actions["leakage"] == "warn":
+                lines.append(f"data warning: {record.get('task')}: {shared} sequence(s) in both train and "
+                             "test, kept (data.policy.leakage=warn)")
+            continue
+        changed = [f"{counts[rule]} {WARN_EFFECT[rule]}" for rule in WARN_EFFECT
+                   if counts.get(rule) and actions.get(rule) == "warn"]
+        if changed:
+            lines.append(f"data warning: {record.get('task')} {split}: {', '.join(changed)} "
+                         f"(rows {counts.get('rows_in')} -> {counts.get('rows_out')}; data.policy=warn)")
+    return lines
 
 
 def _main(record: dict) -> str:
@@ -24,6 +53,7 @@ class ProgressPlugin:
         self.console, self.live, self.quiet = console, live and not quiet, quiet
         self.progress: Progress | None = None
         self.suite_bar = self.step_bar = None
+        self.warned: set[tuple] = set()
 
     @hookimpl
     def on_suite_start(self, specs: list, skipped: list) -> None:
@@ -39,28 +69,37 @@ class ProgressPlugin:
             self.suite_bar = self.progress.add_task("suite", total=len(specs), info="")
 
     @hookimpl
-    def on_run_start(self, spec) -> None:  # noqa: ANN001
+    def on_run_start(self, spec) -> None:
         if self.progress:
             if self.step_bar is not None:
                 self.progress.remove_task(self.step_bar)
             self.step_bar = self.progress.add_task(f"{spec.model} {spec.task} s{spec.seed}", total=None, info="")
 
     @hookimpl
-    def on_train_step(self, spec, stage: str, step: int, total_steps: int, metrics: dict) -> None:  # noqa: ANN001
+    def on_train_step(self, spec, stage: str, step: int, total_steps: int, metrics: dict) -> None:
         if self.progress and self.step_bar is not None:
             info = " ".join(f"{k} {v:.4g}" for k, v in metrics.items())
             self.progress.update(self.step_bar, total=total_steps, completed=step, info=f"{stage} {info}")
 
+    def _say(self, line: str) -> None:
+        console = self.progress.console if self.progress else self.console
+        console.print(line, markup=False, highlight=False)
+
+    def _warn_data(self, record: dict) -> None:
+        key = (record.get("task"), repr((record.get("config") or {}).get("data")))
+        if key not in self.warned:
+            self.warned.add(key)
+            for line in warn_lines(record):
+                self._say(line)
+
     @hookimpl
-    def on_run_end(self, spec, record: dict) -> None:  # noqa: ANN001
+    def on_run_end(self, spec, record: dict) -> None:
+        self._warn_data(record)
         if self.quiet:
             return
-        line = f"{spec.model} {spec.task} seed {spec.seed}: {_main(record)}"
+        self._say(f"{spec.model} {spec.task} seed {spec.seed}: {_main(record)}")
         if self.progress:
-            self.progress.console.print(line)
             self.progress.advance(self.suite_bar)
-        else:
-            self.console.print(line)
 
     @hookimpl
     def on_suite_end(self, records: list) -> None:

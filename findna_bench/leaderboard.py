@@ -227,12 +227,16 @@ def _notes(frame: pd.DataFrame, summary: dict[str, tuple], total: int) -> list[s
     return notes
 
 
+def _name(record: object) -> str:
+    return str(record.get("run_id", "?")) if isinstance(record, dict) else repr(record)[:40]
+
+
 def build(records: list[dict], *, split: str = "test", expected_seeds: int | None = None,
           unavailable: dict[str, str] | None = None) -> Board:
     """Aggregate records into a ranked board."""
     frame = tidy(records, split)
     unavailable = unavailable or {}
-    skipped = [f"warning: a record without model/task/seed/status skipped: {r.get('run_id', '?') if isinstance(r, dict) else r!r}"
+    skipped = [f"warning: record {_name(r)} has no model, task, seed or status; skipped"
                for r in records if not usable(r)]
     if frame.empty:
         cells = pd.DataFrame(columns=CELL_COLUMNS)

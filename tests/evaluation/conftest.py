@@ -41,7 +41,7 @@ def make_record():
     return record
 
 
-def write_task(root, name: str = "mouse_2", *, rows: int = 64, lowercase: int = 0) -> None:  # noqa: ANN001
+def write_task(root, name: str = "mouse_2", *, rows: int = 64, lowercase: int = 0) -> None:
     """A tiny GUE-layout task of random 101-bp sequences; ``lowercase`` rows per split soft-masked."""
     import random
 
@@ -83,4 +83,5 @@ profiles:
                 "--seeds", "0,", "--device", "cpu", "--data-root", str(data), "--results", str(results),
                 *extra]
 
-    return SimpleNamespace(plugin=plugin, registry=registry, data=data, results=results, args=args)
+    return SimpleNamespace(plugin=plugin, registry=registry, data=data, results=results, args=args,
+                           write_task=write_task)

@@ -8,7 +8,7 @@ from findna_bench.fingerprint import Fingerprinter
 from findna_bench.store import ResultsStore
 
 
-def _success(results) -> list:  # noqa: ANN001
+def _success(results) -> list:
     return sorted(p for p in results.glob("*.json") if ".failed-" not in p.name)
 
 

@@ -195,6 +195,12 @@ def _apply_layer(cfg: dict, layer: dict, backbone_use: str) -> dict:
     pretrain_over = layer.pop("pretrain", None)
     if pretrain_over and cfg.get("pretrain"):
         cfg["pretrain"] = deep_merge(cfg["pretrain"], pretrain_over)
+    # in a finetune section, a mapping value is keyed by backbone name the same way (settings
+    # tuned for one backbone, e.g. FinDNA's per-task recipe, leave baselines their own)
+    finetune_over = layer.get("finetune") or {}
+    if any(isinstance(v, dict) for v in finetune_over.values()):
+        layer["finetune"] = {k: v for k, v in finetune_over.items() if not isinstance(v, dict)}
+        layer["finetune"].update(finetune_over.get(backbone_use) or {})
     return deep_merge(cfg, layer)
 
 

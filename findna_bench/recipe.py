@@ -1,0 +1,46 @@
+"""Which registry sections set a run's fine-tuning settings (for the record).
+
+``config.resolve`` merges engine defaults < model < profile < profile.models[model] <
+profile.tasks[pattern]; a ``finetune`` section's mapping values are keyed by backbone name and
+apply only to models built on that backbone (the paper profile keys FinDNA's per-task recipe
+by ``chordmixer``). ``finetune_recipe`` lists the sections that contributed fine-tuning keys
+to one run, so a record says whether e.g. a baseline ran FinDNA's tuned recipe or its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from findna_bench.config import Registry, task_layers
+
+
+def _keys(section: dict | None, backbone: str) -> tuple[list[str], bool]:
+    """Fine-tuning keys a section sets for ``backbone``, and whether a backbone-keyed part did."""
+    section = section or {}
+    plain = [k for k, v in section.items() if not isinstance(v, dict)]
+    keyed = sorted((section.get(backbone) or {}) if isinstance(section.get(backbone), dict) else {})
+    return sorted(set(plain) | set(keyed)), bool(keyed)
+
+
+def finetune_recipe(registry: Registry, model: str, task: str, profile: str) -> dict[str, Any]:
+    """``{"recipe": str, "backbone": str, "sections": [{"section", "keys", "keyed"}]}``;
+    ``recipe`` is ``"<profile> per-task (<backbone>)"`` when a per-task section applied, else
+    ``"<profile> defaults"`` when the profile set keys, else ``"model"``."""
+    spec, prof = registry.model(model), registry.profile(profile)
+    backbone = spec["backbone"]["use"]
+    tasks = prof.get("tasks") or {}
+    layers = [(f"models.{model}", spec.get("finetune")), (f"profiles.{profile}", prof.get("finetune")),
+              (f"profiles.{profile}.models.{model}", ((prof.get("models") or {}).get(model) or {}).get("finetune"))]
+    by_id = {id(v): k for k, v in tasks.items()}
+    layers += [(f"profiles.{profile}.tasks.{by_id.get(id(layer), '?')}", layer.get("finetune"))
+               for layer in task_layers(prof, task)]
+    sections = []
+    for name, section in layers:
+        keys, keyed = _keys(section, backbone)
+        if keys:
+            sections.append({"section": name, "keys": keys, "keyed": backbone if keyed else None})
+    per_task = any(".tasks." in s["section"] for s in sections)
+    profile_set = any(s["section"].startswith(f"profiles.{profile}") for s in sections)
+    recipe = (f"{profile} per-task ({backbone})" if per_task else
+              f"{profile} defaults" if profile_set else "model")
+    return {"recipe": recipe, "backbone": backbone, "sections": sections}

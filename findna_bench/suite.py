@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from findna_bench import predictions
 from findna_bench.config import RunSpec
 from findna_bench.errors import ConfigError, DataUnavailable, FindnaError
 from findna_bench.fingerprint import Fingerprinter
@@ -183,6 +184,7 @@ def _claimed_run(spec: RunSpec, ctx: RunContext, store: ResultsStore, outcome: S
         if record is None:
             return None
         record["code"] = plan.codes[spec.run_id]
+        predictions.attach(record, store.root, key)  # test predictions beside the record, if any
         if not store.write(record, key=key, rerun=plan.rerun).written:
             notify(f"{spec.run_id}: another process recorded it first; its record is kept")
         return record

@@ -31,7 +31,7 @@ def test_failed_unavailable_and_modes():
     assert board.table.loc["b", "t1"] == "failed (1)"
     assert board.table.loc["a [linear-probe]", "t1"] == "60.00 (n=1)"
     assert set(board.table["t9"]) == {"unavailable"}
-    assert list(board.table.index)[0] == "a [linear-probe]"  # best first
+    assert board.table.index[0] == "a [linear-probe]"  # best first
     assert to_markdown(board.table).splitlines()[0].startswith("| model | t1 | t9 | mean | rank |")
 
 

@@ -33,8 +33,11 @@ def test_sigkill_then_rerun_completes_only_the_missing_runs(tmp_path, data_root)
     assert 2 <= len(before) < 6, "the suite should have been killed part-way"
     assert not list(results.glob("*.failed-*"))
 
+    stale = list(results.glob("*.lock"))  # the killed run's claim: its pid is gone
     rerun = subprocess.run([c for c in cmd if c != "-q"], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
+    assert all(f"took over the stale lock {p.name}" in rerun.stderr for p in stale)
+    assert not list(results.glob("*.lock"))
     assert f"resume: {len(before)} run(s) already recorded, {6 - len(before)} to run" in rerun.stderr
     after = records(results)
     assert len(after) == 6

@@ -8,8 +8,9 @@ available ones with a close match).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pluggy
 
@@ -59,7 +60,7 @@ class Catalog:
                 call_plugin(plugin, hook_name, lambda impl=impl, register=register: impl.function(register=register))
         return catalog
 
-    def _registrar(self, kind: str, plugin: str, obj: Any = None) -> Callable[..., None]:  # noqa: ANN401
+    def _registrar(self, kind: str, plugin: str, obj: Any = None) -> Callable[..., None]:
         def register(name: str, factory: Callable[..., Any], *, description: str = "", **options: Any) -> None:
             self.add(Entry(kind=kind, name=name, factory=factory, plugin=plugin, description=description,
                            options=options, sources=plugin_sources(obj, plugin, factory)))

@@ -42,6 +42,7 @@ class PluginGroup(TyperGroup):
 def make_app() -> typer.Typer:
     from findna_bench.cli import (
         data_cmd,
+        gpu_check_cmd,
         leaderboard_cmd,
         list_cmd,
         pretrain_cmd,
@@ -66,7 +67,7 @@ def make_app() -> typer.Typer:
         ctx.obj = Session(registry)
 
     for module in (run_cmd, list_cmd, validate_cmd, leaderboard_cmd, data_cmd, pretrain_cmd, report_cmd,
-                   profile_cmd):
+                   profile_cmd, gpu_check_cmd):
         module.register(app)
     app.command()(__import__("findna_bench.cli.compare_cmd", fromlist=["compare"]).compare)
     return app

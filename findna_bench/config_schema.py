@@ -123,6 +123,7 @@ PRETRAIN: dict[str, Rule] = {
     "seed": integer(0),
     "checkpoint_every": integer(1),
     "log_every": integer(1),
+    "micro_batch_size": integer(1, null=True),
     "checkpoint": TEXT,
 }
 SECTIONS: dict[str, dict[str, Rule]] = {"finetune": FINETUNE, "data": DATA}

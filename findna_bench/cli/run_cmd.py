@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from findna_bench.cli.common import (
-    DataRoot, Results, data_root, parse_seeds, resolve_device, split_list, with_checkpoint, writable_results,
+    DataRoot,
+    Results,
+    data_root,
+    parse_seeds,
+    resolve_device,
+    split_list,
+    with_checkpoint,
+    writable_results,
 )
 from findna_bench.errors import ConfigError
 
@@ -17,23 +23,23 @@ def register(app: typer.Typer) -> None:
     @app.command(context_settings={"allow_extra_args": False})
     def run(
         ctx: typer.Context,
-        overrides: Optional[list[str]] = typer.Argument(None, help="key=value config overrides, e.g. finetune.lr=3e-4"),
+        overrides: list[str] | None = typer.Argument(None, help="key=value config overrides, e.g. finetune.lr=3e-4"),
         model: list[str] = typer.Option(..., "--model", "-m", help="model name(s), comma-separated"),
-        suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="suite name(s): gue, gb, mtcdna, ..."),
-        task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="task name(s) or globs, e.g. gue/tf_0"),
+        suite: list[str] | None = typer.Option(None, "--suite", "-s", help="suite name(s): gue, gb, mtcdna, ..."),
+        task: list[str] | None = typer.Option(None, "--task", "-t", help="task name(s) or globs, e.g. gue/tf_0"),
         seeds: str = typer.Option("3", "--seeds", help="a count (3 -> 0,1,2) or a list (0,4,7; 0, is seed 0 "
                                    "alone)"),
         profile: str = typer.Option("cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"),
         device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-        data: Optional[Path] = DataRoot,
+        data: Path | None = DataRoot,
         results: Path = Results,
         dry_run: bool = typer.Option(False, "--dry-run", help="print the resolved runs and configs, run nothing"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
-        checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="pretrained final.pt to fine-tune "
+        checkpoint: Path | None = typer.Option(None, "--checkpoint", help="pretrained final.pt to fine-tune "
                                                   "from (models with a pretrain: recipe) instead of the cache"),
         launcher: str = typer.Option("local", "--launcher", help="local (this process) | slurm (one submitit "
                                      "job per run) | submitit-local (the same jobs as local processes)"),
-        slurm: Optional[list[str]] = typer.Option(None, "--slurm", help="submitit parameter key=value, e.g. "
+        slurm: list[str] | None = typer.Option(None, "--slurm", help="submitit parameter key=value, e.g. "
                                                   "slurm_partition=gpu timeout_min=240 gpus_per_node=1 folder=DIR"),
         rerun: bool = typer.Option(False, "--rerun", help="run again even if recorded (the new record goes "
                                    "beside the old one)"),

@@ -40,6 +40,7 @@ ENGINE_DEFAULTS: dict[str, Any] = {
         "patience": None,  # stop after N evaluations without improvement (None: never early)
         "min_delta": 0.0,  # an improvement must beat the best by more than this
         "batch_size": 64,
+        "micro_batch_size": None,  # gradient accumulation: rows per forward/backward (None: all)
         "eval_batch_size": 256,
         "lr": 1e-3,
         "weight_decay": 0.01,

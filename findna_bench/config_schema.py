@@ -89,6 +89,7 @@ FINETUNE: dict[str, Rule] = {
     "patience": integer(1, null=True),
     "min_delta": number(0),
     "batch_size": integer(1),
+    "micro_batch_size": integer(1, null=True),
     "eval_batch_size": integer(1),
     "lr": number(0, low_open=True),
     "weight_decay": number(0),

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from findna_bench import predictions
 from findna_bench.catalog import Catalog
 from findna_bench.config import RunSpec, config_hash
 from findna_bench.data.policy import Policy
@@ -93,7 +94,8 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         from findna_bench.pretrain.transfer import load_pretrained
 
         pretrained = load_pretrained(backbone, cfg, ctx, spec)
-    model = SequenceClassifier(backbone, len(task.classes), pooling=ft["pooling"]).to(ctx.device)
+    model = SequenceClassifier(backbone, len(task.classes), pooling=ft["pooling"],
+                               max_len=task.max_len).to(ctx.device)
     result = finetune(
         model, train, valid, cfg=ft, metrics=metric_fns, main_metric=main, higher_is_better=higher,
         device=ctx.device, seed=spec.seed,
@@ -115,6 +117,7 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         "best_epoch": result.best_epoch, "best_step": result.best_step, "curve": result.curve,
         "steps": result.steps, "planned_steps": result.planned_steps,
         "stop_reason": result.stop_reason,
+        predictions.PENDING: (probs, encoded["test"].labels.numpy()),  # stored beside the record
         "finetune_mode": ft["mode"] + (" + rc-tta" if ft["rc_tta"] else ""),
         "protocol": declared(cfg, main_metric=main, higher_is_better=higher,
                              data_protocol=data.protocol),

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from findna_bench import dna
+from findna_bench.accumulate import backward_in_micro_batches
 from findna_bench.budget import STOP_PATIENCE, Budget, EarlyStopping
 
 
@@ -67,17 +68,21 @@ def batch_inputs(data: Encoded, index: torch.Tensor, device: torch.device) -> tu
     return tokens, mask, data.labels[index].to(device)
 
 
-def optimizer_step(loss: torch.Tensor, *, optimizer: torch.optim.Optimizer, scheduler: object,
-                   params: list[torch.Tensor], grad_clip: float | None, what: str, step: int) -> None:
-    """One guarded update: stop on a non-finite loss, backward, clip, step optimiser and schedule."""
-    if not torch.isfinite(loss):
-        raise NonFiniteLoss(f"{what} loss became {loss.item()} at step {step + 1}")
+def optimizer_step(batch: tuple[torch.Tensor, ...], *, model: nn.Module, loss_fn: nn.Module,
+                   optimizer: torch.optim.Optimizer, scheduler: object, params: list[torch.Tensor],
+                   cfg: dict, device: torch.device) -> torch.Tensor:
+    """One update: forward and backward (in micro-batches when ``micro_batch_size`` is set),
+    clip, step optimiser and schedule; returns the batch's mean loss, detached (no host sync)."""
+    tokens, mask, labels = batch
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if grad_clip:
-        nn.utils.clip_grad_norm_(params, grad_clip)
+    loss = backward_in_micro_batches(model, loss_fn, tokens, mask, labels,
+                                     micro_batch_size=cfg.get("micro_batch_size"),
+                                     autocast=lambda: autocast(device, cfg["amp"]))
+    if cfg["grad_clip"]:
+        nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
     optimizer.step()
     scheduler.step()
+    return loss
 
 
 def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
@@ -163,14 +168,15 @@ def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, met
     best_state = None
     _freeze_for_mode(model, cfg["mode"])
     for step, index in _batches(train, budget, cfg["batch_size"], generator):
-        tokens, mask, labels = batch_inputs(train, index, device)
-        with autocast(device, cfg["amp"]):
-            loss = loss_fn(model(dna.one_hot(tokens), mask).float(), labels)
-        optimizer_step(loss, optimizer=optimizer, scheduler=scheduler, params=params,
-                       grad_clip=cfg["grad_clip"], what="fine-tuning", step=step - 1)
+        loss = optimizer_step(batch_inputs(train, index, device), model=model, loss_fn=loss_fn,
+                              optimizer=optimizer, scheduler=scheduler, params=params, cfg=cfg,
+                              device=device)
         result.steps = step
-        if step % 10 == 0 or step == total:
-            on_step(step, total, {"loss": loss.item(), "lr": scheduler.get_last_lr()[0]})
+        if step % 10 == 0 or step == total or step in budget.eval_steps:
+            value = loss.item()  # the only host sync of the loop, every 10 steps
+            if not math.isfinite(value):
+                raise NonFiniteLoss(f"fine-tuning loss became {value} at or before step {step}")
+            on_step(step, total, {"loss": value, "lr": scheduler.get_last_lr()[0]})
         if step not in budget.eval_steps:
             continue
         probs = predict(model, valid, batch_size=cfg["eval_batch_size"], device=device,

@@ -92,12 +92,10 @@ def test_two_models_three_gue_tasks_end_to_end(cli, tmp_path, data_root):
     results = tmp_path / "r"
     run = cli("run", "-m", "cnn,dilated-cnn", "-t", "gue/mouse_2", "-t", "gue/mouse_3", "-t",
               "gue/prom_core_tata", "--profile", "smoke", "--seeds", "2", "--data-root", data_root,
-              "--results", results, "-q")
+              "--results", results, "-q", "finetune.max_train=512")
     assert run.exit_code == 0, run.output
     records = [json.loads(p.read_text()) for p in results.glob("*.json")]
-    if not any(r.get("predictions") for r in records):
-        pytest.skip("the runner does not store test predictions yet (issue 14: wire "
-                    "predictions.attach into the suite); un-skip once it does")
+    assert len(records) == 12 and all(r["predictions"]["rows"] > 0 for r in records)
     out = json.loads(cli("compare", "cnn", "dilated-cnn", "--results", results, "-f", "json").output)
     assert len(out["tasks"]) == 3 and out["wilcoxon"]["n"] == 3
     for task in out["tasks"]:

@@ -74,9 +74,9 @@ def blocks_to_cover(max_len: int, kernel_size: int, stem_kernel: int, base: int)
         layers += 1
 
 
-def conv_lc(conv: nn.Conv1d, h: torch.Tensor) -> torch.Tensor:
-    """``conv`` applied to a position-major ``[B, L, C]`` tensor, returning ``[B, L, C']``."""
-    return conv(h.transpose(1, 2)).transpose(1, 2)
+def channel_norm(norm: nn.Module, h: torch.Tensor) -> torch.Tensor:
+    """``norm`` applied over the channel axis of a ``[B, C, L]`` tensor."""
+    return norm(h.transpose(1, 2)).transpose(1, 2)
 
 
 class GatedConvBlock(nn.Module):
@@ -97,10 +97,10 @@ class GatedConvBlock(nn.Module):
     def forward(
         self, feat: torch.Tensor, gate: torch.Tensor, keep: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        g = torch.sigmoid(conv_lc(self.gate_conv, self.gate_norm(self.drop(gate)) * keep))
-        feat = feat + F.gelu(conv_lc(self.conv, self.norm(self.drop(feat)) * keep)) * g
+        g = torch.sigmoid(self.gate_conv(channel_norm(self.gate_norm, self.drop(gate)) * keep))
+        feat = feat + F.gelu(self.conv(channel_norm(self.norm, self.drop(feat)) * keep)) * g
         if self.ffn is not None:
-            feat = feat + self.ffn(feat)
+            feat = feat + channel_norm(self.ffn, feat)
         return feat, g
 
 
@@ -154,14 +154,15 @@ class ConvNova(nn.Module):
         self.out_norm = nn.LayerNorm(dim)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        keep = mask.unsqueeze(-1).to(x.dtype)  # [B, L, 1]
-        feat = F.gelu(conv_lc(self.stem, x))
-        gate = F.gelu(conv_lc(self.gate_stem, x[..., self.complement]))
+        keep = mask.unsqueeze(1).to(x.dtype)  # [B, 1, L]
+        feat = F.gelu(self.stem(x.transpose(1, 2)))
+        gate = F.gelu(self.gate_stem(x[..., self.complement].transpose(1, 2)))
         for i, block in enumerate(self.blocks):
             feat, g = block(feat, gate, keep)
             if i + 1 < len(self.blocks):
                 gate = gate + g
-        return self.out_norm(feat + self.mlp(feat)) * keep
+        h = feat.transpose(1, 2)
+        return self.out_norm(h + self.mlp(h)) * mask.unsqueeze(-1).to(h.dtype)
 
 
 @hookimpl

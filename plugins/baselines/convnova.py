@@ -15,11 +15,12 @@ convolution blocks (the paper's GCBs), each with its own dilation::
 
 Both convolutions of a block have the same kernel (``kernel_size``, 9 for the NT benchmark) and
 dilation; dilations follow the code's schedule ``1, 1, 1, b, b^2, ...`` (base ``dilation``, 4 in
-every published config, capped at 1024). A position-wise MLP with a LayerNorm after its second
-and fourth layers, widened by ``d_inner`` (2), is added residually at the end. The published
-classifier averages over positions and applies a linear layer, which is the engine's
-``SequenceClassifier``. The ``convnova`` registry preset is the NT-benchmark fine-tuning config
-(d 128, kernel 9, dilation base 4, d_inner 2, no per-block FFN, dropout 0).
+every published config, capped at 1024). A position-wise MLP of four linear layers (width
+``d_inner * dim``, GELU after the first and third, LayerNorm after the second and fourth) is
+added residually at the end. The published classifier averages over positions and applies a
+linear layer, as the engine's ``SequenceClassifier`` does. The ``convnova`` registry preset is the
+NT-benchmark fine-tuning config (d 128, kernel 9, dilation base 4, d_inner 2, no per-block FFN,
+dropout 0).
 
 Deviations from the paper and its code:
 
@@ -32,7 +33,8 @@ Deviations from the paper and its code:
   98-353 bp at kernel 9);
 * padding: the code pads on the left and never masks. Here padded positions are zeroed before
   every convolution (LayerNorm outputs included), so the outputs at real positions do not depend
-  on the amount of padding, and the outputs at padded positions are zero;
+  on the amount of padding, and the outputs at padded positions are zero; the engine's pooling
+  averages real positions only (the published decoder's mean includes the padding);
 * a final LayerNorm over channels after the last residual (the code returns the residual sum
   unnormalised), so the linear head sees features of a fixed scale whatever the depth;
 * the gate branch's update after the last block, which the code computes and never reads, is

@@ -23,7 +23,7 @@ def test_wheel_runs_its_bundled_plugins_outside_the_checkout(tmp_path, data_root
     assert "findna_bench/_bundled/plugins/datasets/gue.py" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     code = "import sys; from findna_bench.cli import main; sys.argv[0] = 'findna-bench'; main()"
     validate = subprocess.run([sys.executable, "-c", code, "validate"], capture_output=True, text=True,
                               cwd=tmp_path, env=env)

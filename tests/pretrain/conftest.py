@@ -1,21 +1,11 @@
-"""Fixtures for pretraining tests: the augmentation/objective plugins, tiny FASTA files, a
-tiny recipe, and one torch thread (small ops on a shared 2-core machine run far faster so)."""
+"""Fixtures for pretraining tests: the augmentation/objective plugins, tiny FASTA files and a
+tiny recipe (one torch thread comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import torch
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 @pytest.fixture(scope="session")
 def augment(catalog):

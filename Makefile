@@ -1,5 +1,6 @@
 # Two set-up-free entry points: `make demo` and `make test` (see README.md).
 # Both create .venv, install the CPU torch wheel when no torch is present, then the project.
+# `make test` runs ruff (lint, then format check) before pytest, so CI runs them too.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -21,5 +22,8 @@ install: $(BIN)/findna-bench
 demo: install
 	$(BIN)/findna-bench run --model cnn --suite gue --profile smoke --seeds 3 --data-root $(DATA_ROOT) --results results/demo
 
+# lint and format check first (seconds), then the tests
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	FINDNA_BENCH_DATA=$(DATA_ROOT) $(BIN)/pytest -q

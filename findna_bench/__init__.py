@@ -7,4 +7,4 @@ Public surface for plugin authors: ``hookimpl`` (the marker for hook implementat
 from findna_bench.hookspecs import hookimpl
 
 __version__ = "0.1.0"
-__all__ = ["hookimpl", "__version__"]
+__all__ = ["__version__", "hookimpl"]

@@ -48,7 +48,7 @@ def decode(tokens: np.ndarray, length: int | None = None) -> str:
     return "".join(ALPHABET[t] for t in row if t != PAD)
 
 
-def one_hot(tokens):  # noqa: ANN001, ANN201 - torch types kept out of module import
+def one_hot(tokens):  # torch types kept out of module import
     """``[B, L]`` integer tokens to a float ``[B, L, 5]`` one-hot; PAD becomes all zero."""
     import torch
 
@@ -63,7 +63,7 @@ def reverse_complement_tokens(tokens: np.ndarray, lengths: np.ndarray) -> np.nda
     return out
 
 
-def reverse_complement_torch(tokens, lengths):  # noqa: ANN001, ANN201
+def reverse_complement_torch(tokens, lengths):
     """Batched reverse complement of right-padded ``[B, L]`` tokens, each over its own length."""
     import torch
 

@@ -109,7 +109,7 @@ class Fingerprinter:
     def _metrics(self, config: dict, task: str) -> list[str]:
         try:
             return list(self.catalog.get("task", task).factory(**config.get("task", {})).metrics)
-        except Exception:  # noqa: BLE001 - a task that cannot be built fails later, with its reason
+        except Exception:  # a task that cannot be built fails later, with its reason
             return []
 
     def for_config(self, config: dict, task: str) -> dict:

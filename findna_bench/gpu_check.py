@@ -63,7 +63,7 @@ class Peak:
 
         self.device, self.probe = device, MemoryProbe(device)
 
-    def __enter__(self) -> Peak:  # noqa: PYI034
+    def __enter__(self) -> Peak:
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
         self.probe.start()
@@ -204,7 +204,7 @@ def run(*, registry_path: Path, data_root: Path, device: torch.device, quick: bo
         started = time.perf_counter()
         try:
             report[name] = check()
-        except Exception as exc:  # noqa: BLE001 - a failed check is a finding, the others still run
+        except Exception as exc:  # a failed check is a finding, the others still run
             report[name] = {"error": f"{type(exc).__name__}: {exc}"}
         report.setdefault("seconds", {})[name] = round(time.perf_counter() - started, 1)
     return report
@@ -239,20 +239,20 @@ def render_md(report: dict) -> str:
 def _profile_md(rows: list | dict | None) -> list[str]:
     out = ["## Profile: chordmixer vs transformer", ""]
     if not isinstance(rows, list):
-        return out + [f"error: {(rows or {}).get('error')}", ""]
+        return [*out, f"error: {(rows or {}).get('error')}", ""]
     out += ["| model | L | status | params | train tok/s | infer tok/s | train peak GiB |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {r['model']} | {r['length']} | {r['status']} | {r.get('params', '-')} | "
                    f"{_num(r.get('train_tokens_per_s'), ',.0f')} | {_num(r.get('infer_tokens_per_s'), ',.0f')} | "
                    f"{_gib(r.get('train_peak_bytes'))} |")
-    return out + [""]
+    return [*out, ""]
 
 
 def _bench_md(title: str, bench: dict | None, total_key: str) -> list[str]:
     out = [f"## {title}", ""]
     if not bench or "error" in bench:
-        return out + [f"error: {(bench or {}).get('error')}", ""]
+        return [*out, f"error: {(bench or {}).get('error')}", ""]
     out += ["| steps run | batch | steps/s | peak GiB | steps planned | projected hours |", "|---|---|---|---|---|---|",
             (f"| {bench['steps_run']} | {bench['batch_size']} | {_num(bench['steps_per_s'], '.3f')} | "
             f"{_gib(bench['peak_bytes'])} | {bench[total_key]:,} | {_num(bench['projected_hours'])} |")]
-    return out + [""]
+    return [*out, ""]

@@ -105,7 +105,7 @@ class RunJob:
         record = outcome.records[0]
         return {"run_id": spec.run_id, "status": record["status"], "error": record.get("error")}
 
-    def checkpoint(self) -> Any:  # noqa: ANN401
+    def checkpoint(self) -> Any:
         """Called by submitit on preemption or timeout: requeue the same job (resume skips done work)."""
         from submitit.helpers import DelayedSubmission
 
@@ -123,7 +123,7 @@ def parse_options(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any:  # noqa: ANN401
+def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any:
     """A submitit executor for ``launcher`` with ``options`` applied."""
     if launcher not in LAUNCHERS[1:]:
         raise ConfigError(f"--launcher {launcher}: use one of {', '.join(LAUNCHERS)}")

@@ -38,7 +38,7 @@ def git_sha() -> str:
     return sha + ("-dirty" if dirty else "")
 
 
-def device_description(device) -> str:  # noqa: ANN001
+def device_description(device) -> str:
     import torch
 
     if device.type == "cuda":
@@ -46,6 +46,6 @@ def device_description(device) -> str:  # noqa: ANN001
     return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
-def environment(device) -> dict:  # noqa: ANN001
+def environment(device) -> dict:
     return {"packages": package_versions(), "git_sha": git_sha(), "device": device_description(device),
             "host": platform.node(), "platform": platform.platform()}

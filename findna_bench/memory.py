@@ -98,7 +98,7 @@ def paper_table(registry: Any, catalog: Any) -> list[dict[str, Any]]:
 def render_md(rows: list | dict | None) -> list[str]:
     out = ["## Memory per paper task (chordmixer / findna, analytic, bf16 autocast)", ""]
     if not isinstance(rows, list):
-        return out + [f"error: {(rows or {}).get('error')}", ""]
+        return [*out, f"error: {(rows or {}).get('error')}", ""]
     out += [("| task | batch | L | layers | activations GB | total GB | fp32 GB | checkpointing GB | "
             "smallest GPU | micro-batch @40 GB | @24 GB |"), "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -106,4 +106,4 @@ def render_md(rows: list | dict | None) -> list[str]:
                    f"{r['activations_gb']:.1f} | {r['total_gb']:.1f} | {r['total_fp32_gb']:.1f} | "
                    f"{r['checkpointing_gb']:.1f} | {r['min_gpu_gb'] or '>141'} GB | "
                    f"{r['micro_batch_40gb'] or '-'} | {r['micro_batch_24gb'] or '-'} |")
-    return out + [""]
+    return [*out, ""]

@@ -22,6 +22,7 @@ out-of-memory kill is reported instead of ending the caller.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import subprocess
@@ -32,16 +33,14 @@ from typing import Any
 
 import torch
 
-GIB = 1024 ** 3
 
-
-def _sdpa_cpu(query, key, value, *args, out_shape=None, **kwargs) -> int:  # noqa: ANN001, ARG001
+def _sdpa_cpu(query, key, value, *args, out_shape=None, **kwargs) -> int:
     from torch.utils.flop_counter import sdpa_flop_count
 
     return sdpa_flop_count(query, key, value)
 
 
-def _sdpa_cpu_backward(grad_out, query, key, value, *args, out_shape=None, **kwargs) -> int:  # noqa: ANN001, ARG001
+def _sdpa_cpu_backward(grad_out, query, key, value, *args, out_shape=None, **kwargs) -> int:
     from torch.utils.flop_counter import sdpa_backward_flop_count
 
     return sdpa_backward_flop_count(grad_out, query, key, value)
@@ -102,10 +101,8 @@ class MemoryProbe:
             torch.cuda.reset_peak_memory_stats(self.device)
             self.base = torch.cuda.memory_allocated(self.device)
             return
-        try:  # "5" resets the peak RSS (Linux >= 4.0)
+        with contextlib.suppress(OSError):  # "5" resets the peak RSS (Linux >= 4.0)
             Path("/proc/self/clear_refs").write_text("5")
-        except OSError:
-            pass
         self.base = _proc_status_kib("VmRSS")
 
     def peak_bytes(self) -> int | None:
@@ -115,7 +112,7 @@ class MemoryProbe:
         return None if peak is None or self.base is None else max(0, peak - self.base) * 1024
 
 
-def _timed(fn, device: torch.device, warmup: int, steps: int) -> float:  # noqa: ANN001
+def _timed(fn, device: torch.device, warmup: int, steps: int) -> float:
     for _ in range(warmup):
         fn()
     _sync(device)
@@ -170,7 +167,7 @@ def measure(net: torch.nn.Module, *, length: int, batch_size: int, device: torch
 
     probe = MemoryProbe(device)
 
-    def phase(step, training: bool) -> tuple[int, float, int]:  # noqa: ANN001
+    def phase(step, training: bool) -> tuple[int, float, int]:
         """FLOPs of one step, median seconds per step, and peak memory of the phase."""
         net.train(training)
         probe.start()

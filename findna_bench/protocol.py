@@ -10,6 +10,7 @@ reverse-complement test-time averaging). Pure functions of the config; nothing h
 
 from __future__ import annotations
 
+
 def selection_rule(ft: dict, main_metric: str | None, higher_is_better: bool = True) -> str:
     """One line saying how the reported weights were chosen and when training stops."""
     if ft.get("eval_every"):

@@ -38,7 +38,6 @@ class Reference:
 
     model: str
     source: Source
-    regime: str
     values: dict[str, tuple[float, float | None]]
     metrics: dict[str, str] = field(default_factory=dict)
 
@@ -92,7 +91,6 @@ def load(path: Path | None = None) -> References:
             Reference(
                 model=row["model"],
                 source=sources[row["source"]],
-                regime=row.get("regime", ""),
                 values=values,
                 metrics=dict(row.get("metrics") or {}),
             )
@@ -116,7 +114,7 @@ def cell_text(mean: float, se: float | None) -> str:
     return f"{100 * mean:.2f}{spread} (pub.)"
 
 
-def _hits(rows: list[Reference], metrics: dict[str, str]):  # noqa: ANN202
+def _hits(rows: list[Reference], metrics: dict[str, str]):
     """``(ref, task, metric, mean, se)`` for every published value in the shown metric."""
     for ref in rows:
         for task, metric in metrics.items():

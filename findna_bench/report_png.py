@@ -13,10 +13,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
-from findna_bench.report_svg import MARKERS, PALETTE, Series  # noqa: E402
+from findna_bench.report_svg import MARKERS, PALETTE, Series
 
 
 def bars(path: Path, tasks: list[str], series: list[Series], markers: list[Series]) -> Path:

@@ -125,7 +125,7 @@ def bar_chart(
             f'transform="rotate(-40 {label_x:.1f} {label_y})">{escape(group)}</text>'
         )
     ly = top + plot_h + bottom
-    for k, ser in enumerate(series):
+    for k in range(len(series)):
         out.append(
             f'<rect x="{left}" y="{ly + 18 * k:.0f}" width="12" height="12" '
             f'fill="{PALETTE[k % len(PALETTE)]}"/><text x="{left + 18}" y="{ly + 18 * k + 10:.0f}">'

@@ -16,6 +16,7 @@ files into one folder.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -72,10 +73,8 @@ class Claim:
         self.path = path
 
     def release(self) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        except FileNotFoundError:
-            pass
 
 
 class ResultsStore:
@@ -110,9 +109,6 @@ class ResultsStore:
                 if notify:
                     notify(f"warning: {path}: {problem}; moved to {aside.name}, the run will be done again")
         return False
-
-    def has(self, run_id: str, fingerprint: str | None = None) -> bool:
-        return self.done(run_id, fingerprint)
 
     def _target(self, record: dict, key: str, rerun: bool) -> Path | None:
         if record.get("status") != "ok":
@@ -229,10 +225,8 @@ def _take_over(path: Path, seen: dict) -> bool:
     except FileNotFoundError:
         return False
     if _read_lock(aside) != seen:  # another process re-claimed it between our read and rename
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(aside, path)
-        except FileExistsError:
-            pass
         os.unlink(aside)
         return False
     os.unlink(aside)

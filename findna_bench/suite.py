@@ -121,7 +121,7 @@ def plan_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore, *, re
         if spec.task in plan.unavailable:
             continue
         code = plan.codes[spec.run_id] = fingerprints.for_spec(spec)
-        if not rerun and store.done(spec.run_id, code["fingerprint"], notify) or not rerun and reuse == "any-code" and store.done(spec.run_id, None, notify):
+        if not rerun and _recorded(store, spec.run_id, code["fingerprint"], reuse, notify):
             plan.skipped.append(spec)
         else:
             plan.todo.append(spec)
@@ -156,7 +156,7 @@ def _execute(spec: RunSpec, ctx: RunContext, outcome: SuiteOutcome) -> dict | No
         return None
     except (FindnaError, KeyboardInterrupt):  # DataError, ConfigError, PluginError stop the suite
         raise
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - failure isolation: record it, go on
+    except (Exception, SystemExit) as exc:  # failure isolation: record it, go on
         return failed_record(spec, exc, started)
 
 

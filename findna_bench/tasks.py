@@ -8,13 +8,15 @@ validation split, a seeded, stratified share of train is carved off and the carv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from findna_bench.data import checksums, policy as policy_mod, tables
+from findna_bench.data import checksums, tables
+from findna_bench.data import policy as policy_mod
 from findna_bench.errors import DataError, DataUnavailable
 
 SPLITS = ("train", "valid", "test")

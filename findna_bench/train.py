@@ -87,7 +87,7 @@ def optimizer_step(batch: tuple[torch.Tensor, ...], *, model: nn.Module, loss_fn
 
 def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
     """Linear warm-up over a fraction of steps, then half-cosine decay to zero."""
-    warm = max(1, int(round(total * warmup))) if warmup > 0 else 0
+    warm = max(1, round(total * warmup)) if warmup > 0 else 0
 
     def factor(step: int) -> float:
         if step < warm:
@@ -98,7 +98,7 @@ def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
     return factor
 
 
-def autocast(device: torch.device, enabled: bool):  # noqa: ANN201
+def autocast(device: torch.device, enabled: bool):
     """bf16 autocast on CUDA when enabled; a no-op context elsewhere."""
     return torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
 
@@ -136,7 +136,7 @@ def _freeze_for_mode(model: nn.Module, mode: str) -> None:
 def _batches(train: Encoded, budget: Budget, batch_size: int, generator: torch.Generator):
     """(step, rows) for every planned step: a fresh permutation of the rows each epoch."""
     step = 0
-    for epoch in range(math.ceil(budget.planned_steps / budget.steps_per_epoch)):
+    for _epoch in range(math.ceil(budget.planned_steps / budget.steps_per_epoch)):
         order = torch.randperm(len(train), generator=generator)
         for i in range(budget.steps_per_epoch):
             if step == budget.planned_steps:

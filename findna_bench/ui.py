@@ -15,7 +15,7 @@ def interactive() -> bool:
     return err.is_terminal and sys.stderr.isatty()
 
 
-def frame_table(frame, *, title: str | None = None, index_name: str | None = None) -> Table:  # noqa: ANN001
+def frame_table(frame, *, title: str | None = None, index_name: str | None = None) -> Table:
     """A rich Table from a pandas DataFrame (its index becomes the first column)."""
     table = Table(title=title, show_lines=False, header_style="bold")
     table.add_column(index_name or frame.index.name or "", style="bold", no_wrap=True)
@@ -26,7 +26,7 @@ def frame_table(frame, *, title: str | None = None, index_name: str | None = Non
     return table
 
 
-def board_table(table, *, title: str) -> Table:  # noqa: ANN001
+def board_table(table, *, title: str) -> Table:
     """A leaderboard for the terminal: models as columns when there are more tasks than models,
     so a 28-task suite reads top to bottom instead of overflowing the width."""
     if len(table.columns) - 2 > max(4, len(table.index)):

@@ -128,7 +128,7 @@ def translocation(view: View, *, generator: torch.Generator, max_len: int = 20) 
 
 
 @hookimpl
-def register_augmentations(register) -> None:  # noqa: ANN001
+def register_augmentations(register) -> None:
     register("mask", mask, description="BERT-style masking (rate, 80/10/10 zero/random/keep)")
     register("noise", noise, description="Gaussian noise N(0, sigma) on the one-hot input")
     register("reverse-complement", reverse_complement,

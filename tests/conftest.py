@@ -68,7 +68,7 @@ def cli(monkeypatch):
     return invoke
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201
+def pytest_collection_modifyitems(config, items):
     """Tests marked ``gpu`` skip cleanly on machines without CUDA (CI has none)."""
     import torch
 

@@ -50,7 +50,7 @@ def test_override_values_are_yaml_typed_and_checked(reg):
     assert parse_overrides(["a.b=3e-4", "c=[1, 2]", "d=true"]) == {"a": {"b": 3e-4}, "c": [1, 2], "d": True}
     with pytest.raises(ConfigError, match="not key=value"):
         parse_overrides(["finetune.lr"])
-    with pytest.raises(ConfigError, match="'finetune.nope' names no config key"):
+    with pytest.raises(ConfigError, match=r"'finetune.nope' names no config key"):
         resolve(reg, "m", "gue/tf_0", "p", {"finetune": {"nope": 1}})
     assert resolve(reg, "m", "gue/tf_0", "p", {"backbone": {"dropout": 0.1}})["backbone"]["dropout"] == 0.1
 
@@ -58,7 +58,7 @@ def test_override_values_are_yaml_typed_and_checked(reg):
 def test_suite_expansion_and_spec_identity(reg):
     known = ["gue/tf_0", "gue/tf_1", "gue/mouse_0", "gue/EMP_H3"]
     assert expand_tasks(reg, ["s"], [], known) == ["gue/tf_0", "gue/tf_1", "gue/mouse_0"]
-    with pytest.raises(UnknownName, match="Did you mean .*'gue/tf_1'"):
+    with pytest.raises(UnknownName, match=r"Did you mean .*'gue/tf_1'"):
         expand_tasks(reg, [], ["gue/tf_l"], known)
     specs = expand(reg, models=["m"], tasks=["gue/tf_0", "gue/tf_1"], seeds=[0, 1], profile="p")
     assert [(s.task, s.seed) for s in specs] == [("gue/tf_0", 0), ("gue/tf_0", 1), ("gue/tf_1", 0), ("gue/tf_1", 1)]

@@ -17,30 +17,30 @@ class Recorder:
         self.calls: list[str] = []
 
     @hookimpl
-    def on_suite_start(self, specs, skipped):  # noqa: ANN001, ANN201
+    def on_suite_start(self, specs, skipped):
         self.calls.append(f"suite_start:{len(specs)}:{len(skipped)}")
 
     @hookimpl
-    def on_run_start(self, spec):  # noqa: ANN001, ANN201
+    def on_run_start(self, spec):
         self.calls.append(f"run_start:{spec.seed}")
 
     @hookimpl
-    def on_train_step(self, stage, step, total_steps, metrics):  # noqa: ANN001, ANN201
+    def on_train_step(self, stage, step, total_steps, metrics):
         assert stage == "finetune" and 0 < step <= total_steps and metrics["loss"] > 0
         if not self.calls[-1].startswith("step"):
             self.calls.append("step")
 
     @hookimpl
-    def on_evaluate(self, split, metrics):  # noqa: ANN001, ANN201
+    def on_evaluate(self, split, metrics):
         assert "mcc" in metrics
         self.calls.append(f"evaluate:{split}")
 
     @hookimpl
-    def on_run_end(self, record):  # noqa: ANN001, ANN201
+    def on_run_end(self, record):
         self.calls.append(f"run_end:{record['status']}")
 
     @hookimpl
-    def on_suite_end(self, records):  # noqa: ANN001, ANN201
+    def on_suite_end(self, records):
         self.calls.append(f"suite_end:{len(records)}")
 
 
@@ -76,7 +76,7 @@ def test_register_commands_adds_a_command(cli, monkeypatch):
 
     real = plugins.make_plugin_manager
 
-    def with_command(**kwargs):  # noqa: ANN003, ANN202
+    def with_command(**kwargs):
         pm = real(**kwargs)
         pm.register(CommandPlugin(), name="hello-plugin")
         return pm

@@ -54,7 +54,7 @@ def _outside_module() -> types.ModuleType:
     module = types.ModuleType("findna_bench_outside")
 
     @hookimpl
-    def register_metrics(register):  # noqa: ANN001, ANN202
+    def register_metrics(register):
         register("always_half", lambda t, p, s: 0.5, higher_is_better=True)
 
     module.register_metrics = register_metrics

@@ -48,7 +48,7 @@ def test_missing_file_and_missing_block_are_clear(tmp_path):
     with pytest.raises(DataError, match="no stored predictions"):
         predictions.load(tmp_path, {"run_id": "r"})
     block = {"file": "gone.preds.npz", "sha256": "0" * 64, "rows": 1, "classes": 2}
-    with pytest.raises(DataError, match="gone.preds.npz: stored predictions not found"):
+    with pytest.raises(DataError, match=r"gone.preds.npz: stored predictions not found"):
         predictions.load(tmp_path, {"run_id": "r", "predictions": block})
 
 

@@ -49,7 +49,7 @@ def auroc(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray) -> float:
 
 
 @hookimpl
-def register_metrics(register) -> None:  # noqa: ANN001
+def register_metrics(register) -> None:
     register("accuracy", accuracy, higher_is_better=True, description="fraction correct")
     register("mcc", mcc, higher_is_better=True, description="Matthews correlation (multiclass aware)")
     register("f1_macro", f1_macro, higher_is_better=True, description="macro-averaged F1")

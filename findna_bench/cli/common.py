@@ -81,7 +81,7 @@ def readable_checkpoint(path: Path) -> Path:
 
     try:
         state = checkpoint.load(path)
-    except Exception as exc:  # noqa: BLE001 - torch.load raises many kinds on a bad file
+    except Exception as exc:  # torch.load raises many kinds on a bad file
         reason = (str(exc).splitlines() or [""])[0][:120]
         raise ConfigError(f"--checkpoint {path} cannot be read ({type(exc).__name__}: {reason}); {hint}") from None
     if not isinstance(state, dict) or "transfer" not in state:

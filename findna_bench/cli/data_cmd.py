@@ -7,7 +7,6 @@ and progress bars. Machine-readable output (``--json``) goes to stdout.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,7 +15,7 @@ from findna_bench.cli.common import DataRoot, data_root, split_list
 data_app = typer.Typer(help="Inspect, verify and download benchmark data.", no_args_is_help=True)
 
 
-def _tasks(session, suites: list[str], tasks: list[str]) -> list:  # noqa: ANN001
+def _tasks(session, suites: list[str], tasks: list[str]) -> list:
     from findna_bench.config import expand_tasks
 
     catalog = session.catalog
@@ -25,7 +24,7 @@ def _tasks(session, suites: list[str], tasks: list[str]) -> list:  # noqa: ANN00
     return [catalog.get("task", name).factory() for name in names]
 
 
-def _console():  # noqa: ANN202
+def _console():
     """stdout console; wide enough for the tables when stdout is not a terminal (pipes, files)."""
     from rich.console import Console
 
@@ -39,15 +38,14 @@ def _balance(balance: dict) -> str:
 
 
 @data_app.command()
-def status(ctx: typer.Context, data: Optional[Path] = DataRoot,
-           suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="only these suites"),
-           task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+def status(ctx: typer.Context, data: Path | None = DataRoot,
+           suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only these suites"),
+           task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
            as_json: bool = typer.Option(False, "--json", help="JSON rows on stdout")) -> None:
     """Every task: its splits present or missing, rows, class balance, length range, checksum."""
     import json
 
     import pandas as pd
-
     from rich.markup import escape
 
     from findna_bench import ui
@@ -84,12 +82,13 @@ def _relative(path: str | None, root: Path) -> str:
 
 
 @data_app.command()
-def verify(data: Optional[Path] = DataRoot) -> None:
+def verify(data: Path | None = DataRoot) -> None:
     """Re-hash every file the manifest or the download record lists; exit 2 on any mismatch."""
     import pandas as pd
 
     from findna_bench import ui
-    from findna_bench.data.status import references, verify as verify_files
+    from findna_bench.data.status import references
+    from findna_bench.data.status import verify as verify_files
     from findna_bench.errors import DataError
 
     root = data_root(data)
@@ -106,7 +105,7 @@ def verify(data: Optional[Path] = DataRoot) -> None:
     ui.out.print(f"all {len(results)} files match their checksums")
 
 
-def _sources(session, target: str) -> list:  # noqa: ANN001
+def _sources(session, target: str) -> list:
     from findna_bench.errors import UnknownName
 
     catalog, registry = session.catalog, session.registry
@@ -130,8 +129,8 @@ def _sources(session, target: str) -> list:  # noqa: ANN001
 @data_app.command()
 def download(ctx: typer.Context, target: str = typer.Argument(..., help="benchmark (gue, "
              "genomic_benchmarks, mtcdna), suite (gb) or task name"),
-             data: Optional[Path] = DataRoot,
-             mirror: Optional[str] = typer.Option(None, "--mirror", help="fetch <mirror>/<file> instead "
+             data: Path | None = DataRoot,
+             mirror: str | None = typer.Option(None, "--mirror", help="fetch <mirror>/<file> instead "
                                                   "of the official URL (an institutional copy)"),
              force: bool = typer.Option(False, "--force", help="unpack again even if already in place"),
              quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars")) -> None:

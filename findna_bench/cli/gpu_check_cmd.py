@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -22,7 +21,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="folder for gpu-check.json and gpu-check.md"),
         device: str = typer.Option("cuda", "--device", help="cuda | cuda:N | cpu"),
         quick: bool = typer.Option(False, "--quick", help="the same plan at tiny sizes (minutes on a CPU)"),
-        data: Optional[Path] = DataRoot,
+        data: Path | None = DataRoot,
     ) -> None:
         """Versions, chordmixer vs transformer profile, bounded paper pretraining and fine-tuning
         (steps/s, peak memory, projected time), a torchrun smoke and per-task memory needs."""

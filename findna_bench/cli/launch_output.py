@@ -18,7 +18,7 @@ def submit_and_report(
     specs: list,
     *,
     launcher: str,
-    options: list[str],  # noqa: ANN001
+    options: list[str],
     data_root: Path,
     results: Path,
     device: str,
@@ -80,7 +80,7 @@ def submit_and_report(
     for job, spec in zip(jobs, todo):
         try:
             outcome = job.result()
-        except Exception as exc:  # noqa: BLE001 (the job process itself died: say which, go on)
+        except Exception as exc:  # the job process itself died: say which, go on
             ui.err.print(
                 f"job {job.job_id} ({spec.run_id}) crashed: {str(exc).splitlines()[0]}",
                 highlight=False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,7 +18,7 @@ def select(records: list[dict], *, models: list[str], tasks: list[str], profile:
             and (profile is None or r.get("profile") == profile)]
 
 
-def selected_records(session, results: Path, *, model: list[str] | None, suite: list[str] | None,  # noqa: ANN001
+def selected_records(session, results: Path, *, model: list[str] | None, suite: list[str] | None,
                      task: list[str] | None, profile: str | None) -> list[dict]:
     """Records of the store filtered by the CLI's model/suite/task/profile options; warns about
     unreadable files on stderr and raises when nothing matches."""
@@ -46,11 +45,11 @@ def register(app: typer.Typer) -> None:
         results: Path = Results,
         fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
         split: str = typer.Option("test", "--split", help="test | valid"),
-        model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="only these models"),
-        suite: Optional[list[str]] = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
-        task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
-        profile: Optional[str] = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
-        seeds: Optional[int] = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+        model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
+        suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
+        task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+        profile: str | None = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
+        seeds: int | None = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
         references: bool = typer.Option(False, "--references", help="add published rows (not re-run) for these tasks"),
         rank_references: bool = typer.Option(False, "--rank-references",
                                              help="rank published rows with ours (implies --references)"),

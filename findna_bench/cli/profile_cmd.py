@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -64,7 +63,7 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def render(rows: list[dict], report: dict):  # noqa: ANN201
+def render(rows: list[dict], report: dict):
     from rich.table import Table
     from rich.text import Text
 
@@ -108,8 +107,8 @@ def register(app: typer.Typer) -> None:
         amp: bool = typer.Option(True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)"),
         isolate: bool = typer.Option(True, "--isolate/--no-isolate",
                                      help="a fresh process per measurement (honest CPU memory, OOM-safe)"),
-        timeout: Optional[float] = typer.Option(None, "--timeout", help="seconds per measurement (isolated only)"),
-        json_path: Optional[Path] = typer.Option(None, "--json", help="also write the report as JSON here"),
+        timeout: float | None = typer.Option(None, "--timeout", help="seconds per measurement (isolated only)"),
+        json_path: Path | None = typer.Option(None, "--json", help="also write the report as JSON here"),
     ) -> None:
         """Parameters, MACs/sequence, train/inference tokens/s, peak memory and % of GEMM rate."""
         import torch

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,20 +17,20 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(
             Path("report"), "--out", "-o", help="folder for index.html and PNG plots"
         ),
-        model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="only these models"),
-        suite: Optional[list[str]] = typer.Option(
+        model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
+        suite: list[str] | None = typer.Option(
             None, "--suite", "-s", help="only this suite's tasks"
         ),
-        task: Optional[list[str]] = typer.Option(
+        task: list[str] | None = typer.Option(
             None, "--task", "-t", help="only these tasks (globs)"
         ),
-        profile: Optional[str] = typer.Option(
+        profile: str | None = typer.Option(
             None, "--profile", "-p", help="only runs of this profile"
         ),
-        seeds: Optional[int] = typer.Option(
+        seeds: int | None = typer.Option(
             None, "--seeds", help="flag cells with fewer seeds than this"
         ),
-        efficiency: Optional[list[Path]] = typer.Option(
+        efficiency: list[Path] | None = typer.Option(
             None, "--efficiency", help="`findna-bench profile` JSON file(s) to show"
         ),
         references: bool = typer.Option(

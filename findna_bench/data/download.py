@@ -17,14 +17,13 @@ import gzip
 import json
 import os
 import shutil
-import socket
 import tarfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from findna_bench.data import checksums
 from findna_bench.errors import DataError
@@ -94,14 +93,14 @@ def _download(source: Source, root: Path, progress: Progress | None, timeout: fl
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (https/http URLs)
+        response = urllib.request.urlopen(request, timeout=timeout)  # https/http URLs
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # the partial file is already complete
             os.replace(part, target)
             return
         raise DataError(f"{source.url} answered HTTP {exc.code} {exc.reason}; "
                         f"{_by_hand(source, root)}") from None
-    except (urllib.error.URLError, socket.timeout, OSError) as exc:
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DataError(f"cannot reach {source.url} ({reason}); offline? "
                         f"{_by_hand(source, root)}") from None
@@ -117,7 +116,7 @@ def _download(source: Source, root: Path, progress: Progress | None, timeout: fl
                     done += len(chunk)
                     if progress:
                         progress(done, total)
-        except (socket.timeout, OSError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise DataError(f"download of {source.url} broke off at {done} bytes ({exc}); run the "
                             f"same command again to resume {part}") from None
     if total is not None and done != total:

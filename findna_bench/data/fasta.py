@@ -32,7 +32,7 @@ class Record:
         return match.group(1) if match else None
 
 
-def open_fasta(path: Path):  # noqa: ANN201 (pyfaidx.Fasta)
+def open_fasta(path: Path):  # pyfaidx.Fasta
     """A pyfaidx ``Fasta`` over ``path`` (raw strings, case kept)."""
     import pyfaidx
 
@@ -51,7 +51,7 @@ def open_fasta(path: Path):  # noqa: ANN201 (pyfaidx.Fasta)
         raise DataError(f"{path}: not a well-formed FASTA ({exc}); fix or re-download it") from None
 
 
-def records(fasta) -> Iterator[Record]:  # noqa: ANN001
+def records(fasta) -> Iterator[Record]:
     """Every record in file order, with the line number of its header."""
     line = 1
     for name, entry in fasta.faidx.index.items():
@@ -61,7 +61,7 @@ def records(fasta) -> Iterator[Record]:  # noqa: ANN001
         line += 1 + (math.ceil(entry.rlen / per_line) if entry.rlen else 0)
 
 
-def sequence(fasta, name: str, end: int | None = None) -> str:  # noqa: ANN001
+def sequence(fasta, name: str, end: int | None = None) -> str:
     """The record's sequence (its first ``end`` bases when given), case kept."""
     record = fasta[name]
     return str(record[:end] if end is not None else record[:])

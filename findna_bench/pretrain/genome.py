@@ -64,7 +64,7 @@ def _indexed_copy(path: Path, cache_dir: Path) -> Path:
     return target
 
 
-def open_fasta(path: Path, *, index_cache: Path | None = None):  # noqa: ANN201
+def open_fasta(path: Path, *, index_cache: Path | None = None):
     """A pyfaidx ``Fasta`` over a plain FASTA, or a BGZF one with its .fai and .gzi."""
     import pyfaidx
 
@@ -110,7 +110,7 @@ class GenomeSampler:
         self.length, self.seed, self.pool = length, seed, pool
         self.max_n_fraction, self.softmask, self.max_lower = max_n_fraction, softmask, max_lower_fraction
         self.files = [open_fasta(Path(p), index_cache=index_cache) for p in fasta]
-        records = [Record(i, name, len(f[name])) for i, f in enumerate(self.files) for name in f.keys()]
+        records = [Record(i, name, len(f[name])) for i, f in enumerate(self.files) for name in f]
         if chromosomes:
             unknown = set(map(str, chromosomes)) - {r.name for r in records}
             if unknown:

@@ -48,6 +48,6 @@ class GenomicBenchmarksCNN(nn.Module):
 
 
 @hookimpl
-def register_backbones(register) -> None:  # noqa: ANN001
+def register_backbones(register) -> None:
     register("cnn", GenomicBenchmarksCNN,
              description="GenomicBenchmarks paper CNN (3 conv blocks 16/8/4, width 8)")

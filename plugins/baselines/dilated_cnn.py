@@ -84,6 +84,6 @@ class DilatedCNN(nn.Module):
 
 
 @hookimpl
-def register_backbones(register) -> None:  # noqa: ANN001
+def register_backbones(register) -> None:
     register("dilated-cnn", DilatedCNN,
              description="residual dilated CNN (Basenji tower), receptive field covers max_len")

@@ -102,6 +102,6 @@ class Transformer(nn.Module):
 
 
 @hookimpl
-def register_backbones(register) -> None:  # noqa: ANN001
+def register_backbones(register) -> None:
     register("transformer", Transformer,
              description="pre-LN Transformer encoder (SDPA, rotary or learned positions)")

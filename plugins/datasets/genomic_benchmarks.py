@@ -42,7 +42,6 @@ DATASETS: dict[str, tuple[tuple[str, ...], int]] = {
     # not one of the 8: the longest test sequence is 3,061 nt; the train maximum is not recorded
     "drosophila_enhancers_stark": (BINARY, 3237),
 }
-HYENA_SET = tuple(n for n in DATASETS if n != "drosophila_enhancers_stark")
 # Google Drive ids of the package's version-0 cloud cache (genomic_benchmarks/loc2seq/cloud_caching.py)
 DRIVE_IDS = {
     "human_nontata_promoters": "1VdUg0Zu8yfLS6QesBXwGz1PIQrTW3Ze4",
@@ -139,7 +138,7 @@ class GbTask:
         return replace(data, protocol=protocol)
 
 
-def _factory(dataset: str):  # noqa: ANN202
+def _factory(dataset: str):
     classes, length = DATASETS[dataset]
 
     def make(*, max_len: int = length, train_subsample: bool = False) -> GbTask:
@@ -150,7 +149,7 @@ def _factory(dataset: str):  # noqa: ANN202
 
 
 @hookimpl
-def register_tasks(register) -> None:  # noqa: ANN001
+def register_tasks(register) -> None:
     for dataset, (classes, length) in DATASETS.items():
         register(f"{BENCHMARK}/{dataset}", _factory(dataset),
                  description=f"GenomicBenchmarks {dataset}: {', '.join(classes)}; length <= {length}")

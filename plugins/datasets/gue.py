@@ -93,7 +93,7 @@ class GueTask:
                            carve_seed=carve_seed)
 
 
-def _factory(flat: str):  # noqa: ANN202
+def _factory(flat: str):
     group, sub, length, classes = TASKS[flat]
 
     def make(*, max_len: int = length) -> GueTask:
@@ -103,7 +103,7 @@ def _factory(flat: str):  # noqa: ANN202
 
 
 @hookimpl
-def register_tasks(register) -> None:  # noqa: ANN001
+def register_tasks(register) -> None:
     for flat, (group, sub, length, classes) in TASKS.items():
         register(f"gue/{flat}", _factory(flat),
                  description=f"GUE {group}/{sub}: {classes} classes, length <= {length}")

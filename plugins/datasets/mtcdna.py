@@ -203,7 +203,7 @@ class MtcdnaTask:
                         validation=summary)
 
 
-def _factory(size: str):  # noqa: ANN202
+def _factory(size: str):
     length = LENGTHS[size]
 
     def make(*, max_len: int = length, split: str = "paper", split_seed: int = 1,
@@ -215,7 +215,7 @@ def _factory(size: str):  # noqa: ANN202
 
 
 @hookimpl
-def register_tasks(register) -> None:  # noqa: ANN001
+def register_tasks(register) -> None:
     for size, length in LENGTHS.items():
         register(f"{BENCHMARK}/{size}", _factory(size),
                  description=f"MTcDNA turtle vs mouse cDNA, first {length} nt (split: paper | gene)")

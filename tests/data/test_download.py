@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import zipfile
+from typing import ClassVar
 
 import pytest
 
@@ -19,10 +20,10 @@ from findna_bench.errors import DataError
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    seen: list[dict] = []
+    files: ClassVar[dict[str, bytes]] = {}
+    seen: ClassVar[list[dict]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.seen.append({"path": self.path, "range": self.headers.get("Range")})
         body = self.files.get(self.path)
         if body is None:
@@ -39,12 +40,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body[start:])
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
 @pytest.fixture()
-def server():  # noqa: ANN201
+def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     Handler.files, Handler.seen = {}, []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -68,7 +69,7 @@ def gb_zip() -> bytes:
     return zip_bytes(members)
 
 
-def source(url: str, body: bytes | None = None, **kw) -> Source:  # noqa: ANN003
+def source(url: str, body: bytes | None = None, **kw) -> Source:
     sha = hashlib.sha256(body).hexdigest() if body is not None else None
     return Source(url=url, filename="demo.zip", into="gb", creates="gb/demo/test", sha256=sha, **kw)
 

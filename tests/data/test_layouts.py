@@ -15,7 +15,7 @@ from findna_bench.errors import DataError, DataUnavailable
 POLICY = Policy.from_config({})
 
 
-def load(task, root: Path, **policy):  # noqa: ANN001, ANN201
+def load(task, root: Path, **policy):
     return task.load(root, policy=Policy.from_config(policy), valid_fraction=0.1, carve_seed=0)
 
 

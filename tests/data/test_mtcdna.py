@@ -46,13 +46,13 @@ def root(tmp_path) -> Path:
     return tmp_path
 
 
-def build(catalog, root: Path, **options):  # noqa: ANN001, ANN003, ANN201
+def build(catalog, root: Path, **options):
     policy = options.pop("policy", {})
     task = catalog.get("task", "mtcdna/1k").factory(min_transcript=80, max_len=128, **options)
     return task, task.load(root, policy=Policy.from_config(policy), valid_fraction=0.1, carve_seed=0)
 
 
-def all_rows(task, root: Path):  # noqa: ANN001, ANN201
+def all_rows(task, root: Path):
     rows, genes = task.rows(root)
     return [seq for _, seq, _ in rows], np.asarray([y for *_, y in rows]), genes
 

@@ -7,7 +7,7 @@ import json
 import shutil
 
 
-def manifest(data_root) -> dict[str, dict]:  # noqa: ANN001
+def manifest(data_root) -> dict[str, dict]:
     return {e["path"]: e for e in json.loads((data_root / "manifest.json").read_text())}
 
 

@@ -21,7 +21,7 @@ def write(path: Path, text: str, *, newline: str = "\n") -> Path:
     return path
 
 
-def check(path: Path, rule: str, action: str, max_len: int = 8):  # noqa: ANN201
+def check(path: Path, rule: str, action: str, max_len: int = 8):
     return check_rows(read_rows(path), source=str(path), max_len=max_len, classes={0, 1},
                       policy=Policy.from_config({rule: action}))
 

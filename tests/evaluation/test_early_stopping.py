@@ -70,7 +70,7 @@ def scripted(monkeypatch, catalog, data_root):
     def run(curve: list[float], **over):
         calls = []
 
-        def fake_predict(model, split, **kwargs):  # noqa: ANN001, ANN003
+        def fake_predict(model, split, **kwargs):
             quality = curve[len(calls)]
             calls.append(quality)
             labels = split.labels.numpy()
@@ -101,7 +101,7 @@ def test_a_plateaued_curve_stops_at_patience_and_keeps_the_best(scripted):
 
 
 def test_the_step_budget_is_honoured_and_named(scripted):
-    result, calls = scripted([0.1 * i for i in range(10)], epochs=50, max_steps=7,
+    result, _calls = scripted([0.1 * i for i in range(10)], epochs=50, max_steps=7,
                              eval_every=3, patience=2)
     assert result.steps == result.planned_steps == 7
     assert result.stop_reason == STOP_STEPS

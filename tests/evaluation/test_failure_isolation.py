@@ -32,7 +32,7 @@ class NaNBackbone(nn.Module):
 
 class NaNPlugin:
     @hookimpl
-    def register_backbones(self, register) -> None:  # noqa: ANN001
+    def register_backbones(self, register) -> None:
         register("nan-fixture", NaNBackbone, description="test fixture: outputs NaN")
 
 
@@ -41,7 +41,7 @@ class Recorder:
         self.ended: list[str] = []
 
     @hookimpl
-    def on_run_end(self, spec, record) -> None:  # noqa: ANN001
+    def on_run_end(self, spec, record) -> None:
         self.ended.append(f"{spec.model}:{record['status']}")
 
 

@@ -48,7 +48,7 @@ def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_pa
     assert record.stat().st_mtime_ns == written and len(list(record.parent.glob("*.json"))) == 1
 
 
-def _launch_local(cli, data_root, tmp_path, tasks: str):  # noqa: ANN001, ANN202
+def _launch_local(cli, data_root, tmp_path, tasks: str):
     return cli("run", "-m", "cnn", "-t", tasks, "--seeds", "2", "--profile", "smoke",
                "--data-root", data_root, "--results", tmp_path / "results",
                "--launcher", "submitit-local", "--slurm", f"folder={tmp_path / 'jobs'}",

@@ -48,7 +48,7 @@ def instrumented(monkeypatch, registry, catalog, data_root):
         states: list[tuple] = []
         calls: list[str] = []
 
-        def fake_predict(model, data, **kwargs):  # noqa: ANN001, ANN003
+        def fake_predict(model, data, **kwargs):
             key = fingerprint(model)
             if data is test_split:
                 calls.append("test")

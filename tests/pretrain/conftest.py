@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+
 @pytest.fixture(scope="session")
 def augment(catalog):
     """``augment(name)`` -> the registered augmentation function."""

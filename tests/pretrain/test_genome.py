@@ -15,7 +15,7 @@ from findna_bench.pretrain.genome import GenomeSampler
 CHR20 = Path("genome/GRCh37_chr20/chr20.fa.gz")
 
 
-def decode(tokens) -> str:  # noqa: ANN001
+def decode(tokens) -> str:
     return "".join(dna.ALPHABET[t] for t in tokens)
 
 
@@ -29,7 +29,7 @@ def test_chr20_windows_reproducible_and_match_the_fasta(data_root):
     for k in range(20):
         rec, start, tokens = a.locate(k)
         assert (rec, start) == b.locate(k)[:2]
-        assert 0 <= start and start + 200 <= rec.length == 63_025_520
+        assert start >= 0 and start + 200 <= rec.length == 63_025_520
         assert decode(tokens) == fasta["20"][start:start + 200].upper()
     assert [a.locate(k)[1] for k in range(5)] != [c.locate(k)[1] for k in range(5)]
 
@@ -68,11 +68,11 @@ def test_n_and_softmask_policies(fasta: Path):
     assert max(n_frac) == 1.0  # N-rich windows are kept by default (FinDNA)
     assert max((skip_n.locate(k)[2] == 3).mean() for k in range(100)) <= 0.1
     for k in range(50):
-        rec, start, _ = skip_lower.locate(k)
+        _, start, _ = skip_lower.locate(k)
         lower = sum(1 for i in range(start, start + 50) if 100 <= i < 200)
         assert lower <= 10
     # soft-masked bases are read as upper case
-    rec, start, tokens = keep.locate(next(k for k in range(100) if 100 <= keep.locate(k)[1] < 140))
+    _rec, start, tokens = keep.locate(next(k for k in range(100) if 100 <= keep.locate(k)[1] < 140))
     assert set(decode(tokens)) <= set("ACGTN")
 
 
@@ -86,7 +86,7 @@ def test_pool_cycles_fixed_windows(fasta: Path):
 def test_plain_gzip_is_refused_with_a_fix_or_indexed_into_the_cache(tmp_path: Path, fasta: Path):
     plain = tmp_path / "plain.fa.gz"
     plain.write_bytes(gzip.compress(fasta.read_bytes()))
-    with pytest.raises(DataError, match="plain gzip.*bgzip.*index_cache"):
+    with pytest.raises(DataError, match=r"plain gzip.*bgzip.*index_cache"):
         GenomeSampler([plain], length=40)
     cached = GenomeSampler([plain], length=40, seed=1, index_cache=tmp_path / "cache")
     direct = GenomeSampler([fasta], length=40, seed=1)

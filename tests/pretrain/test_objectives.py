@@ -7,8 +7,13 @@ import math
 import torch
 
 from findna_bench import dna
-from findna_bench.pretrain.network import (append_cls, dino_loss, ema_momentum, mnm_bce_scrambled,
-                                           mnm_categorical)
+from findna_bench.pretrain.network import (
+    append_cls,
+    dino_loss,
+    ema_momentum,
+    mnm_bce_scrambled,
+    mnm_categorical,
+)
 from findna_bench.pretrain.view import View, build_views, make_views
 
 

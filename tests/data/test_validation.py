@@ -114,8 +114,10 @@ def test_leakage_rule_per_action(tmp_path, action):
                                                  "TGCA", "AACC", "GGTT", "CAGT", "GTCA"])))
     test = write(tmp_path / "test.csv", "sequence,label\nAAAA,0\nCCCC,1\nGGGA,0\n")
     files = {"train": train, "valid": None, "test": test}
-    run = lambda: load_splits(TinyTask(), files, policy=Policy.from_config({"leakage": action}),  # noqa: E731
-                              valid_fraction=0.2, carve_seed=0)
+    def run():
+        return load_splits(TinyTask(), files, policy=Policy.from_config({"leakage": action}),
+                           valid_fraction=0.2, carve_seed=0)
+
     if action == "error":
         with pytest.raises(DataError, match="2 sequences appear in both train and test"):
             run()

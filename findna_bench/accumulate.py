@@ -26,11 +26,17 @@ def micro_ranges(rows: int, micro_batch_size: int | None) -> list[tuple[int, int
     return [(start, min(start + size, rows)) for start in range(0, rows, size)]
 
 
-def backward_in_micro_batches(model: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-                              tokens: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor, *,
-                              micro_batch_size: int | None,
-                              autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
-                              encode: Callable[[torch.Tensor], torch.Tensor] = dna.one_hot) -> torch.Tensor:
+def backward_in_micro_batches(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    tokens: torch.Tensor,
+    mask: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    micro_batch_size: int | None,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    encode: Callable[[torch.Tensor], torch.Tensor] = dna.one_hot,
+) -> torch.Tensor:
     """Forward and backward of the batch ``(tokens, mask, labels)`` in micro-batches; returns
     the whole batch's mean loss (detached, fp32). ``autocast`` makes the precision context of
     each forward (e.g. ``lambda: autocast(device, amp)``); ``encode`` turns tokens into inputs."""

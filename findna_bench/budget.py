@@ -37,17 +37,26 @@ class Budget:
         max_steps = ft.get("max_steps")
         planned = min(by_epochs, max_steps) if max_steps else by_epochs
         bound = STOP_STEPS if max_steps and max_steps < by_epochs else STOP_EPOCHS
-        return cls(steps_per_epoch=steps_per_epoch, planned_steps=planned, bound=bound,
-                   eval_steps=frozenset(_eval_steps(ft, steps_per_epoch, planned)),
-                   min_steps=int(ft.get("min_steps") or 0), patience=ft.get("patience"),
-                   min_delta=float(ft.get("min_delta") or 0.0))
+        return cls(
+            steps_per_epoch=steps_per_epoch,
+            planned_steps=planned,
+            bound=bound,
+            eval_steps=frozenset(_eval_steps(ft, steps_per_epoch, planned)),
+            min_steps=int(ft.get("min_steps") or 0),
+            patience=ft.get("patience"),
+            min_delta=float(ft.get("min_delta") or 0.0),
+        )
 
     def describe(self) -> str:
         """One line for the record's protocol block."""
-        text = f"{self.planned_steps} planned steps ({self.bound}), {len(self.eval_steps)} evaluations"
+        text = (
+            f"{self.planned_steps} planned steps ({self.bound}), {len(self.eval_steps)} evaluations"
+        )
         if self.patience:
-            text += (f"; early stop after {self.patience} evaluations without an improvement "
-                     f"> {self.min_delta:g}, not before step {self.min_steps}")
+            text += (
+                f"; early stop after {self.patience} evaluations without an improvement "
+                f"> {self.min_delta:g}, not before step {self.min_steps}"
+            )
         return text
 
 
@@ -57,10 +66,14 @@ def _eval_steps(ft: dict, steps_per_epoch: int, planned: int) -> set[int]:
         points = set(range(every, planned + 1, every))
     else:
         evals = max(1, int(ft.get("evals_per_epoch", 1)))
-        per_epoch = {min(steps_per_epoch, round(steps_per_epoch * (k + 1) / evals))
-                     for k in range(evals)}
-        points = {e * steps_per_epoch + s for e in range(math.ceil(planned / steps_per_epoch))
-                  for s in per_epoch}
+        per_epoch = {
+            min(steps_per_epoch, round(steps_per_epoch * (k + 1) / evals)) for k in range(evals)
+        }
+        points = {
+            e * steps_per_epoch + s
+            for e in range(math.ceil(planned / steps_per_epoch))
+            for s in per_epoch
+        }
     return {p for p in points if p <= planned} | {planned}
 
 

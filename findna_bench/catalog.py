@@ -57,13 +57,28 @@ class Catalog:
             for impl in hook.get_hookimpls():  # registration order: builtins first
                 plugin = pm.get_name(impl.plugin) or "?"
                 register = catalog._registrar(kind, plugin, impl.plugin)
-                call_plugin(plugin, hook_name, lambda impl=impl, register=register: impl.function(register=register))
+                call_plugin(
+                    plugin,
+                    hook_name,
+                    lambda impl=impl, register=register: impl.function(register=register),
+                )
         return catalog
 
     def _registrar(self, kind: str, plugin: str, obj: Any = None) -> Callable[..., None]:
-        def register(name: str, factory: Callable[..., Any], *, description: str = "", **options: Any) -> None:
-            self.add(Entry(kind=kind, name=name, factory=factory, plugin=plugin, description=description,
-                           options=options, sources=plugin_sources(obj, plugin, factory)))
+        def register(
+            name: str, factory: Callable[..., Any], *, description: str = "", **options: Any
+        ) -> None:
+            self.add(
+                Entry(
+                    kind=kind,
+                    name=name,
+                    factory=factory,
+                    plugin=plugin,
+                    description=description,
+                    options=options,
+                    sources=plugin_sources(obj, plugin, factory),
+                )
+            )
 
         return register
 

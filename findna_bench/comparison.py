@@ -75,7 +75,9 @@ def runs_of(records: list[dict], name: str) -> dict[str, dict[int, dict]]:
         profiles = {r.get("profile") for r in by_seed.values()}
         if len(profiles) > 1:
             listed = ", ".join(sorted(map(str, profiles)))
-            raise ConfigError(f"{name} on {task} has runs of several profiles ({listed}); pass --profile")
+            raise ConfigError(
+                f"{name} on {task} has runs of several profiles ({listed}); pass --profile"
+            )
     return chosen
 
 
@@ -83,27 +85,45 @@ def _values(runs: dict[int, dict], metric: str, task: str) -> list[float]:
     tests = [r["metrics"]["test"] for r in runs.values()]
     missing = [t for t in tests if metric not in t]
     if missing:
-        raise ConfigError(f"metric '{metric}' is not recorded for {task}; recorded: "
-                          f"{', '.join(sorted(missing[0]))}")
+        raise ConfigError(
+            f"metric '{metric}' is not recorded for {task}; recorded: "
+            f"{', '.join(sorted(missing[0]))}"
+        )
     return [float(t[metric]) for t in tests]
 
 
 def _stored(root: Path, runs_a: dict, runs_b: dict) -> tuple[list, list, str | None]:
     """Loaded predictions of both sides, or the reason they cannot be paired."""
-    missing = [f"{side} seed {seed}" for side, runs in (("A", runs_a), ("B", runs_b))
-               for seed, r in runs.items() if not r.get("predictions")]
+    missing = [
+        f"{side} seed {seed}"
+        for side, runs in (("A", runs_a), ("B", runs_b))
+        for seed, r in runs.items()
+        if not r.get("predictions")
+    ]
     if missing:
         return [], [], "no stored predictions (" + ", ".join(missing) + "); seed-level test"
     loaded_a = [predictions.load(root, r) for r in runs_a.values()]
     loaded_b = [predictions.load(root, r) for r in runs_b.values()]
     labels = loaded_a[0].labels
-    if any(p.labels.shape != labels.shape or np.any(p.labels != labels) for p in loaded_a + loaded_b):
+    if any(
+        p.labels.shape != labels.shape or np.any(p.labels != labels) for p in loaded_a + loaded_b
+    ):
         return [], [], "test labels differ between runs (other data or policy); seed-level test"
     return loaded_a, loaded_b, None
 
 
-def compare_task(task: str, runs_a: dict, runs_b: dict, *, root: Path, metric: str | None,
-                 resolve: Resolver, n_boot: int, alpha: float, seed: int) -> TaskComparison:
+def compare_task(
+    task: str,
+    runs_a: dict,
+    runs_b: dict,
+    *,
+    root: Path,
+    metric: str | None,
+    resolve: Resolver,
+    n_boot: int,
+    alpha: float,
+    seed: int,
+) -> TaskComparison:
     first = next(iter(runs_a.values()))
     name = metric or first["main_metric"]
     fn, higher = resolve(name)
@@ -112,17 +132,32 @@ def compare_task(task: str, runs_a: dict, runs_b: dict, *, root: Path, metric: s
     values_a, values_b = _values(runs_a, name, task), _values(runs_b, name, task)
     loaded_a, loaded_b, note = _stored(root, runs_a, runs_b)
     if note is None:
-        test = stats.paired_bootstrap(loaded_a[0].labels, [p.probs for p in loaded_a],
-                                      [p.probs for p in loaded_b], fn,
-                                      preds_a=[p.pred for p in loaded_a],
-                                      preds_b=[p.pred for p in loaded_b],
-                                      n_boot=n_boot, alpha=alpha, seed=seed)
+        test = stats.paired_bootstrap(
+            loaded_a[0].labels,
+            [p.probs for p in loaded_a],
+            [p.probs for p in loaded_b],
+            fn,
+            preds_a=[p.pred for p in loaded_a],
+            preds_b=[p.pred for p in loaded_b],
+            n_boot=n_boot,
+            alpha=alpha,
+            seed=seed,
+        )
     else:
         test = stats.seed_level(values_a, values_b, alpha=alpha)
-    result = TaskComparison(task=task, metric=name, higher_is_better=higher, seeds_a=sorted(runs_a),
-                            seeds_b=sorted(runs_b), mean_a=float(np.mean(values_a)),
-                            mean_b=float(np.mean(values_b)), std_a=_std(values_a),
-                            std_b=_std(values_b), test=test, note=note)
+    result = TaskComparison(
+        task=task,
+        metric=name,
+        higher_is_better=higher,
+        seeds_a=sorted(runs_a),
+        seeds_b=sorted(runs_b),
+        mean_a=float(np.mean(values_a)),
+        mean_b=float(np.mean(values_b)),
+        std_a=_std(values_a),
+        std_b=_std(values_b),
+        test=test,
+        note=note,
+    )
     if test.p_value < alpha and result.advantage != 0:
         result.better = "A" if result.advantage > 0 else "B"
     return result
@@ -137,20 +172,35 @@ def verdict(a: str, b: str, tasks: list[TaskComparison], wilcoxon: stats.Test, a
     n = len(tasks)
     wins_a = sum(t.better == "A" for t in tasks)
     wins_b = sum(t.better == "B" for t in tasks)
-    parts = [f"{x} is significantly better than {y} on {k} of {n} task{'s' * (n != 1)}"
-             for x, y, k in ((a, b, wins_a), (b, a, wins_b)) if k]
+    parts = [
+        f"{x} is significantly better than {y} on {k} of {n} task{'s' * (n != 1)}"
+        for x, y, k in ((a, b, wins_a), (b, a, wins_b))
+        if k
+    ]
     across = f"Wilcoxon p={wilcoxon.p_value:.3g} over {wilcoxon.n} tasks"
     if wilcoxon.p_value < alpha:
         leader = a if np.mean([t.advantage for t in tasks]) > 0 else b
         across += f" ({leader} better across tasks)"
     if not parts and wilcoxon.p_value >= alpha:
         return f"no significant difference between {a} and {b} (alpha={alpha:g}); {across}"
-    return "; ".join(parts or [f"no task alone differs significantly at alpha={alpha:g}"]) + f"; {across}"
+    return (
+        "; ".join(parts or [f"no task alone differs significantly at alpha={alpha:g}"])
+        + f"; {across}"
+    )
 
 
-def compare(records: list[dict], a: str, b: str, *, results_root: Path, metric: str | None = None,
-            resolve: Resolver, n_boot: int = 1000, alpha: float = 0.05,
-            seed: int = 0) -> Comparison:
+def compare(
+    records: list[dict],
+    a: str,
+    b: str,
+    *,
+    results_root: Path,
+    metric: str | None = None,
+    resolve: Resolver,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> Comparison:
     """Compare ``a`` with ``b`` on every task both have successful runs of."""
     runs_a, runs_b = runs_of(records, a), runs_of(records, b)
     for name, runs in ((a, runs_a), (b, runs_b)):
@@ -159,10 +209,28 @@ def compare(records: list[dict], a: str, b: str, *, results_root: Path, metric: 
     shared = [t for t in runs_a if t in runs_b]
     if not shared:
         raise ConfigError(f"{a} and {b} have no task in common in {results_root}")
-    tasks = [compare_task(t, runs_a[t], runs_b[t], root=results_root, metric=metric, resolve=resolve,
-                          n_boot=n_boot, alpha=alpha, seed=seed) for t in shared]
+    tasks = [
+        compare_task(
+            t,
+            runs_a[t],
+            runs_b[t],
+            root=results_root,
+            metric=metric,
+            resolve=resolve,
+            n_boot=n_boot,
+            alpha=alpha,
+            seed=seed,
+        )
+        for t in shared
+    ]
     wilcoxon = stats.wilcoxon_tasks([t.advantage for t in tasks])
-    return Comparison(a=a, b=b, alpha=alpha, tasks=tasks, wilcoxon=wilcoxon,
-                      verdict=verdict(a, b, tasks, wilcoxon, alpha),
-                      only_a=[t for t in runs_a if t not in runs_b],
-                      only_b=[t for t in runs_b if t not in runs_a])
+    return Comparison(
+        a=a,
+        b=b,
+        alpha=alpha,
+        tasks=tasks,
+        wilcoxon=wilcoxon,
+        verdict=verdict(a, b, tasks, wilcoxon, alpha),
+        only_a=[t for t in runs_a if t not in runs_b],
+        only_b=[t for t in runs_b if t not in runs_a],
+    )

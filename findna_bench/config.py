@@ -64,11 +64,14 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
                  |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
                  |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
                  |[-+]?\.(?:inf|Inf|INF)
-                 |\.(?:nan|NaN|NAN))$""", re.VERBOSE),
+                 |\.(?:nan|NaN|NAN))$""",
+        re.VERBOSE,
+    ),
     list("-+0123456789."),
 )
 
@@ -106,8 +109,9 @@ class RunSpec:
 
     @property
     def hash(self) -> str:
-        return config_hash({"model": self.model, "task": self.task, "seed": self.seed,
-                            "config": self.config})
+        return config_hash(
+            {"model": self.model, "task": self.task, "seed": self.seed, "config": self.config}
+        )
 
     @property
     def run_id(self) -> str:
@@ -153,7 +157,10 @@ def default_registry_path() -> Path:
     env = os.environ.get("FINDNA_BENCH_REGISTRY")
     if env:
         return Path(env)
-    for candidate in (PACKAGE_DIR.parent / "registry.yaml", PACKAGE_DIR / "_bundled" / "registry.yaml"):
+    for candidate in (
+        PACKAGE_DIR.parent / "registry.yaml",
+        PACKAGE_DIR / "_bundled" / "registry.yaml",
+    ):
         if candidate.exists():
             return candidate
     raise ConfigError("no registry.yaml found; pass --registry PATH or set FINDNA_BENCH_REGISTRY")
@@ -168,14 +175,22 @@ def load_registry(path: Path | None = None) -> Registry:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc}); fix the file") from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: top level must be a mapping with plugins/models/suites/profiles")
+        raise ConfigError(
+            f"{path}: top level must be a mapping with plugins/models/suites/profiles"
+        )
     unknown = set(raw) - {"version", "plugins", "models", "suites", "profiles"}
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; allowed: "
-                          "version, plugins, models, suites, profiles")
-    return Registry(path=path.resolve(), plugins=list(raw.get("plugins") or []),
-                    models=dict(raw.get("models") or {}), suites=dict(raw.get("suites") or {}),
-                    profiles=dict(raw.get("profiles") or {}))
+        raise ConfigError(
+            f"{path}: unknown top-level key(s) {sorted(unknown)}; allowed: "
+            "version, plugins, models, suites, profiles"
+        )
+    return Registry(
+        path=path.resolve(),
+        plugins=list(raw.get("plugins") or []),
+        models=dict(raw.get("models") or {}),
+        suites=dict(raw.get("suites") or {}),
+        profiles=dict(raw.get("profiles") or {}),
+    )
 
 
 def task_layers(profile: dict, task: str) -> list[dict]:
@@ -220,7 +235,12 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
-OPEN_SECTIONS = ("backbone", "pretrain", "task", "policy")  # factory kwargs: config_schema binds them
+OPEN_SECTIONS = (
+    "backbone",
+    "pretrain",
+    "task",
+    "policy",
+)  # factory kwargs: config_schema binds them
 
 
 def _check_override_keys(cfg: dict, over: dict, prefix: str = "") -> None:
@@ -228,30 +248,46 @@ def _check_override_keys(cfg: dict, over: dict, prefix: str = "") -> None:
         here = f"{prefix}{key}"
         if isinstance(cfg, dict) and key in cfg:
             if isinstance(cfg[key], dict) and not isinstance(value, dict) and key != "pretrain":
-                raise ConfigError(f"override '{here}={config_schema.show(value)}': {here} is a section, "
-                                  f"set one of its keys (e.g. {here}.{next(iter(cfg[key]), 'key')}=...)")
+                raise ConfigError(
+                    f"override '{here}={config_schema.show(value)}': {here} is a section, "
+                    f"set one of its keys (e.g. {here}.{next(iter(cfg[key]), 'key')}=...)"
+                )
             if isinstance(value, dict) and isinstance(cfg[key], dict) and key not in OPEN_SECTIONS:
                 _check_override_keys(cfg[key], value, here + ".")
             continue
         hint = config_schema.did_you_mean(key, cfg if isinstance(cfg, dict) else [], prefix)
-        raise ConfigError(f"override '{here}' names no config key;{hint} see the resolved config "
-                          "with `findna-bench run --dry-run`")
+        raise ConfigError(
+            f"override '{here}' names no config key;{hint} see the resolved config "
+            "with `findna-bench run --dry-run`"
+        )
 
 
-def resolve(registry: Registry, model: str, task: str, profile: str, overrides: dict | None = None, *,
-            catalog: Any = None) -> dict:
+def resolve(
+    registry: Registry,
+    model: str,
+    task: str,
+    profile: str,
+    overrides: dict | None = None,
+    *,
+    catalog: Any = None,
+) -> dict:
     """The full config of one run, before seeds, checked against the schema.
 
     With a ``catalog`` the factory keyword arguments are bound too (``backbone.dropuot`` fails).
     """
     spec = registry.model(model)
     prof = registry.profile(profile)
-    if not isinstance(spec, dict) or not isinstance(spec.get("backbone"), dict) or "use" not in spec["backbone"]:
+    if (
+        not isinstance(spec, dict)
+        or not isinstance(spec.get("backbone"), dict)
+        or "use" not in spec["backbone"]
+    ):
         raise ConfigError(f"{registry.path}: model '{model}' needs backbone: {{use: <name>, ...}}")
     cfg = deep_merge(ENGINE_DEFAULTS, {k: v for k, v in spec.items() if k not in ("description",)})
     use = cfg["backbone"]["use"]
-    cfg = _apply_layer(cfg, {k: v for k, v in prof.items()
-                             if k in ("finetune", "pretrain", "data", "task")}, use)
+    cfg = _apply_layer(
+        cfg, {k: v for k, v in prof.items() if k in ("finetune", "pretrain", "data", "task")}, use
+    )
     cfg = _apply_layer(cfg, (prof.get("models") or {}).get(model) or {}, use)
     if (prof.get("models") or {}).get(model, {}).get("backbone"):
         cfg["backbone"] = deep_merge(cfg["backbone"], prof["models"][model]["backbone"])
@@ -262,8 +298,9 @@ def resolve(registry: Registry, model: str, task: str, profile: str, overrides: 
         if not cfg.get("pretrain"):  # pretrain.* overrides address only models that pretrain
             overrides = {k: v for k, v in overrides.items() if k != "pretrain"}
         cfg = deep_merge(cfg, overrides)
-    config_schema.check(cfg, catalog=catalog, task=task,
-                        context=f"model {model}, profile {profile}, task {task}")
+    config_schema.check(
+        cfg, catalog=catalog, task=task, context=f"model {model}, profile {profile}, task {task}"
+    )
     return cfg
 
 
@@ -271,13 +308,19 @@ def _task_matches(pattern: str, known: list[str]) -> list[str]:
     """Exact-case matches of a name or glob, else case-insensitive ones (``GUE/tf_*``)."""
     for fold in (str, str.lower):
         want = fold(pattern)
-        hits = [t for t in known if (fnmatch.fnmatchcase(fold(t), want) if "*" in pattern else fold(t) == want)]
+        hits = [
+            t
+            for t in known
+            if (fnmatch.fnmatchcase(fold(t), want) if "*" in pattern else fold(t) == want)
+        ]
         if hits:
             return hits
     raise UnknownName("task", pattern, known)
 
 
-def expand_tasks(registry: Registry, suites: list[str], tasks: list[str], known: list[str]) -> list[str]:
+def expand_tasks(
+    registry: Registry, suites: list[str], tasks: list[str], known: list[str]
+) -> list[str]:
     """Suite names and task names (globs allowed, any case) to an ordered, de-duplicated task list."""
     out: list[str] = []
     for name in suites:
@@ -289,13 +332,28 @@ def expand_tasks(registry: Registry, suites: list[str], tasks: list[str], known:
     return resolved
 
 
-def expand(registry: Registry, *, models: list[str], tasks: list[str], seeds: list[int],
-           profile: str, overrides: dict | None = None, catalog: Any = None) -> list[RunSpec]:
+def expand(
+    registry: Registry,
+    *,
+    models: list[str],
+    tasks: list[str],
+    seeds: list[int],
+    profile: str,
+    overrides: dict | None = None,
+    catalog: Any = None,
+) -> list[RunSpec]:
     """All (model, task, seed) specs, task-major so a task's data is loaded once.
 
     Every config is resolved and checked (bound to the factories with a ``catalog``) first.
     """
-    configs = {(m, t): resolve(registry, m, t, profile, overrides, catalog=catalog)
-               for t in tasks for m in models}
-    return [RunSpec(model=m, task=t, seed=s, profile=profile, config=copy.deepcopy(configs[m, t]))
-            for t in tasks for m in models for s in seeds]
+    configs = {
+        (m, t): resolve(registry, m, t, profile, overrides, catalog=catalog)
+        for t in tasks
+        for m in models
+    }
+    return [
+        RunSpec(model=m, task=t, seed=s, profile=profile, config=copy.deepcopy(configs[m, t]))
+        for t in tasks
+        for m in models
+        for s in seeds
+    ]

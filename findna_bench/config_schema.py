@@ -47,7 +47,9 @@ def integer(low: int, *, null: bool = False) -> Rule:
     return Rule(lambda v: (null and v is None) or (_is_int(v) and v >= low), lambda: text)
 
 
-def number(low: float, high: float | None = None, *, low_open: bool = False, null: bool = False) -> Rule:
+def number(
+    low: float, high: float | None = None, *, low_open: bool = False, null: bool = False
+) -> Rule:
     """A finite int or float from ``low`` (excluded if ``low_open``) up to ``high`` (excluded)."""
     if high is None:
         text = f"a number {'>' if low_open else '>='} {low:g}"
@@ -57,8 +59,7 @@ def number(low: float, high: float | None = None, *, low_open: bool = False, nul
     def ok(v: Any) -> bool:
         if null and v is None:
             return True
-        return (_is_number(v) and (v > low if low_open else v >= low)
-                and (high is None or v < high))
+        return _is_number(v) and (v > low if low_open else v >= low) and (high is None or v < high)
 
     text += " or null" if null else ""
     return Rule(ok, lambda: text)
@@ -66,8 +67,10 @@ def number(low: float, high: float | None = None, *, low_open: bool = False, nul
 
 def choice(options: Callable[[], Iterable[str]]) -> Rule:
     """One of ``options()`` (a callable, so heavy modules are imported only when checking)."""
-    return Rule(lambda v: isinstance(v, str) and v in tuple(options()),
-                lambda: "one of " + ", ".join(options()))
+    return Rule(
+        lambda v: isinstance(v, str) and v in tuple(options()),
+        lambda: "one of " + ", ".join(options()),
+    )
 
 
 def _poolings() -> tuple[str, ...]:
@@ -129,8 +132,13 @@ PRETRAIN: dict[str, Rule] = {
 }
 SECTIONS: dict[str, dict[str, Rule]] = {"finetune": FINETUNE, "data": DATA}
 TOP_LEVEL = ("backbone", "task", "data", "finetune", "pretrain")
-EXAMPLES = {"backbone": "backbone.dropout=0.1", "task": "task.split=gene", "data": "data.carve_seed=1",
-            "finetune": "finetune.lr=3e-4", "pretrain": "pretrain.steps=200"}
+EXAMPLES = {
+    "backbone": "backbone.dropout=0.1",
+    "task": "task.split=gene",
+    "data": "data.carve_seed=1",
+    "finetune": "finetune.lr=3e-4",
+    "pretrain": "pretrain.steps=200",
+}
 
 
 def show(value: Any) -> str:
@@ -165,8 +173,10 @@ def _sections(cfg: dict) -> list[str]:
     out = [_unknown(k, TOP_LEVEL, "") for k in cfg if k not in TOP_LEVEL]
     for name in ("backbone", "task", "data", "finetune"):
         if not isinstance(cfg.get(name), dict):
-            out.append(f"{name}={show(cfg.get(name))}: expected a section of keys (set one key, "
-                       f"e.g. {EXAMPLES[name]})")
+            out.append(
+                f"{name}={show(cfg.get(name))}: expected a section of keys (set one key, "
+                f"e.g. {EXAMPLES[name]})"
+            )
     pretrain = cfg.get("pretrain")
     if pretrain is not None and not isinstance(pretrain, dict):
         out.append(f"pretrain={show(pretrain)}: expected a recipe section or null")
@@ -177,8 +187,10 @@ def _pretrain(recipe: dict) -> list[str]:
     out = check_table(recipe, PRETRAIN, "pretrain")
     for key in ("backbone", "objective", "data"):
         if key not in recipe:
-            out.append(f"pretrain.{key}: missing; a recipe needs backbone, objective and data "
-                       "(see the findna model in registry.yaml)")
+            out.append(
+                f"pretrain.{key}: missing; a recipe needs backbone, objective and data "
+                "(see the findna model in registry.yaml)"
+            )
     return out
 
 
@@ -199,7 +211,9 @@ def problems(cfg: Any) -> list[str]:
         except ConfigError as exc:
             out.append(str(exc))
     if not isinstance(cfg["backbone"].get("use"), str):
-        out.append(f"backbone.use={show(cfg['backbone'].get('use'))}: expected a registered backbone name")
+        out.append(
+            f"backbone.use={show(cfg['backbone'].get('use'))}: expected a registered backbone name"
+        )
     if cfg.get("pretrain"):
         out += _pretrain(cfg["pretrain"])
     return out
@@ -210,11 +224,21 @@ def bind(entry: Any, kwargs: dict, where: str, **how: Any) -> list[str]:
     return bind_signature(entry.signature(), kwargs, where, f"{entry.kind} '{entry.name}'", **how)
 
 
-def bind_signature(signature: inspect.Signature, kwargs: dict, where: str, what: str, *,
-                   leading: tuple = (), implicit: tuple = ()) -> list[str]:
+def bind_signature(
+    signature: inspect.Signature,
+    kwargs: dict,
+    where: str,
+    what: str,
+    *,
+    leading: tuple = (),
+    implicit: tuple = (),
+) -> list[str]:
     """``leading`` fills the first positional parameters; ``implicit`` names are supplied later."""
-    params = [n for n, p in signature.parameters.items()
-              if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"][len(leading):]
+    params = [
+        n
+        for n, p in signature.parameters.items()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"
+    ][len(leading) :]
     open_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
     accepted = ", ".join(params)
     for key in kwargs:
@@ -240,13 +264,22 @@ def component(catalog: Any, kind: str, section: dict, where: str, **how: Any) ->
 
 
 def _recipe_bindings(catalog: Any, recipe: dict) -> list[str]:
-    out = component(catalog, "backbone", recipe["backbone"], "pretrain.backbone", implicit=("max_len",))
-    out += component(catalog, "objective", recipe["objective"], "pretrain.objective", leading=(None,))
+    out = component(
+        catalog, "backbone", recipe["backbone"], "pretrain.backbone", implicit=("max_len",)
+    )
+    out += component(
+        catalog, "objective", recipe["objective"], "pretrain.objective", leading=(None,)
+    )
     for view, steps in (recipe.get("views") or {}).items():
         for i, step in enumerate(steps or []):
             where = f"pretrain.views.{view}[{i}]"
-            out += (component(catalog, "augmentation", {**step, "generator": None}, where, leading=(None,))
-                    if isinstance(step, dict) else [f"{where}={show(step)}: expected {{use: <name>, ...}}"])
+            out += (
+                component(
+                    catalog, "augmentation", {**step, "generator": None}, where, leading=(None,)
+                )
+                if isinstance(step, dict)
+                else [f"{where}={show(step)}: expected {{use: <name>, ...}}"]
+            )
     return out + _sampler(recipe["data"])
 
 
@@ -256,8 +289,13 @@ def _sampler(data: dict) -> list[str]:
     if not data.get("fasta"):
         return ["pretrain.data.fasta: missing; give [paths relative to the data root]"]
     kwargs = {k: v for k, v in data.items() if k not in ("fasta", "index_cache")}
-    return bind_signature(inspect.signature(GenomeSampler), kwargs, "pretrain.data", "the genome sampler",
-                          leading=([],))
+    return bind_signature(
+        inspect.signature(GenomeSampler),
+        kwargs,
+        "pretrain.data",
+        "the genome sampler",
+        leading=([],),
+    )
 
 
 def catalog_problems(cfg: dict, catalog: Any, task: str | None = None) -> list[str]:

@@ -55,10 +55,14 @@ def close_names(name: str, options: list[str], n: int = 5) -> list[str]:
     """
     candidates = list(options)
     if "*" in name:
-        candidates += sorted({o[:i + 1] + "*" for o in options for i, c in enumerate(o) if c in "_/"})
+        candidates += sorted(
+            {o[: i + 1] + "*" for o in options for i, c in enumerate(o) if c in "_/"}
+        )
     folded = {c.lower(): c for c in reversed(candidates)}
-    scored = sorted(((difflib.SequenceMatcher(None, name.lower(), c).ratio(), c) for c in folded),
-                    key=lambda pair: (-pair[0], pair[1]))
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, name.lower(), c).ratio(), c) for c in folded),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
     best = scored[0][0] if scored else 0.0
     return [folded[c] for score, c in scored[:n] if score >= max(0.6, best - 0.1)]
 

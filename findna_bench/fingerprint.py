@@ -22,9 +22,19 @@ from types import ModuleType
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ENGINE = ("train.py", "runner.py", "model.py", "dna.py", "tasks.py", "data/__init__.py",
-          "data/checksums.py", "data/fasta.py", "data/policy.py", "data/tables.py",
-          "builtins/metrics.py")  # not data/download.py or data/status.py: they never shape a number
+ENGINE = (
+    "train.py",
+    "runner.py",
+    "model.py",
+    "dna.py",
+    "tasks.py",
+    "data/__init__.py",
+    "data/checksums.py",
+    "data/fasta.py",
+    "data/policy.py",
+    "data/tables.py",
+    "builtins/metrics.py",
+)  # not data/download.py or data/status.py: they never shape a number
 PRETRAIN = ("pretrain/*.py",)
 
 
@@ -56,11 +66,15 @@ def plugin_sources(plugin: Any, name: str, factory: Any = None) -> dict[str, str
     path = Path(file).resolve()
     in_engine = module.__name__.startswith("findna_bench.")
     files = sorted(path.parent.rglob("*.py")) if path.name == "__init__.py" else [path]
-    out = {(_engine_key(f) if in_engine else f"{name}/{f.relative_to(path.parent).as_posix()}"): str(f)
-           for f in files}
+    out = {
+        (_engine_key(f) if in_engine else f"{name}/{f.relative_to(path.parent).as_posix()}"): str(f)
+        for f in files
+    }
     extra = _factory_file(factory, module)
     if extra is not None and str(extra) not in out.values():
-        out[_engine_key(extra) if extra.is_relative_to(PACKAGE_DIR) else f"{name}/{extra.name}"] = str(extra)
+        out[_engine_key(extra) if extra.is_relative_to(PACKAGE_DIR) else f"{name}/{extra.name}"] = (
+            str(extra)
+        )
     return out
 
 
@@ -75,7 +89,9 @@ def _factory_file(factory: Any, module: ModuleType) -> Path | None:
 
 def engine_sources(*, pretrain: bool) -> dict[str, str]:
     patterns = ENGINE + (PRETRAIN if pretrain else ())
-    return {_engine_key(p): str(p) for pattern in patterns for p in sorted(PACKAGE_DIR.glob(pattern))}
+    return {
+        _engine_key(p): str(p) for pattern in patterns for p in sorted(PACKAGE_DIR.glob(pattern))
+    }
 
 
 def components(config: dict, task: str, metrics: list[str] = ()) -> list[tuple[str, str]]:
@@ -89,7 +105,11 @@ def components(config: dict, task: str, metrics: list[str] = ()) -> list[tuple[s
         if (recipe.get("objective") or {}).get("use"):
             out.append(("objective", recipe["objective"]["use"]))
         for chain in (recipe.get("views") or {}).values():
-            out += [("augmentation", step["use"]) for step in chain or [] if isinstance(step, dict) and "use" in step]
+            out += [
+                ("augmentation", step["use"])
+                for step in chain or []
+                if isinstance(step, dict) and "use" in step
+            ]
     return list(dict.fromkeys(out))
 
 
@@ -132,5 +152,8 @@ class Fingerprinter:
 def code_block(files: dict[str, str], version: str) -> dict:
     """The record's ``code`` block: the fingerprint over full digests, and short digests."""
     text = json.dumps({"version": version, "files": files}, sort_keys=True, separators=(",", ":"))
-    return {"fingerprint": hashlib.sha256(text.encode()).hexdigest()[:12], "version": version,
-            "files": {key: digest[:12] for key, digest in files.items()}}
+    return {
+        "fingerprint": hashlib.sha256(text.encode()).hexdigest()[:12],
+        "version": version,
+        "files": {key: digest[:12] for key, digest in files.items()},
+    }

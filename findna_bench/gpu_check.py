@@ -35,21 +35,44 @@ Progress = Callable[[str], None]
 def plan(device: torch.device, quick: bool) -> dict[str, Any]:
     """Sizes of each check: tiny with ``quick``, the paper's otherwise."""
     if quick:
-        return {"profile": "smoke", "lengths": [256, 1024], "profile_batch": 1, "pretrain_steps": 4,
-                "finetune_steps": 4, "task": "gue/prom_core_all"}
-    return {"profile": "paper", "lengths": [1024, 4096, 16384], "profile_batch": 4,
-            "pretrain_steps": 30, "finetune_steps": 30, "task": "gue/prom_core_all"}
+        return {
+            "profile": "smoke",
+            "lengths": [256, 1024],
+            "profile_batch": 1,
+            "pretrain_steps": 4,
+            "finetune_steps": 4,
+            "task": "gue/prom_core_all",
+        }
+    return {
+        "profile": "paper",
+        "lengths": [1024, 4096, 16384],
+        "profile_batch": 4,
+        "pretrain_steps": 30,
+        "finetune_steps": 30,
+        "task": "gue/prom_core_all",
+    }
 
 
 def environment(device: torch.device) -> dict[str, Any]:
-    info = {"device": str(device), "torch": torch.__version__, "python": platform.python_version(),
-            "host": socket.gethostname(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()}
+    info = {
+        "device": str(device),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "host": socket.gethostname(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
-        info.update(name=props.name, memory_gib=round(props.total_memory / 2**30, 1),
-                    capability=f"{props.major}.{props.minor}", cuda=torch.version.cuda,
-                    cudnn=torch.backends.cudnn.version(), bf16=torch.cuda.is_bf16_supported(),
-                    nccl=".".join(map(str, torch.cuda.nccl.version())))
+        info.update(
+            name=props.name,
+            memory_gib=round(props.total_memory / 2**30, 1),
+            capability=f"{props.major}.{props.minor}",
+            cuda=torch.version.cuda,
+            cudnn=torch.backends.cudnn.version(),
+            bf16=torch.cuda.is_bf16_supported(),
+            nccl=".".join(map(str, torch.cuda.nccl.version())),
+        )
     else:
         info["name"] = f"cpu ({platform.processor() or platform.machine()})"
     return info
@@ -86,18 +109,36 @@ def profile_models(registry_path: Path, device: torch.device, p: dict) -> list[d
     rows = []
     for model in ("chordmixer", "transformer"):
         for length in p["lengths"]:
-            rows.append(measure_one({"registry": str(registry_path), "model": model, "profile": p["profile"],
-                                     "length": length, "batch_size": p["profile_batch"], "device": str(device),
-                                     "steps": 2, "warmup": 1, "amp": True}))
+            rows.append(
+                measure_one(
+                    {
+                        "registry": str(registry_path),
+                        "model": model,
+                        "profile": p["profile"],
+                        "length": length,
+                        "batch_size": p["profile_batch"],
+                        "device": str(device),
+                        "steps": 2,
+                        "warmup": 1,
+                        "amp": True,
+                    }
+                )
+            )
     return rows
 
 
 def _rate(times: list[float]) -> float | None:
     """Steps per second over the steps after the first (compilation, allocator warm-up)."""
-    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else None
+    return (
+        (len(times) - 1) / (times[-1] - times[0])
+        if len(times) > 1 and times[-1] > times[0]
+        else None
+    )
 
 
-def pretrain_bench(registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict) -> dict:
+def pretrain_bench(
+    registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict
+) -> dict:
     """Bounded steps of the findna recipe under the plan's profile (no checkpoints written)."""
     from findna_bench.config import resolve
     from findna_bench.pretrain.loop import pretrain
@@ -110,16 +151,33 @@ def pretrain_bench(registry: Any, catalog: Any, data_root: Path, device: torch.d
         times.append(time.perf_counter())
 
     with tempfile.TemporaryDirectory() as cache, Peak(device) as peak:
-        pretrain(recipe, catalog=catalog, data_root=data_root, device=device, checkpoint_dir=None,
-                 cache_dir=Path(cache), resume=False, on_step=tick, stop_at=p["pretrain_steps"])
+        pretrain(
+            recipe,
+            catalog=catalog,
+            data_root=data_root,
+            device=device,
+            checkpoint_dir=None,
+            cache_dir=Path(cache),
+            resume=False,
+            on_step=tick,
+            stop_at=p["pretrain_steps"],
+        )
     rate = _rate(times)
     total = int(recipe["steps"])
-    return {"steps_run": len(times), "batch_size": recipe["batch_size"], "window": recipe["data"]["length"],
-            "recipe_steps": total, "steps_per_s": rate, "peak_bytes": peak.bytes,
-            "projected_hours": total / rate / 3600 if rate else None}
+    return {
+        "steps_run": len(times),
+        "batch_size": recipe["batch_size"],
+        "window": recipe["data"]["length"],
+        "recipe_steps": total,
+        "steps_per_s": rate,
+        "peak_bytes": peak.bytes,
+        "projected_hours": total / rate / 3600 if rate else None,
+    }
 
 
-def finetune_bench(registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict) -> dict:
+def finetune_bench(
+    registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict
+) -> dict:
     """Bounded steps of the chordmixer model's fine-tuning recipe on one GUE task's train split."""
     from findna_bench import dna
     from findna_bench.config import resolve
@@ -130,20 +188,27 @@ def finetune_bench(registry: Any, catalog: Any, data_root: Path, device: torch.d
     cfg = resolve(registry, "chordmixer", p["task"], p["profile"])
     ft = cfg["finetune"]
     task = catalog.get("task", p["task"]).factory(**cfg["task"])
-    _, encoded = RunContext(catalog=catalog, hook=None, data_root=data_root, device=device).task_data(task, cfg)
+    _, encoded = RunContext(
+        catalog=catalog, hook=None, data_root=data_root, device=device
+    ).task_data(task, cfg)
     train = encoded["train"]
     torch.manual_seed(0)
-    model = SequenceClassifier(build_backbone(catalog, cfg["backbone"], task.max_len), len(task.classes),
-                               pooling=ft["pooling"]).to(device)
+    model = SequenceClassifier(
+        build_backbone(catalog, cfg["backbone"], task.max_len),
+        len(task.classes),
+        pooling=ft["pooling"],
+    ).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=ft["lr"], weight_decay=ft["weight_decay"])
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
     times = []
     with Peak(device) as peak:
         for step in range(p["finetune_steps"]):
-            index = order[(step * ft["batch_size"]) % len(train):][: ft["batch_size"]]
+            index = order[(step * ft["batch_size"]) % len(train) :][: ft["batch_size"]]
             tokens, mask, labels = batch_inputs(train, index, device)
             with autocast(device, ft["amp"]):
-                loss = torch.nn.functional.cross_entropy(model(dna.one_hot(tokens), mask).float(), labels)
+                loss = torch.nn.functional.cross_entropy(
+                    model(dna.one_hot(tokens), mask).float(), labels
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), ft["grad_clip"])
@@ -152,10 +217,18 @@ def finetune_bench(registry: Any, catalog: Any, data_root: Path, device: torch.d
             times.append(time.perf_counter())
     rate = _rate(times)
     planned = -(-len(train) // ft["batch_size"]) * ft["epochs"]
-    return {"task": p["task"], "batch_size": ft["batch_size"], "length": task.max_len, "epochs": ft["epochs"],
-            "train_rows": len(train), "steps_run": len(times), "planned_steps": planned,
-            "steps_per_s": rate, "peak_bytes": peak.bytes,
-            "projected_hours": planned / rate / 3600 if rate else None}
+    return {
+        "task": p["task"],
+        "batch_size": ft["batch_size"],
+        "length": task.max_len,
+        "epochs": ft["epochs"],
+        "train_rows": len(train),
+        "steps_run": len(times),
+        "planned_steps": planned,
+        "steps_per_s": rate,
+        "peak_bytes": peak.bytes,
+        "projected_hours": planned / rate / 3600 if rate else None,
+    }
 
 
 def _free_port() -> int:
@@ -164,41 +237,84 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def torchrun_smoke(registry_path: Path, data_root: Path, device: torch.device, *, timeout: float = 600) -> dict:
+def torchrun_smoke(
+    registry_path: Path, data_root: Path, device: torch.device, *, timeout: float = 600
+) -> dict:
     """``torchrun --nproc_per_node 1 -m findna_bench pretrain`` (smoke recipe, 4 steps)."""
     with tempfile.TemporaryDirectory() as folder:
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "1", "--master_addr",
-               "127.0.0.1", "--master_port", str(_free_port()), "-m", "findna_bench", "--registry",
-               str(registry_path), "pretrain", "--model", "findna", "--profile", "smoke", "--device",
-               device.type, "--data-root", str(data_root), "--checkpoint-dir", folder, "--quiet",
-               "pretrain.steps=4", "pretrain.log_every=1"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "1",
+            "--master_addr",
+            "127.0.0.1",
+            "--master_port",
+            str(_free_port()),
+            "-m",
+            "findna_bench",
+            "--registry",
+            str(registry_path),
+            "pretrain",
+            "--model",
+            "findna",
+            "--profile",
+            "smoke",
+            "--device",
+            device.type,
+            "--data-root",
+            str(data_root),
+            "--checkpoint-dir",
+            folder,
+            "--quiet",
+            "pretrain.steps=4",
+            "pretrain.log_every=1",
+        ]
         started = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+            proc = subprocess.run(
+                cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
             return {"ok": False, "backend": None, "seconds": timeout, "error": "timed out"}
         ok = proc.returncode == 0 and (Path(folder) / "final.pt").exists()
     last = (proc.stderr.strip().splitlines() or [""])[-1]
-    return {"ok": ok, "backend": "nccl" if device.type == "cuda" else "gloo", "processes": 1,
-            "seconds": round(time.perf_counter() - started, 1), "error": None if ok else last[-500:]}
+    return {
+        "ok": ok,
+        "backend": "nccl" if device.type == "cuda" else "gloo",
+        "processes": 1,
+        "seconds": round(time.perf_counter() - started, 1),
+        "error": None if ok else last[-500:],
+    }
 
 
-def run(*, registry_path: Path, data_root: Path, device: torch.device, quick: bool,
-        progress: Progress = lambda s: None) -> dict[str, Any]:
+def run(
+    *,
+    registry_path: Path,
+    data_root: Path,
+    device: torch.device,
+    quick: bool,
+    progress: Progress = lambda s: None,
+) -> dict[str, Any]:
     """Run the whole plan; each check's failure is recorded in its section, not raised."""
     from findna_bench.catalog import Catalog
     from findna_bench.config import load_registry
     from findna_bench.plugins import make_plugin_manager
 
     registry = load_registry(registry_path)
-    catalog = Catalog.from_plugin_manager(make_plugin_manager(plugin_paths=registry.plugins, root=registry.root))
+    catalog = Catalog.from_plugin_manager(
+        make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
+    )
     p = plan(device, quick)
     report: dict[str, Any] = {"quick": quick, "plan": p, "environment": environment(device)}
-    checks = [("profile", lambda: profile_models(registry.path, device, p)),
-              ("pretrain", lambda: pretrain_bench(registry, catalog, data_root, device, p)),
-              ("finetune", lambda: finetune_bench(registry, catalog, data_root, device, p)),
-              ("torchrun", lambda: torchrun_smoke(registry.path, data_root, device)),
-              ("memory", lambda: memory.paper_table(registry, catalog))]
+    checks = [
+        ("profile", lambda: profile_models(registry.path, device, p)),
+        ("pretrain", lambda: pretrain_bench(registry, catalog, data_root, device, p)),
+        ("finetune", lambda: finetune_bench(registry, catalog, data_root, device, p)),
+        ("torchrun", lambda: torchrun_smoke(registry.path, data_root, device)),
+        ("memory", lambda: memory.paper_table(registry, catalog)),
+    ]
     for name, check in checks:
         progress(f"gpu-check: {name} ...")
         started = time.perf_counter()
@@ -221,17 +337,29 @@ def _num(value: float | None, spec: str = ".2f") -> str:
 def render_md(report: dict) -> str:
     """The report as Markdown (tables per check)."""
     env = report["environment"]
-    lines = [f"# gpu-check on {env.get('name')} ({env['device']})", "",
-             (f"torch {env['torch']}, CUDA {env.get('cuda', '-')}, cuDNN {env.get('cudnn', '-')}, "
-             f"NCCL {env.get('nccl', '-')}, bf16 {env.get('bf16', '-')}, memory {env.get('memory_gib', '-')} GiB; "
-             f"profile `{report['plan']['profile']}`{' (quick)' if report['quick'] else ''}."), ""]
+    lines = [
+        f"# gpu-check on {env.get('name')} ({env['device']})",
+        "",
+        (
+            f"torch {env['torch']}, CUDA {env.get('cuda', '-')}, cuDNN {env.get('cudnn', '-')}, "
+            f"NCCL {env.get('nccl', '-')}, bf16 {env.get('bf16', '-')}, memory {env.get('memory_gib', '-')} GiB; "
+            f"profile `{report['plan']['profile']}`{' (quick)' if report['quick'] else ''}."
+        ),
+        "",
+    ]
     lines += _profile_md(report.get("profile"))
     lines += _bench_md("Pretraining (findna recipe)", report.get("pretrain"), "recipe_steps")
-    lines += _bench_md("Fine-tuning (chordmixer, paper recipe)", report.get("finetune"), "planned_steps")
+    lines += _bench_md(
+        "Fine-tuning (chordmixer, paper recipe)", report.get("finetune"), "planned_steps"
+    )
     smoke = report.get("torchrun") or {}
-    lines += ["## torchrun smoke (1 process)", "",
-              f"{'ok' if smoke.get('ok') else 'FAILED'}: backend {smoke.get('backend')}, "
-              f"{smoke.get('seconds')} s" + (f"; {smoke['error']}" if smoke.get("error") else ""), ""]
+    lines += [
+        "## torchrun smoke (1 process)",
+        "",
+        f"{'ok' if smoke.get('ok') else 'FAILED'}: backend {smoke.get('backend')}, "
+        f"{smoke.get('seconds')} s" + (f"; {smoke['error']}" if smoke.get("error") else ""),
+        "",
+    ]
     lines += memory.render_md(report.get("memory"))
     return "\n".join(lines) + "\n"
 
@@ -240,11 +368,16 @@ def _profile_md(rows: list | dict | None) -> list[str]:
     out = ["## Profile: chordmixer vs transformer", ""]
     if not isinstance(rows, list):
         return [*out, f"error: {(rows or {}).get('error')}", ""]
-    out += ["| model | L | status | params | train tok/s | infer tok/s | train peak GiB |", "|---|---|---|---|---|---|---|"]
+    out += [
+        "| model | L | status | params | train tok/s | infer tok/s | train peak GiB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        out.append(f"| {r['model']} | {r['length']} | {r['status']} | {r.get('params', '-')} | "
-                   f"{_num(r.get('train_tokens_per_s'), ',.0f')} | {_num(r.get('infer_tokens_per_s'), ',.0f')} | "
-                   f"{_gib(r.get('train_peak_bytes'))} |")
+        out.append(
+            f"| {r['model']} | {r['length']} | {r['status']} | {r.get('params', '-')} | "
+            f"{_num(r.get('train_tokens_per_s'), ',.0f')} | {_num(r.get('infer_tokens_per_s'), ',.0f')} | "
+            f"{_gib(r.get('train_peak_bytes'))} |"
+        )
     return [*out, ""]
 
 
@@ -252,7 +385,12 @@ def _bench_md(title: str, bench: dict | None, total_key: str) -> list[str]:
     out = [f"## {title}", ""]
     if not bench or "error" in bench:
         return [*out, f"error: {(bench or {}).get('error')}", ""]
-    out += ["| steps run | batch | steps/s | peak GiB | steps planned | projected hours |", "|---|---|---|---|---|---|",
-            (f"| {bench['steps_run']} | {bench['batch_size']} | {_num(bench['steps_per_s'], '.3f')} | "
-            f"{_gib(bench['peak_bytes'])} | {bench[total_key]:,} | {_num(bench['projected_hours'])} |")]
+    out += [
+        "| steps run | batch | steps/s | peak GiB | steps planned | projected hours |",
+        "|---|---|---|---|---|---|",
+        (
+            f"| {bench['steps_run']} | {bench['batch_size']} | {_num(bench['steps_per_s'], '.3f')} | "
+            f"{_gib(bench['peak_bytes'])} | {bench[total_key]:,} | {_num(bench['projected_hours'])} |"
+        ),
+    ]
     return [*out, ""]

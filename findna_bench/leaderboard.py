@@ -24,13 +24,26 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 CELL_COLUMNS = ["row", "task", "metric", "mean", "std", "n", "failed", "higher_is_better", "rank"]
-FRAME_COLUMNS = ["row", "base", "model", "task", "seed", "status", "metric", "value", "higher_is_better",
-                 "started_at", "error"]
+FRAME_COLUMNS = [
+    "row",
+    "base",
+    "model",
+    "task",
+    "seed",
+    "status",
+    "metric",
+    "value",
+    "higher_is_better",
+    "started_at",
+    "error",
+]
 
 
 def row_label(record: dict, several_profiles: bool) -> str:
     label = record["model"]
-    mode = record.get("finetune_mode") or (record.get("config") or {}).get("finetune", {}).get("mode", "full")
+    mode = record.get("finetune_mode") or (record.get("config") or {}).get("finetune", {}).get(
+        "mode", "full"
+    )
     if mode and mode != "full":
         label += f" [{mode}]"
     if several_profiles:
@@ -40,7 +53,9 @@ def row_label(record: dict, several_profiles: bool) -> str:
 
 def usable(record: object) -> bool:
     """A record the board can place: a dict with model, task, seed and status."""
-    return isinstance(record, dict) and all(k in record for k in ("model", "task", "seed", "status"))
+    return isinstance(record, dict) and all(
+        k in record for k in ("model", "task", "seed", "status")
+    )
 
 
 def _flat(obj: object, prefix: str = "") -> dict[str, object]:
@@ -70,7 +85,9 @@ def _config_id(record: dict) -> str:
 def _differing(dicts: list[dict | None]) -> set[str]:
     present = [d for d in dicts if d is not None]
     keys = {k for d in present for k in d}
-    return {k for k in keys if len({json.dumps(d.get(k, "<unset>"), default=str) for d in present}) > 1}
+    return {
+        k for k in keys if len({json.dumps(d.get(k, "<unset>"), default=str) for d in present}) > 1
+    }
 
 
 def _code_label(files: dict | None, varying: set[str]) -> str:
@@ -91,8 +108,13 @@ def _variants(records: list[dict], bases: list[str]) -> list[str]:
     for (base, _), idx in by_cell.items():
         configs = {_config_id(records[i]): records[i].get("config") for i in idx}
         if len(configs) > 1:
-            keys[base] |= _differing([_flat(c) if isinstance(c, dict) else {"config": c} for c in configs.values()])
-        codes = {json.dumps(_code_files(records[i]), sort_keys=True): _code_files(records[i]) for i in idx}
+            keys[base] |= _differing(
+                [_flat(c) if isinstance(c, dict) else {"config": c} for c in configs.values()]
+            )
+        codes = {
+            json.dumps(_code_files(records[i]), sort_keys=True): _code_files(records[i])
+            for i in idx
+        }
         if len(codes) > 1:
             code_varies[base] = True
             files[base] |= _differing(list(codes.values()))
@@ -131,23 +153,45 @@ def tidy(records: list[dict], split: str = "test") -> pd.DataFrame:
     bases = base_labels(records)
     for r, base, label in zip(records, bases, _variants(records, bases)):
         metric = r.get("main_metric")
-        value = (r.get("metrics") or {}).get(split, {}).get(metric) if r.get("status") == "ok" else None
+        value = (
+            (r.get("metrics") or {}).get(split, {}).get(metric) if r.get("status") == "ok" else None
+        )
         ok = r.get("status") == "ok" and _finite(value)
-        rows.append({
-            "row": label, "base": base, "model": r["model"], "task": r["task"], "seed": r["seed"],
-            "status": "ok" if ok else "failed", "metric": metric, "value": value if ok else None,
-            "higher_is_better": r.get("higher_is_better", True),
-            "started_at": r.get("started_at", ""),
-            "error": r.get("error") if r.get("status") != "ok" else f"non-finite {split} {metric}",
-        })
+        rows.append(
+            {
+                "row": label,
+                "base": base,
+                "model": r["model"],
+                "task": r["task"],
+                "seed": r["seed"],
+                "status": "ok" if ok else "failed",
+                "metric": metric,
+                "value": value if ok else None,
+                "higher_is_better": r.get("higher_is_better", True),
+                "started_at": r.get("started_at", ""),
+                "error": r.get("error")
+                if r.get("status") != "ok"
+                else f"non-finite {split} {metric}",
+            }
+        )
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     if frame.empty:
         return frame
     frame["value"] = frame["value"].astype(float)
-    ok = frame[frame.status == "ok"].sort_values("started_at").drop_duplicates(["row", "task", "seed"], keep="last")
+    ok = (
+        frame[frame.status == "ok"]
+        .sort_values("started_at")
+        .drop_duplicates(["row", "task", "seed"], keep="last")
+    )
     failed = frame[(frame.status != "ok")]
-    failed = failed[~failed.set_index(["row", "task", "seed"]).index.isin(ok.set_index(["row", "task", "seed"]).index)]
-    return pd.concat([ok, failed.drop_duplicates(["row", "task", "seed"], keep="last")], ignore_index=True)
+    failed = failed[
+        ~failed.set_index(["row", "task", "seed"]).index.isin(
+            ok.set_index(["row", "task", "seed"]).index
+        )
+    ]
+    return pd.concat(
+        [ok, failed.drop_duplicates(["row", "task", "seed"], keep="last")], ignore_index=True
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,11 +213,22 @@ def _fmt(mean: float, std: float, n: int, expected: int | None) -> str:
 
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
     ok = frame[frame.status == "ok"]
-    grouped = ok.groupby(["row", "task"]).agg(metric=("metric", "first"), mean=("value", "mean"),
-                                               std=("value", "std"), n=("value", "count"),
-                                               higher_is_better=("higher_is_better", "first"))
-    failures = frame[frame.status != "ok"].groupby(["row", "task"]).agg(
-        failed=("seed", "size"), failed_metric=("metric", "first"), failed_hib=("higher_is_better", "first"))
+    grouped = ok.groupby(["row", "task"]).agg(
+        metric=("metric", "first"),
+        mean=("value", "mean"),
+        std=("value", "std"),
+        n=("value", "count"),
+        higher_is_better=("higher_is_better", "first"),
+    )
+    failures = (
+        frame[frame.status != "ok"]
+        .groupby(["row", "task"])
+        .agg(
+            failed=("seed", "size"),
+            failed_metric=("metric", "first"),
+            failed_hib=("higher_is_better", "first"),
+        )
+    )
     cells = grouped.join(failures, how="outer").reset_index()
     cells["metric"] = cells["metric"].fillna(cells["failed_metric"])
     cells["higher_is_better"] = cells["higher_is_better"].fillna(cells["failed_hib"])
@@ -185,7 +240,9 @@ def _cells(frame: pd.DataFrame) -> pd.DataFrame:
         scored = here & (cells.n > 0)
         if scored.any():
             ascending = not bool(cells.loc[scored, "higher_is_better"].iloc[0])
-            cells.loc[scored, "rank"] = cells.loc[scored, "mean"].rank(ascending=ascending, method="min")
+            cells.loc[scored, "rank"] = cells.loc[scored, "mean"].rank(
+                ascending=ascending, method="min"
+            )
         cells.loc[here & (cells.n == 0), "rank"] = int(scored.sum()) + 1  # failures rank last
     return cells[CELL_COLUMNS]
 
@@ -209,8 +266,16 @@ def _summary(cells: pd.DataFrame, rows: list[str], total: int) -> dict[str, tupl
         short_rank = f" ({covered}/{total} tasks)" if covered < total else ""
         mean = f"{100 * scored['mean'].mean():.2f}{short_mean}" if len(scored) else "-"
         rank = mine["rank"].mean() if covered else math.nan
-        out[row] = (mean, f"{rank:.2f}{short_rank}" if not math.isnan(rank) else "-",
-                    (covered < total, math.inf if math.isnan(rank) else rank, int(mine["failed"].sum()), row))
+        out[row] = (
+            mean,
+            f"{rank:.2f}{short_rank}" if not math.isnan(rank) else "-",
+            (
+                covered < total,
+                math.inf if math.isnan(rank) else rank,
+                int(mine["failed"].sum()),
+                row,
+            ),
+        )
     return out
 
 
@@ -218,12 +283,16 @@ def _notes(frame: pd.DataFrame, summary: dict[str, tuple], total: int) -> list[s
     notes = []
     variants = frame[frame.row != frame.base].groupby("base")["row"].unique()
     for base, rows in variants.items():
-        notes.append(f"note: {base} has runs of different configs or code; they are separate rows, "
-                     f"never averaged: {'; '.join(rows)}")
+        notes.append(
+            f"note: {base} has runs of different configs or code; they are separate rows, "
+            f"never averaged: {'; '.join(rows)}"
+        )
     short = [row for row, (_, _, key) in summary.items() if key[0] or "/" in summary[row][0]]
     if short:
-        notes.append(f"note: {len(short)} row(s) did not score all {total} task(s) "
-                     "(marked 'k/N tasks'): their mean and rank cover fewer tasks; failed cells rank last")
+        notes.append(
+            f"note: {len(short)} row(s) did not score all {total} task(s) "
+            "(marked 'k/N tasks'): their mean and rank cover fewer tasks; failed cells rank last"
+        )
     return notes
 
 
@@ -231,32 +300,49 @@ def _name(record: object) -> str:
     return str(record.get("run_id", "?")) if isinstance(record, dict) else repr(record)[:40]
 
 
-def build(records: list[dict], *, split: str = "test", expected_seeds: int | None = None,
-          unavailable: dict[str, str] | None = None) -> Board:
+def build(
+    records: list[dict],
+    *,
+    split: str = "test",
+    expected_seeds: int | None = None,
+    unavailable: dict[str, str] | None = None,
+) -> Board:
     """Aggregate records into a ranked board."""
     frame = tidy(records, split)
     unavailable = unavailable or {}
-    skipped = [f"warning: record {_name(r)} has no model, task, seed or status; skipped"
-               for r in records if not usable(r)]
+    skipped = [
+        f"warning: record {_name(r)} has no model, task, seed or status; skipped"
+        for r in records
+        if not usable(r)
+    ]
     if frame.empty:
         cells = pd.DataFrame(columns=CELL_COLUMNS)
-        table = pd.DataFrame({t: ["unavailable"] for t in unavailable}, index=pd.Index(["-"], name="model"))
+        table = pd.DataFrame(
+            {t: ["unavailable"] for t in unavailable}, index=pd.Index(["-"], name="model")
+        )
         return Board(cells=cells, table=table if unavailable else pd.DataFrame(), notes=skipped)
     cells = _cells(frame)
-    tasks = list(dict.fromkeys(frame["task"])) + [t for t in unavailable if t not in set(frame["task"])]
+    tasks = list(dict.fromkeys(frame["task"])) + [
+        t for t in unavailable if t not in set(frame["task"])
+    ]
     rows = list(dict.fromkeys(frame["row"]))
     display = pd.DataFrame("", index=pd.Index(rows, name="model"), columns=tasks, dtype=object)
     for task in tasks:
         sub = cells[cells.task == task].set_index("row")
         for row in rows:
-            display.loc[row, task] = "unavailable" if task in unavailable else \
-                _cell_text(sub.loc[row] if row in sub.index else None, expected_seeds)
+            display.loc[row, task] = (
+                "unavailable"
+                if task in unavailable
+                else _cell_text(sub.loc[row] if row in sub.index else None, expected_seeds)
+            )
     total = len([t for t in tasks if t not in unavailable])
     summary = _summary(cells, rows, total)
     display["mean"] = [summary[r][0] for r in rows]
     display["rank"] = [summary[r][1] for r in rows]
     order = sorted(rows, key=lambda r: summary[r][2])
-    return Board(cells=cells, table=display.loc[order], notes=skipped + _notes(frame, summary, total))
+    return Board(
+        cells=cells, table=display.loc[order], notes=skipped + _notes(frame, summary, total)
+    )
 
 
 def to_markdown(table: pd.DataFrame) -> str:

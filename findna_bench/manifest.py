@@ -9,8 +9,18 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-PACKAGES = ("findna-bench", "torch", "numpy", "pandas", "scikit-learn", "pluggy", "pyfaidx",
-            "typer", "rich", "pyyaml")
+PACKAGES = (
+    "findna-bench",
+    "torch",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "pluggy",
+    "pyfaidx",
+    "typer",
+    "rich",
+    "pyyaml",
+)
 
 
 @lru_cache(maxsize=1)
@@ -29,10 +39,19 @@ def git_sha() -> str:
     """HEAD of the findna-bench checkout (+ '-dirty'), or 'unknown (not a git checkout)'."""
     here = Path(__file__).resolve().parent.parent
     try:
-        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     return sha + ("-dirty" if dirty else "")
@@ -47,5 +66,10 @@ def device_description(device) -> str:
 
 
 def environment(device) -> dict:
-    return {"packages": package_versions(), "git_sha": git_sha(), "device": device_description(device),
-            "host": platform.node(), "platform": platform.platform()}
+    return {
+        "packages": package_versions(),
+        "git_sha": git_sha(),
+        "device": device_description(device),
+        "host": platform.node(),
+        "platform": platform.platform(),
+    }

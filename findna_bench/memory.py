@@ -20,7 +20,9 @@ GB = 1e9
 GPUS = (24, 40, 48, 80, 141)  # common card sizes in GB (RTX 4090/A10 ... H200)
 
 
-def layer_bytes_per_token(*, dim: int, hidden: int, dropout: float, layer_dropout: float, amp: bool) -> int:
+def layer_bytes_per_token(
+    *, dim: int, hidden: int, dropout: float, layer_dropout: float, amp: bool
+) -> int:
     """Bytes one ChordMixer layer keeps for backward per token."""
     act = 2 if amp else 4
     masks = (hidden + dim if dropout > 0 else 0) + (dim if layer_dropout > 0 else 0)
@@ -31,20 +33,35 @@ def chordmixer_params(*, dim: int, hidden: int, layers: int, classes: int = 2) -
     return 6 * dim + layers * (2 * dim * hidden + hidden + dim) + dim * classes + classes
 
 
-def estimate(*, batch: int, length: int, dim: int, hidden: int, blocks: int, dropout: float = 0.0,
-             layer_dropout: float = 0.0, amp: bool = True, checkpointing: bool = False) -> dict[str, float]:
+def estimate(
+    *,
+    batch: int,
+    length: int,
+    dim: int,
+    hidden: int,
+    blocks: int,
+    dropout: float = 0.0,
+    layer_dropout: float = 0.0,
+    amp: bool = True,
+    checkpointing: bool = False,
+) -> dict[str, float]:
     """Bytes of activations, of parameter/optimiser state, and their total, for one step."""
     per_encoder = max(1, math.ceil(math.log2(max(length, 1))))
-    per_token = layer_bytes_per_token(dim=dim, hidden=hidden, dropout=dropout,
-                                      layer_dropout=layer_dropout, amp=amp)
+    per_token = layer_bytes_per_token(
+        dim=dim, hidden=hidden, dropout=dropout, layer_dropout=layer_dropout, amp=amp
+    )
     tokens = batch * length
     if checkpointing:
         activations = tokens * (blocks * 4 * dim + per_encoder * per_token)
     else:
         activations = tokens * blocks * per_encoder * per_token
     states = 16 * chordmixer_params(dim=dim, hidden=hidden, layers=blocks * per_encoder)
-    return {"layers": blocks * per_encoder, "activations": activations, "states": states,
-            "total": activations + states}
+    return {
+        "layers": blocks * per_encoder,
+        "activations": activations,
+        "states": states,
+        "total": activations + states,
+    }
 
 
 def fits(total_bytes: float, gpu_gb: float) -> bool:
@@ -72,18 +89,31 @@ def task_row(registry: Any, catalog: Any, task: str, model: str = "chordmixer") 
     cfg = resolve(registry, model, task, "paper")
     bb, ft = cfg["backbone"], cfg["finetune"]
     length = catalog.get("task", task).factory(**cfg["task"]).max_len
-    shape = {"length": length, "dim": bb.get("dim") or 308, "hidden": bb.get("hidden", 512),
-             "blocks": bb.get("blocks", 4), "dropout": bb.get("dropout", 0.0),
-             "layer_dropout": bb.get("layer_dropout", 0.0), "amp": bool(ft["amp"])}
+    shape = {
+        "length": length,
+        "dim": bb.get("dim") or 308,
+        "hidden": bb.get("hidden", 512),
+        "blocks": bb.get("blocks", 4),
+        "dropout": bb.get("dropout", 0.0),
+        "layer_dropout": bb.get("layer_dropout", 0.0),
+        "amp": bool(ft["amp"]),
+    }
     est = estimate(batch=ft["batch_size"], **shape)
     fp32 = estimate(batch=ft["batch_size"], **{**shape, "amp": False})
     ckpt = estimate(batch=ft["batch_size"], checkpointing=True, **shape)
-    return {"task": task, "batch_size": ft["batch_size"], "length": length, "layers": est["layers"],
-            "activations_gb": est["activations"] / GB, "total_gb": est["total"] / GB,
-            "total_fp32_gb": fp32["total"] / GB, "checkpointing_gb": ckpt["total"] / GB,
-            "min_gpu_gb": min_gpu(est["total"]),
-            "micro_batch_40gb": micro_batch_for(40, batch=ft["batch_size"], **shape),
-            "micro_batch_24gb": micro_batch_for(24, batch=ft["batch_size"], **shape)}
+    return {
+        "task": task,
+        "batch_size": ft["batch_size"],
+        "length": length,
+        "layers": est["layers"],
+        "activations_gb": est["activations"] / GB,
+        "total_gb": est["total"] / GB,
+        "total_fp32_gb": fp32["total"] / GB,
+        "checkpointing_gb": ckpt["total"] / GB,
+        "min_gpu_gb": min_gpu(est["total"]),
+        "micro_batch_40gb": micro_batch_for(40, batch=ft["batch_size"], **shape),
+        "micro_batch_24gb": micro_batch_for(24, batch=ft["batch_size"], **shape),
+    }
 
 
 def paper_table(registry: Any, catalog: Any) -> list[dict[str, Any]]:
@@ -99,11 +129,18 @@ def render_md(rows: list | dict | None) -> list[str]:
     out = ["## Memory per paper task (chordmixer / findna, analytic, bf16 autocast)", ""]
     if not isinstance(rows, list):
         return [*out, f"error: {(rows or {}).get('error')}", ""]
-    out += [("| task | batch | L | layers | activations GB | total GB | fp32 GB | checkpointing GB | "
-            "smallest GPU | micro-batch @40 GB | @24 GB |"), "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += [
+        (
+            "| task | batch | L | layers | activations GB | total GB | fp32 GB | checkpointing GB | "
+            "smallest GPU | micro-batch @40 GB | @24 GB |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        out.append(f"| {r['task']} | {r['batch_size']} | {r['length']} | {r['layers']} | "
-                   f"{r['activations_gb']:.1f} | {r['total_gb']:.1f} | {r['total_fp32_gb']:.1f} | "
-                   f"{r['checkpointing_gb']:.1f} | {r['min_gpu_gb'] or '>141'} GB | "
-                   f"{r['micro_batch_40gb'] or '-'} | {r['micro_batch_24gb'] or '-'} |")
+        out.append(
+            f"| {r['task']} | {r['batch_size']} | {r['length']} | {r['layers']} | "
+            f"{r['activations_gb']:.1f} | {r['total_gb']:.1f} | {r['total_fp32_gb']:.1f} | "
+            f"{r['checkpointing_gb']:.1f} | {r['min_gpu_gb'] or '>141'} GB | "
+            f"{r['micro_batch_40gb'] or '-'} | {r['micro_batch_24gb'] or '-'} |"
+        )
     return [*out, ""]

@@ -22,8 +22,14 @@ class SequenceClassifier(nn.Module):
     features never depend on the other rows of its batch.
     """
 
-    def __init__(self, backbone: nn.Module, num_classes: int, *, pooling: str = "mean",
-                 max_len: int | None = None) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        *,
+        pooling: str = "mean",
+        max_len: int | None = None,
+    ) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
@@ -31,8 +37,10 @@ class SequenceClassifier(nn.Module):
         self.pooling = pooling
         self.max_len = max_len or getattr(backbone, "max_len", None)
         if pooling == "mean-with-padding" and not self.max_len:
-            raise ConfigError("finetune.pooling mean-with-padding pools over the task's max_len, "
-                              f"but backbone {type(backbone).__name__} has no max_len; use pooling: mean")
+            raise ConfigError(
+                "finetune.pooling mean-with-padding pools over the task's max_len, "
+                f"but backbone {type(backbone).__name__} has no max_len; use pooling: mean"
+            )
         self.head = nn.Linear(backbone.dim, num_classes)
         nn.init.xavier_uniform_(self.head.weight)
         nn.init.zeros_(self.head.bias)
@@ -48,7 +56,9 @@ class SequenceClassifier(nn.Module):
         """Mean of the backbone output over ``max_len`` positions, zero-vector padding included."""
         extra = self.max_len - x.shape[1]
         if extra < 0:
-            raise ConfigError(f"input length {x.shape[1]} exceeds the pooling max_len {self.max_len}")
+            raise ConfigError(
+                f"input length {x.shape[1]} exceeds the pooling max_len {self.max_len}"
+            )
         x = nn.functional.pad(x, (0, 0, 0, extra))
         mask = nn.functional.pad(mask, (0, extra), value=False)
         h = self.backbone(x, mask)

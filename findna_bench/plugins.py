@@ -65,12 +65,16 @@ def load_path(path: Path, root: Path) -> ModuleType:
         if not init.exists():
             raise PluginError(f"plugin directory {path} has no __init__.py; add one with the hooks")
         name = _module_name_for(init, root.resolve())
-        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(path)])
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(path)]
+        )
     elif path.exists():
         name = _module_name_for(path, root.resolve())
         spec = importlib.util.spec_from_file_location(name, path)
     else:
-        raise PluginError(f"plugin path {path} does not exist; fix the 'plugins:' list in registry.yaml")
+        raise PluginError(
+            f"plugin path {path} does not exist; fix the 'plugins:' list in registry.yaml"
+        )
     if name in sys.modules and getattr(sys.modules[name], "__file__", None) == spec.origin:
         return sys.modules[name]
     _ensure_namespace(name)
@@ -134,8 +138,9 @@ class GuardedHooks:
             except FindnaError:
                 raise
             except (Exception, SystemExit) as exc:
-                raise PluginError(f"plugin '{_culprit(caller, exc)}' failed in hook {name}: "
-                                  f"{describe(exc)}") from exc
+                raise PluginError(
+                    f"plugin '{_culprit(caller, exc)}' failed in hook {name}: {describe(exc)}"
+                ) from exc
 
         return call
 
@@ -184,9 +189,13 @@ def make_plugin_manager(
             try:
                 module = ep.load()
             except (Exception, SystemExit) as exc:
-                raise PluginError(f"entry point '{ep.name}' ({ep.value}) failed to load: {describe(exc)}") from exc
+                raise PluginError(
+                    f"entry point '{ep.name}' ({ep.value}) failed to load: {describe(exc)}"
+                ) from exc
             dist = getattr(ep, "dist", None)
-            origin = f"entry point {dist.name} {dist.version}" if dist else f"entry point {ep.value}"
+            origin = (
+                f"entry point {dist.name} {dist.version}" if dist else f"entry point {ep.value}"
+            )
             _register(pm, module, ep.name, origin)
     try:
         pm.check_pending()

@@ -49,8 +49,10 @@ def sha256(path: Path) -> str:
 
 def _check_shapes(probs: np.ndarray, labels: np.ndarray) -> None:
     if probs.ndim != 2 or labels.ndim != 1 or len(probs) != len(labels):
-        raise ValueError(f"predictions: probs must be [N, C] and labels [N]; got {probs.shape} "
-                         f"and {labels.shape}")
+        raise ValueError(
+            f"predictions: probs must be [N, C] and labels [N]; got {probs.shape} "
+            f"and {labels.shape}"
+        )
 
 
 def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray) -> dict:
@@ -63,8 +65,12 @@ def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray)
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, probs=probs.astype(np.float16),
-                                labels=labels.astype(np.int32), pred=probs.argmax(-1).astype(np.int32))
+            np.savez_compressed(
+                handle,
+                probs=probs.astype(np.float16),
+                labels=labels.astype(np.int32),
+                pred=probs.argmax(-1).astype(np.int32),
+            )
             handle.flush()
             os.fsync(handle.fileno())
         digest = sha256(Path(tmp))
@@ -93,8 +99,10 @@ def locate(results_root: Path, name: str) -> Path:
         return direct
     found = sorted(root.rglob(name)) if root.is_dir() else []
     if not found:
-        raise DataError(f"{direct}: stored predictions not found; copy the .preds.npz files "
-                        "together with their records")
+        raise DataError(
+            f"{direct}: stored predictions not found; copy the .preds.npz files "
+            "together with their records"
+        )
     return found[0]
 
 
@@ -105,12 +113,16 @@ def load(results_root: Path, record: dict) -> Predictions:
         raise DataError(f"record {record.get('run_id')} has no stored predictions")
     path = locate(results_root, block["file"])
     if sha256(path) != block["sha256"]:
-        raise DataError(f"{path}: checksum does not match its record {record.get('run_id')} "
-                        "(file changed or replaced); re-run that run or restore the file")
+        raise DataError(
+            f"{path}: checksum does not match its record {record.get('run_id')} "
+            "(file changed or replaced); re-run that run or restore the file"
+        )
     with np.load(path) as data:
         probs = data["probs"].astype(np.float32)
         labels, pred = data["labels"].astype(np.int64), data["pred"].astype(np.int64)
     if probs.shape != (block["rows"], block["classes"]):
-        raise DataError(f"{path}: holds {probs.shape} predictions, the record says "
-                        f"{block['rows']} x {block['classes']}")
+        raise DataError(
+            f"{path}: holds {probs.shape} predictions, the record says "
+            f"{block['rows']} x {block['classes']}"
+        )
     return Predictions(probs=probs, labels=labels, pred=pred)

@@ -63,8 +63,13 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def gemm_rate(device: torch.device, *, dtype: torch.dtype = torch.float32, n: int | None = None,
-              repeats: int = 5) -> float:
+def gemm_rate(
+    device: torch.device,
+    *,
+    dtype: torch.dtype = torch.float32,
+    n: int | None = None,
+    repeats: int = 5,
+) -> float:
     """Dense matmul rate in GFLOP/s: median over ``repeats`` of an ``n x n @ n x n`` product."""
     n = n or (8192 if device.type == "cuda" else 2048)
     a = torch.randn(n, n, device=device, dtype=dtype)
@@ -77,7 +82,7 @@ def gemm_rate(device: torch.device, *, dtype: torch.dtype = torch.float32, n: in
         torch.mm(a, b)
         _sync(device)
         times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / statistics.median(times) / 1e9
+    return 2 * n**3 / statistics.median(times) / 1e9
 
 
 def _proc_status_kib(field: str) -> int | None:
@@ -125,7 +130,9 @@ def _timed(fn, device: torch.device, warmup: int, steps: int) -> float:
     return statistics.median(times)
 
 
-def build_model(registry_path: Path | None, model: str, profile: str, length: int) -> torch.nn.Module:
+def build_model(
+    registry_path: Path | None, model: str, profile: str, length: int
+) -> torch.nn.Module:
     """The model's backbone preset under ``profile``, at ``max_len = length``, with a 2-class head."""
     from findna_bench.catalog import Catalog
     from findna_bench.config import load_registry, resolve
@@ -133,8 +140,9 @@ def build_model(registry_path: Path | None, model: str, profile: str, length: in
     from findna_bench.plugins import make_plugin_manager
 
     registry = load_registry(registry_path)
-    catalog = Catalog.from_plugin_manager(make_plugin_manager(plugin_paths=registry.plugins,
-                                                              root=registry.root))
+    catalog = Catalog.from_plugin_manager(
+        make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
+    )
     backbone_cfg = resolve(registry, model, "profile/-", profile)["backbone"]
     entry = catalog.get("backbone", backbone_cfg["use"])
     kwargs = {k: v for k, v in backbone_cfg.items() if k != "use"}
@@ -143,8 +151,16 @@ def build_model(registry_path: Path | None, model: str, profile: str, length: in
     return SequenceClassifier(entry.factory(**kwargs), 2)
 
 
-def measure(net: torch.nn.Module, *, length: int, batch_size: int, device: torch.device,
-            steps: int = 3, warmup: int = 1, amp: bool = True) -> dict:
+def measure(
+    net: torch.nn.Module,
+    *,
+    length: int,
+    batch_size: int,
+    device: torch.device,
+    steps: int = 3,
+    warmup: int = 1,
+    amp: bool = True,
+) -> dict:
     """Measure one built model (see the module docstring); returns a JSON-ready dict."""
     torch.manual_seed(0)
     net = net.to(device)
@@ -193,7 +209,11 @@ def measure(net: torch.nn.Module, *, length: int, batch_size: int, device: torch
 
 def _oom(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in text or "can't allocate" in text
+    return (
+        isinstance(exc, torch.OutOfMemoryError)
+        or "out of memory" in text
+        or "can't allocate" in text
+    )
 
 
 def measure_one(request: dict) -> dict:
@@ -204,9 +224,17 @@ def measure_one(request: dict) -> dict:
     try:
         registry = Path(request["registry"]) if request.get("registry") else None
         net = build_model(registry, request["model"], request["profile"], request["length"])
-        out.update(measure(net, length=request["length"], batch_size=request["batch_size"],
-                           device=device, steps=request["steps"], warmup=request["warmup"],
-                           amp=request["amp"]))
+        out.update(
+            measure(
+                net,
+                length=request["length"],
+                batch_size=request["batch_size"],
+                device=device,
+                steps=request["steps"],
+                warmup=request["warmup"],
+                amp=request["amp"],
+            )
+        )
         out["status"] = "ok"
     except (RuntimeError, MemoryError) as exc:
         if not _oom(exc):
@@ -218,15 +246,23 @@ def measure_one(request: dict) -> dict:
 def measure_isolated(request: dict, *, timeout: float | None = None) -> dict:
     """``measure_one`` in a fresh ``python -m findna_bench.profiling`` process."""
     try:
-        proc = subprocess.run([sys.executable, "-m", "findna_bench.profiling"], input=json.dumps(request),
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "findna_bench.profiling"],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return {**{k: request[k] for k in ("model", "length", "batch_size")}, "status": "timeout"}
     if proc.returncode != 0:
         killed = proc.returncode < 0 or proc.returncode == 137
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {**{k: request[k] for k in ("model", "length", "batch_size")},
-                "status": "oom (killed)" if killed else f"error: {last}"}
+        return {
+            **{k: request[k] for k in ("model", "length", "batch_size")},
+            "status": "oom (killed)" if killed else f"error: {last}",
+        }
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -25,10 +25,14 @@ def selection_rule(ft: dict, main_metric: str | None, higher_is_better: bool = T
     direction = "highest" if higher_is_better else "lowest"
     stop = ""
     if ft.get("patience"):
-        stop = (f"; stops after {ft['patience']} evaluations without an improvement "
-                f"> {ft.get('min_delta') or 0:g}, not before step {ft.get('min_steps') or 0}")
-    return (f"best evaluation: {direction} validation {main_metric or 'main metric'} "
-            f"({limit}; {cadence}{stop})")
+        stop = (
+            f"; stops after {ft['patience']} evaluations without an improvement "
+            f"> {ft.get('min_delta') or 0:g}, not before step {ft.get('min_steps') or 0}"
+        )
+    return (
+        f"best evaluation: {direction} validation {main_metric or 'main metric'} "
+        f"({limit}; {cadence}{stop})"
+    )
 
 
 def _subsampled(text: str, limit: int | None, seed: int) -> str:

@@ -29,11 +29,19 @@ def finetune_recipe(registry: Registry, model: str, task: str, profile: str) -> 
     spec, prof = registry.model(model), registry.profile(profile)
     backbone = spec["backbone"]["use"]
     tasks = prof.get("tasks") or {}
-    layers = [(f"models.{model}", spec.get("finetune")), (f"profiles.{profile}", prof.get("finetune")),
-              (f"profiles.{profile}.models.{model}", ((prof.get("models") or {}).get(model) or {}).get("finetune"))]
+    layers = [
+        (f"models.{model}", spec.get("finetune")),
+        (f"profiles.{profile}", prof.get("finetune")),
+        (
+            f"profiles.{profile}.models.{model}",
+            ((prof.get("models") or {}).get(model) or {}).get("finetune"),
+        ),
+    ]
     by_id = {id(v): k for k, v in tasks.items()}
-    layers += [(f"profiles.{profile}.tasks.{by_id.get(id(layer), '?')}", layer.get("finetune"))
-               for layer in task_layers(prof, task)]
+    layers += [
+        (f"profiles.{profile}.tasks.{by_id.get(id(layer), '?')}", layer.get("finetune"))
+        for layer in task_layers(prof, task)
+    ]
     sections = []
     for name, section in layers:
         keys, keyed = _keys(section, backbone)
@@ -41,6 +49,11 @@ def finetune_recipe(registry: Registry, model: str, task: str, profile: str) -> 
             sections.append({"section": name, "keys": keys, "keyed": backbone if keyed else None})
     per_task = any(".tasks." in s["section"] for s in sections)
     profile_set = any(s["section"].startswith(f"profiles.{profile}") for s in sections)
-    recipe = (f"{profile} per-task ({backbone})" if per_task else
-              f"{profile} defaults" if profile_set else "model")
+    recipe = (
+        f"{profile} per-task ({backbone})"
+        if per_task
+        else f"{profile} defaults"
+        if profile_set
+        else "model"
+    )
     return {"recipe": recipe, "backbone": backbone, "sections": sections}

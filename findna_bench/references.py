@@ -125,12 +125,25 @@ def _hits(rows: list[Reference], metrics: dict[str, str]):
 
 def reference_cells(rows: list[Reference], metrics: dict[str, str]) -> pd.DataFrame:
     """Tidy published cells in the layout of ``Board.cells`` plus source columns."""
-    return pd.DataFrame([
-        {"row": ref.label, "task": task, "metric": metric, "mean": mean, "std": None, "se": se,
-         "n": None, "failed": 0, "higher_is_better": True, "published": True,
-         "source": ref.source.title, "protocol": ref.source.protocol}
-        for ref, task, metric, mean, se in _hits(rows, metrics)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "row": ref.label,
+                "task": task,
+                "metric": metric,
+                "mean": mean,
+                "std": None,
+                "se": se,
+                "n": None,
+                "failed": 0,
+                "higher_is_better": True,
+                "published": True,
+                "source": ref.source.title,
+                "protocol": ref.source.protocol,
+            }
+            for ref, task, metric, mean, se in _hits(rows, metrics)
+        ]
+    )
 
 
 def _display_rows(
@@ -157,10 +170,18 @@ def _pseudo_records(
     rows: list[Reference], metrics: dict[str, str], directions: dict[str, bool], profile: str | None
 ) -> list[dict]:
     return [
-        {"run_id": f"published:{ref.source.key}:{ref.model}:{task}", "status": "ok",
-         "model": ref.label, "task": task, "seed": 0, "profile": profile, "main_metric": metric,
-         "higher_is_better": directions.get(task, True), "metrics": {"test": {metric: mean}},
-         "finetune_mode": "full"}
+        {
+            "run_id": f"published:{ref.source.key}:{ref.model}:{task}",
+            "status": "ok",
+            "model": ref.label,
+            "task": task,
+            "seed": 0,
+            "profile": profile,
+            "main_metric": metric,
+            "higher_is_better": directions.get(task, True),
+            "metrics": {"test": {metric: mean}},
+            "finetune_mode": "full",
+        }
         for ref, task, metric, mean, _ in _hits(rows, metrics)
     ]
 

@@ -58,8 +58,15 @@ def bars(path: Path, tasks: list[str], series: list[Series], markers: list[Serie
 
 
 def curves(path: Path, records: list[dict]) -> Path | None:
-    ok = [r for r in records if r.get("status") == "ok" and r.get("curve") and r.get("task")
-          and r.get("model") and r.get("main_metric")]
+    ok = [
+        r
+        for r in records
+        if r.get("status") == "ok"
+        and r.get("curve")
+        and r.get("task")
+        and r.get("model")
+        and r.get("main_metric")
+    ]
     if not ok:
         return None
     tasks = list(dict.fromkeys(r["task"] for r in ok))

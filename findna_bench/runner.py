@@ -40,9 +40,12 @@ class RunContext:
         data_cfg = cfg["data"]
         key = (task.name, task.max_len, config_hash(data_cfg))
         if key not in self._data:
-            data = task.load(self.data_root, policy=Policy.from_config(data_cfg.get("policy")),
-                             valid_fraction=data_cfg["valid_fraction"],
-                             carve_seed=data_cfg.get("carve_seed", 0))
+            data = task.load(
+                self.data_root,
+                policy=Policy.from_config(data_cfg.get("policy")),
+                valid_fraction=data_cfg["valid_fraction"],
+                carve_seed=data_cfg.get("carve_seed", 0),
+            )
             encoded = {s: Encoded.from_split(v.sequences, v.labels) for s, v in data.splits.items()}
             self._data = {key: (data, encoded)}  # keep one task in memory at a time
         return self._data[key]
@@ -94,41 +97,76 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         from findna_bench.pretrain.transfer import load_pretrained
 
         pretrained = load_pretrained(backbone, cfg, ctx, spec)
-    model = SequenceClassifier(backbone, len(task.classes), pooling=ft["pooling"],
-                               max_len=task.max_len).to(ctx.device)
+    model = SequenceClassifier(
+        backbone, len(task.classes), pooling=ft["pooling"], max_len=task.max_len
+    ).to(ctx.device)
     result = finetune(
-        model, train, valid, cfg=ft, metrics=metric_fns, main_metric=main, higher_is_better=higher,
-        device=ctx.device, seed=spec.seed,
-        on_step=lambda step, total, m: ctx.hook.on_train_step(spec=spec, stage="finetune", step=step,
-                                                              total_steps=total, metrics=m),
-        on_eval=lambda m: ctx.hook.on_evaluate(spec=spec, stage="finetune", split="valid", metrics=m),
+        model,
+        train,
+        valid,
+        cfg=ft,
+        metrics=metric_fns,
+        main_metric=main,
+        higher_is_better=higher,
+        device=ctx.device,
+        seed=spec.seed,
+        on_step=lambda step, total, m: ctx.hook.on_train_step(
+            spec=spec, stage="finetune", step=step, total_steps=total, metrics=m
+        ),
+        on_eval=lambda m: ctx.hook.on_evaluate(
+            spec=spec, stage="finetune", split="valid", metrics=m
+        ),
     )
     # The test split is scored exactly once, with the weights selected on validation.
-    probs = predict(model, encoded["test"], batch_size=ft["eval_batch_size"], device=ctx.device,
-                    amp=ft["amp"], rc_tta=ft["rc_tta"])
+    probs = predict(
+        model,
+        encoded["test"],
+        batch_size=ft["eval_batch_size"],
+        device=ctx.device,
+        amp=ft["amp"],
+        rc_tta=ft["rc_tta"],
+    )
     test_metrics = score(probs, encoded["test"].labels.numpy(), metric_fns)
     ctx.hook.on_evaluate(spec=spec, stage="finetune", split="test", metrics=test_metrics)
     return {
-        "run_id": spec.run_id, "status": "ok", "model": spec.model, "task": spec.task,
-        "benchmark": task.benchmark, "seed": spec.seed, "profile": spec.profile,
-        "config": cfg, "config_hash": spec.hash,
-        "main_metric": main, "higher_is_better": higher,
+        "run_id": spec.run_id,
+        "status": "ok",
+        "model": spec.model,
+        "task": spec.task,
+        "benchmark": task.benchmark,
+        "seed": spec.seed,
+        "profile": spec.profile,
+        "config": cfg,
+        "config_hash": spec.hash,
+        "main_metric": main,
+        "higher_is_better": higher,
         "metrics": {"valid": result.selected_valid, "test": test_metrics},
-        "best_epoch": result.best_epoch, "best_step": result.best_step, "curve": result.curve,
-        "steps": result.steps, "planned_steps": result.planned_steps,
+        "best_epoch": result.best_epoch,
+        "best_step": result.best_step,
+        "curve": result.curve,
+        "steps": result.steps,
+        "planned_steps": result.planned_steps,
         "stop_reason": result.stop_reason,
         predictions.PENDING: (probs, encoded["test"].labels.numpy()),  # stored beside the record
         "finetune_mode": ft["mode"] + (" + rc-tta" if ft["rc_tta"] else ""),
-        "protocol": declared(cfg, main_metric=main, higher_is_better=higher,
-                             data_protocol=data.protocol),
+        "protocol": declared(
+            cfg, main_metric=main, higher_is_better=higher, data_protocol=data.protocol
+        ),
         "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "pretrained": pretrained,
-        "data": {"root": str(ctx.data_root), "files": data.files, "classes": data.classes,
-                 "protocol": data.protocol, "validation": data.validation,
-                 "sizes": {"train": len(train), "valid": len(valid), "test": len(encoded["test"])}},
-        "plugins": {"backbone": catalog.get("backbone", cfg["backbone"]["use"]).plugin,
-                    "task": task_entry.plugin},
+        "data": {
+            "root": str(ctx.data_root),
+            "files": data.files,
+            "classes": data.classes,
+            "protocol": data.protocol,
+            "validation": data.validation,
+            "sizes": {"train": len(train), "valid": len(valid), "test": len(encoded["test"])},
+        },
+        "plugins": {
+            "backbone": catalog.get("backbone", cfg["backbone"]["use"]).plugin,
+            "task": task_entry.plugin,
+        },
         "train_seconds": round(result.seconds, 3),
         "wall_seconds": round(time.time() - started, 3),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),

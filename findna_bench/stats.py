@@ -40,6 +40,7 @@ BATCH = 256  # replicates per block of the vectorised path (bounds memory at B x
 
 # -- metrics ------------------------------------------------------------------------------------
 
+
 def mcc(labels: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> float:
     """Matthews correlation, multiclass (scikit-learn)."""
     from sklearn.metrics import matthews_corrcoef
@@ -72,7 +73,9 @@ def _f1_macro_confusion(cm: np.ndarray) -> np.ndarray:
 
 
 CONFUSION_METRICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "mcc": _mcc_confusion, "accuracy": _accuracy_confusion, "f1_micro": _accuracy_confusion,
+    "mcc": _mcc_confusion,
+    "accuracy": _accuracy_confusion,
+    "f1_micro": _accuracy_confusion,
     "f1_macro": _f1_macro_confusion,
 }
 
@@ -90,13 +93,15 @@ def _batch_form(metric: Metric) -> Callable[[np.ndarray], np.ndarray] | None:
 
 # -- resampling core ----------------------------------------------------------------------------
 
+
 def bootstrap_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
     """``[n_boot, n]`` example indices drawn with replacement (fixed seed: reproducible)."""
     return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
 
 
-def _as_runs(probs: np.ndarray | Sequence[np.ndarray], preds: Sequence[np.ndarray] | None
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _as_runs(
+    probs: np.ndarray | Sequence[np.ndarray], preds: Sequence[np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Stack per-seed probabilities ``[S, N, C]`` and predictions ``[S, N]`` (argmax if absent)."""
     stacked = np.asarray(probs, dtype=np.float64)
     if stacked.ndim == 2:
@@ -105,25 +110,32 @@ def _as_runs(probs: np.ndarray | Sequence[np.ndarray], preds: Sequence[np.ndarra
     return stacked, pred
 
 
-def run_scores(labels: np.ndarray, probs: np.ndarray, preds: np.ndarray, metric: Metric,
-               indices: np.ndarray) -> np.ndarray:
+def run_scores(
+    labels: np.ndarray, probs: np.ndarray, preds: np.ndarray, metric: Metric, indices: np.ndarray
+) -> np.ndarray:
     """The metric of every seed on every resample: ``[B, S]``."""
     batch = _batch_form(metric)
     if batch is None:
-        return np.array([[metric(labels[i], preds[s][i], probs[s][i]) for s in range(len(probs))]
-                         for i in indices])
+        return np.array(
+            [
+                [metric(labels[i], preds[s][i], probs[s][i]) for s in range(len(probs))]
+                for i in indices
+            ]
+        )
     classes = probs.shape[-1]
     n = len(labels)
     out = np.empty((len(indices), len(probs)))
     for start in range(0, len(indices), BATCH):
-        block = indices[start:start + BATCH]
+        block = indices[start : start + BATCH]
         rows = np.arange(len(block))[:, None] * n
-        weights = np.bincount((block + rows).ravel(), minlength=len(block) * n).reshape(len(block), n)
+        weights = np.bincount((block + rows).ravel(), minlength=len(block) * n).reshape(
+            len(block), n
+        )
         for s in range(len(probs)):
             cells = np.zeros((n, classes * classes))
             cells[np.arange(n), labels * classes + preds[s]] = 1.0
             cm = (weights @ cells).reshape(len(block), classes, classes)
-            out[start:start + len(block), s] = batch(cm)
+            out[start : start + len(block), s] = batch(cm)
     return out
 
 
@@ -132,6 +144,7 @@ def _point(labels: np.ndarray, probs: np.ndarray, preds: np.ndarray, metric: Met
 
 
 # -- one cell -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -146,9 +159,16 @@ class Interval:
         return asdict(self)
 
 
-def cell_ci(labels: np.ndarray, probs: np.ndarray | Sequence[np.ndarray], metric: Metric, *,
-            preds: Sequence[np.ndarray] | None = None, n_boot: int = 1000, alpha: float = 0.05,
-            seed: int = 0) -> Interval:
+def cell_ci(
+    labels: np.ndarray,
+    probs: np.ndarray | Sequence[np.ndarray],
+    metric: Metric,
+    *,
+    preds: Sequence[np.ndarray] | None = None,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> Interval:
     """Bootstrap interval over test examples and seeds for one cell (see the module doc)."""
     labels = np.asarray(labels)
     probs, pred = _as_runs(probs, preds)
@@ -157,11 +177,18 @@ def cell_ci(labels: np.ndarray, probs: np.ndarray | Sequence[np.ndarray], metric
     drawn = np.random.default_rng(seed + 1).integers(0, len(probs), size=(n_boot, len(probs)))
     means = np.take_along_axis(scores, drawn, axis=1).mean(1)
     low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return Interval(estimate=_point(labels, probs, pred, metric), low=float(low), high=float(high),
-                    n_examples=len(labels), n_seeds=len(probs), n_boot=n_boot)
+    return Interval(
+        estimate=_point(labels, probs, pred, metric),
+        low=float(low),
+        high=float(high),
+        n_examples=len(labels),
+        n_seeds=len(probs),
+        n_boot=n_boot,
+    )
 
 
 # -- two models ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -185,11 +212,18 @@ def _two_sided(diffs: np.ndarray) -> float:
     return float(min(1.0, 2 * min(below, above)))
 
 
-def paired_bootstrap(labels: np.ndarray, probs_a: np.ndarray | Sequence[np.ndarray],
-                     probs_b: np.ndarray | Sequence[np.ndarray], metric: Metric, *,
-                     preds_a: Sequence[np.ndarray] | None = None,
-                     preds_b: Sequence[np.ndarray] | None = None, n_boot: int = 1000,
-                     alpha: float = 0.05, seed: int = 0) -> Difference:
+def paired_bootstrap(
+    labels: np.ndarray,
+    probs_a: np.ndarray | Sequence[np.ndarray],
+    probs_b: np.ndarray | Sequence[np.ndarray],
+    metric: Metric,
+    *,
+    preds_a: Sequence[np.ndarray] | None = None,
+    preds_b: Sequence[np.ndarray] | None = None,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> Difference:
     """Paired bootstrap of mean-over-seeds(A) - mean-over-seeds(B) on shared test examples."""
     labels = np.asarray(labels)
     pa, da = _as_runs(probs_a, preds_a)
@@ -197,17 +231,25 @@ def paired_bootstrap(labels: np.ndarray, probs_a: np.ndarray | Sequence[np.ndarr
     if pa.shape[1] != len(labels) or pb.shape[1] != len(labels):
         raise ValueError("paired bootstrap: both models must score the same test examples")
     indices = bootstrap_indices(len(labels), n_boot, seed)
-    diffs = (run_scores(labels, pa, da, metric, indices).mean(1)
-             - run_scores(labels, pb, db, metric, indices).mean(1))
+    diffs = run_scores(labels, pa, da, metric, indices).mean(1) - run_scores(
+        labels, pb, db, metric, indices
+    ).mean(1)
     low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
     point = _point(labels, pa, da, metric) - _point(labels, pb, db, metric)
-    return Difference(difference=point, low=float(low), high=float(high), p_value=_two_sided(diffs),
-                      method="paired bootstrap over test examples", n_examples=len(labels),
-                      n_boot=n_boot)
+    return Difference(
+        difference=point,
+        low=float(low),
+        high=float(high),
+        p_value=_two_sided(diffs),
+        method="paired bootstrap over test examples",
+        n_examples=len(labels),
+        n_boot=n_boot,
+    )
 
 
-def seed_level(values_a: Sequence[float], values_b: Sequence[float], *, alpha: float = 0.05
-               ) -> Difference:
+def seed_level(
+    values_a: Sequence[float], values_b: Sequence[float], *, alpha: float = 0.05
+) -> Difference:
     """Welch's t-test on per-seed values (no stored predictions); NaN with one seed a side."""
     from scipy import stats
 
@@ -215,16 +257,24 @@ def seed_level(values_a: Sequence[float], values_b: Sequence[float], *, alpha: f
     point = float(a.mean() - b.mean())
     method = "seed-level Welch t-test (no stored predictions)"
     if len(a) < 2 or len(b) < 2:
-        return Difference(difference=point, low=math.nan, high=math.nan, p_value=math.nan, method=method)
+        return Difference(
+            difference=point, low=math.nan, high=math.nan, p_value=math.nan, method=method
+        )
     if np.ptp(np.concatenate([a, b])) == 0:
         return Difference(difference=0.0, low=0.0, high=0.0, p_value=1.0, method=method)
     test = stats.ttest_ind(a, b, equal_var=False)
     ci = test.confidence_interval(1 - alpha)
-    return Difference(difference=point, low=float(ci.low), high=float(ci.high),
-                      p_value=float(test.pvalue), method=method)
+    return Difference(
+        difference=point,
+        low=float(ci.low),
+        high=float(ci.high),
+        p_value=float(test.pvalue),
+        method=method,
+    )
 
 
 # -- many tasks, many models --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Test:
@@ -258,7 +308,9 @@ def task_ranks(scores: np.ndarray, higher_is_better: bool | Sequence[bool] = Tru
 
     matrix = np.asarray(scores, float)
     if np.isnan(matrix).any():
-        raise ValueError("ranks need a complete models x tasks matrix; drop tasks with missing cells")
+        raise ValueError(
+            "ranks need a complete models x tasks matrix; drop tasks with missing cells"
+        )
     direction = np.broadcast_to(np.asarray(higher_is_better, bool), matrix.shape[1:])
     oriented = np.where(direction[None, :], -matrix, matrix)
     return rankdata(oriented, axis=0, method="average")
@@ -293,8 +345,15 @@ def friedman(scores: np.ndarray, higher_is_better: bool | Sequence[bool] = True)
     denom = n * (k - 1) - chi2
     f = math.inf if denom <= 0 else (n - 1) * chi2 / denom
     f_p = 0.0 if math.isinf(f) else float(stats.f.sf(f, k - 1, (k - 1) * (n - 1)))
-    return Friedman(statistic=float(chi2), p_value=float(p), iman_davenport=float(f),
-                    iman_davenport_p=f_p, k=k, n=n, ranks=[float(r) for r in ranks.mean(1)])
+    return Friedman(
+        statistic=float(chi2),
+        p_value=float(p),
+        iman_davenport=float(f),
+        iman_davenport_p=f_p,
+        k=k,
+        n=n,
+        ranks=[float(r) for r in ranks.mean(1)],
+    )
 
 
 def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
@@ -316,6 +375,6 @@ def nemenyi_groups(ranks: Mapping[str, float], cd: float) -> list[tuple[str, ...
         while end + 1 < len(ordered) and ranks[ordered[end + 1]] - ranks[first] < cd:
             end += 1
         if end > i and end > covered:
-            groups.append(tuple(ordered[i:end + 1]))
+            groups.append(tuple(ordered[i : end + 1]))
         covered = max(covered, end)
     return groups

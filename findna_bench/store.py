@@ -34,7 +34,10 @@ LOCK_MAX_AGE = float(os.environ.get("FINDNA_BENCH_LOCK_MAX_AGE", "86400"))  # se
 def stamp() -> str:
     """A UTC time with microseconds and the pid: unique among this folder's writers."""
     now = time.time()
-    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z-{os.getpid()}"
+    return (
+        time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+        + f".{int(now % 1 * 1e6):06d}Z-{os.getpid()}"
+    )
 
 
 def record_key(run_id: str, fingerprint: str | None) -> str:
@@ -107,7 +110,9 @@ class ResultsStore:
                 aside = path.with_name(f"{path.name}.corrupt-{stamp()}")
                 os.replace(path, aside)
                 if notify:
-                    notify(f"warning: {path}: {problem}; moved to {aside.name}, the run will be done again")
+                    notify(
+                        f"warning: {path}: {problem}; moved to {aside.name}, the run will be done again"
+                    )
         return False
 
     def _target(self, record: dict, key: str, rerun: bool) -> Path | None:
@@ -164,7 +169,9 @@ class ResultsStore:
                     notify(f"warning: took over the stale lock {path.name} ({reason})")
                 continue
             with os.fdopen(fd, "w") as handle:
-                json.dump({"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}, handle)
+                json.dump(
+                    {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}, handle
+                )
             return Claim(path)
         return _read_lock(path)
 

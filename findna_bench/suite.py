@@ -59,7 +59,10 @@ class Plan:
         code = self.codes.get(record.get("run_id"))
         if code is None:
             return False
-        return self.reuse == "any-code" or (record.get("code") or {}).get("fingerprint") == code["fingerprint"]
+        return (
+            self.reuse == "any-code"
+            or (record.get("code") or {}).get("fingerprint") == code["fingerprint"]
+        )
 
     def line(self) -> str:
         """The one-line plan: counts, duplicates, code fingerprint(s) and the reuse policy."""
@@ -70,8 +73,10 @@ class Plan:
             parts.append(f"{self.duplicates} duplicate spec(s) dropped")
         parts.append(f"{code}; records reused: {'none (--rerun)' if self.rerun else self.reuse}")
         if self.other_code:
-            parts.append(f"{len(self.other_code)} recorded only by other code or config, not reused "
-                         "(--reuse-records any-code accepts them)")
+            parts.append(
+                f"{len(self.other_code)} recorded only by other code or config, not reused "
+                "(--reuse-records any-code accepts them)"
+            )
         return "; ".join(parts)
 
 
@@ -103,19 +108,30 @@ def availability(specs: list[RunSpec], ctx: RunContext) -> dict[str, str]:
     return missing
 
 
-def _recorded(store: ResultsStore, run_id: str, fingerprint: str, reuse: str, notify: Notify) -> bool:
+def _recorded(
+    store: ResultsStore, run_id: str, fingerprint: str, reuse: str, notify: Notify
+) -> bool:
     if store.done(run_id, fingerprint, notify):
         return True
     return reuse == "any-code" and store.done(run_id, None, notify)
 
 
-def plan_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore, *, rerun: bool = False,
-               reuse: str = "same-code", notify: Notify = _quiet) -> Plan:
+def plan_suite(
+    specs: list[RunSpec],
+    ctx: RunContext,
+    store: ResultsStore,
+    *,
+    rerun: bool = False,
+    reuse: str = "same-code",
+    notify: Notify = _quiet,
+) -> Plan:
     """De-duplicate, check data, fingerprint, and split the specs into to-run and recorded."""
     if reuse not in REUSE:
         raise ConfigError(f"--reuse-records {reuse}: use {' or '.join(REUSE)}")
     unique, duplicates = dedupe(specs)
-    plan = Plan(duplicates=duplicates, unavailable=availability(unique, ctx), rerun=rerun, reuse=reuse)
+    plan = Plan(
+        duplicates=duplicates, unavailable=availability(unique, ctx), rerun=rerun, reuse=reuse
+    )
     fingerprints = Fingerprinter(ctx.catalog)
     for spec in unique:
         if spec.task in plan.unavailable:
@@ -131,11 +147,20 @@ def plan_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore, *, re
 
 
 def failed_record(spec: RunSpec, exc: BaseException, started: float) -> dict:
-    error = f"SystemExit: code called sys.exit({exc.code!r})" if isinstance(exc, SystemExit) \
+    error = (
+        f"SystemExit: code called sys.exit({exc.code!r})"
+        if isinstance(exc, SystemExit)
         else f"{type(exc).__name__}: {exc}"
+    )
     return {
-        "run_id": spec.run_id, "status": "failed", "model": spec.model, "task": spec.task,
-        "seed": spec.seed, "profile": spec.profile, "config": spec.config, "config_hash": spec.hash,
+        "run_id": spec.run_id,
+        "status": "failed",
+        "model": spec.model,
+        "task": spec.task,
+        "seed": spec.seed,
+        "profile": spec.profile,
+        "config": spec.config,
+        "config_hash": spec.hash,
         "finetune_mode": spec.config["finetune"]["mode"]
         + (" + rc-tta" if spec.config["finetune"]["rc_tta"] else ""),
         "protocol": declared(spec.config),
@@ -165,8 +190,14 @@ def _holder(lock: dict) -> str:
     return f"process {lock.get('pid', '?')} on {lock.get('host', '?')} since {since}"
 
 
-def _claimed_run(spec: RunSpec, ctx: RunContext, store: ResultsStore, outcome: SuiteOutcome,
-                 notify: Notify, lock_max_age: float) -> dict | None:
+def _claimed_run(
+    spec: RunSpec,
+    ctx: RunContext,
+    store: ResultsStore,
+    outcome: SuiteOutcome,
+    notify: Notify,
+    lock_max_age: float,
+) -> dict | None:
     """Claim, (re-)check, run and write one spec; None when another process has it."""
     plan = outcome.plan
     key = plan.key(spec)
@@ -176,7 +207,9 @@ def _claimed_run(spec: RunSpec, ctx: RunContext, store: ResultsStore, outcome: S
         notify(f"{spec.run_id}: being run by {_holder(claim)}; not run here")
         return None
     try:
-        if not plan.rerun and store.done(spec.run_id, plan.codes[spec.run_id]["fingerprint"], notify):
+        if not plan.rerun and store.done(
+            spec.run_id, plan.codes[spec.run_id]["fingerprint"], notify
+        ):
             outcome.skipped.append(spec)
             notify(f"{spec.run_id}: recorded by another process meanwhile; not run again")
             return None
@@ -192,13 +225,23 @@ def _claimed_run(spec: RunSpec, ctx: RunContext, store: ResultsStore, outcome: S
         claim.release()
 
 
-def run_suite(specs: list[RunSpec], ctx: RunContext, store: ResultsStore, *, rerun: bool = False,
-              reuse: str = "same-code", notify: Notify = _quiet, plan: Plan | None = None,
-              lock_max_age: float = LOCK_MAX_AGE) -> SuiteOutcome:
+def run_suite(
+    specs: list[RunSpec],
+    ctx: RunContext,
+    store: ResultsStore,
+    *,
+    rerun: bool = False,
+    reuse: str = "same-code",
+    notify: Notify = _quiet,
+    plan: Plan | None = None,
+    lock_max_age: float = LOCK_MAX_AGE,
+) -> SuiteOutcome:
     """Run what the plan says (computed here unless given) and return the outcome."""
     ctx.hook = GuardedHooks(ctx.hook)
     plan = plan or plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
-    outcome = SuiteOutcome(unavailable=dict(plan.unavailable), skipped=list(plan.skipped), plan=plan)
+    outcome = SuiteOutcome(
+        unavailable=dict(plan.unavailable), skipped=list(plan.skipped), plan=plan
+    )
     ctx.hook.on_suite_start(specs=plan.todo, skipped=plan.skipped)
     for spec in plan.todo:
         if spec.task in outcome.unavailable:

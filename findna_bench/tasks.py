@@ -50,8 +50,9 @@ class Task(Protocol):
     def split_files(self, root: Path) -> dict[str, Path | None]:
         """Files per split under the data root (None where missing); 'valid' may be absent."""
 
-    def load(self, root: Path, *, policy: policy_mod.Policy, valid_fraction: float,
-             carve_seed: int) -> TaskData:
+    def load(
+        self, root: Path, *, policy: policy_mod.Policy, valid_fraction: float, carve_seed: int
+    ) -> TaskData:
         """Validated splits ready for training."""
 
 
@@ -60,14 +61,21 @@ def carve(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, n
     from sklearn.model_selection import train_test_split
 
     index = np.arange(len(labels))
-    train_idx, valid_idx = train_test_split(index, test_size=fraction, random_state=seed,
-                                            stratify=labels, shuffle=True)
+    train_idx, valid_idx = train_test_split(
+        index, test_size=fraction, random_state=seed, stratify=labels, shuffle=True
+    )
     return np.sort(train_idx), np.sort(valid_idx)
 
 
-def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod.Policy,
-                valid_fraction: float, carve_seed: int,
-                reader: Callable[[Path], list[tuple[int | str, str, int]]] = tables.read_rows) -> TaskData:
+def load_splits(
+    task: Task,
+    files: dict[str, Path | None],
+    *,
+    policy: policy_mod.Policy,
+    valid_fraction: float,
+    carve_seed: int,
+    reader: Callable[[Path], list[tuple[int | str, str, int]]] = tables.read_rows,
+) -> TaskData:
     """Read, validate and (when there is no validation file) carve the splits of a task.
 
     ``reader`` turns one split's path into ``(line or location, sequence, label)`` rows; the
@@ -75,8 +83,10 @@ def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod
     """
     for split in ("train", "test"):
         if files.get(split) is None:
-            raise DataUnavailable(f"{task.name}: no {split} split under the data root "
-                                  f"(see `findna-bench data status`)")
+            raise DataUnavailable(
+                f"{task.name}: no {split} split under the data root "
+                f"(see `findna-bench data status`)"
+            )
     classes = set(range(len(task.classes)))
     out: dict[str, Split] = {}
     summary: dict[str, dict] = {}
@@ -84,29 +94,43 @@ def load_splits(task: Task, files: dict[str, Path | None], *, policy: policy_mod
         path = files.get(split)
         if path is None:
             continue
-        seqs, labels, counts = policy_mod.check_rows(reader(path), source=str(path),
-                                                     max_len=task.max_len, classes=classes, policy=policy)
+        seqs, labels, counts = policy_mod.check_rows(
+            reader(path), source=str(path), max_len=task.max_len, classes=classes, policy=policy
+        )
         if not seqs:
-            raise DataError(f"{path}: no usable rows after validation; check the file and data.policy")
-        out[split] = Split(sequences=seqs, labels=np.asarray(labels, dtype=np.int64), source=str(path))
+            raise DataError(
+                f"{path}: no usable rows after validation; check the file and data.policy"
+            )
+        out[split] = Split(
+            sequences=seqs, labels=np.asarray(labels, dtype=np.int64), source=str(path)
+        )
         summary[split] = counts
-    protocol = {"train": str(files["train"]), "test": str(files["test"]),
-                "selection": "best epoch on the validation main metric; test scored once"}
+    protocol = {
+        "train": str(files["train"]),
+        "test": str(files["test"]),
+        "selection": "best epoch on the validation main metric; test scored once",
+    }
     if "valid" in out:
         protocol["valid"] = str(files["valid"])
     else:
         train = out["train"]
         tr, va = carve(train.labels, valid_fraction, carve_seed)
-        out["valid"] = Split(sequences=[train.sequences[i] for i in va], labels=train.labels[va],
-                             source=f"{train.source} (carved)")
-        out["train"] = Split(sequences=[train.sequences[i] for i in tr], labels=train.labels[tr],
-                             source=train.source)
-        protocol["valid"] = (f"carved from train: {valid_fraction:.0%}, stratified by label, "
-                             f"seed {carve_seed}")
+        out["valid"] = Split(
+            sequences=[train.sequences[i] for i in va],
+            labels=train.labels[va],
+            source=f"{train.source} (carved)",
+        )
+        out["train"] = Split(
+            sequences=[train.sequences[i] for i in tr], labels=train.labels[tr], source=train.source
+        )
+        protocol["valid"] = (
+            f"carved from train: {valid_fraction:.0%}, stratified by label, seed {carve_seed}"
+        )
     summary["leakage"] = handle_leakage(task.name, out, policy)
     digests = {str(p): checksums.digest(p) for p in files.values() if p is not None}
-    return TaskData(splits=out, classes=list(task.classes), protocol=protocol, files=digests,
-                    validation=summary)
+    return TaskData(
+        splits=out, classes=list(task.classes), protocol=protocol, files=digests, validation=summary
+    )
 
 
 def handle_leakage(name: str, splits: dict[str, Split], policy: policy_mod.Policy) -> dict:
@@ -116,12 +140,17 @@ def handle_leakage(name: str, splits: dict[str, Split], policy: policy_mod.Polic
     if shared:
         action = policy["leakage"]
         if action == "error":
-            raise DataError(f"{name}: {len(shared)} sequences appear in both train and test; "
-                            "set data.policy.leakage=warn|fix to proceed")
+            raise DataError(
+                f"{name}: {len(shared)} sequences appear in both train and test; "
+                "set data.policy.leakage=warn|fix to proceed"
+            )
         if action == "fix":
             train = splits["train"]
             keep = [i for i, s in enumerate(train.sequences) if s not in shared]
-            splits["train"] = Split(sequences=[train.sequences[i] for i in keep],
-                                    labels=train.labels[keep], source=train.source)
+            splits["train"] = Split(
+                sequences=[train.sequences[i] for i in keep],
+                labels=train.labels[keep],
+                source=train.source,
+            )
             summary["dropped_from_train"] = len(train.sequences) - len(keep)
     return summary

@@ -36,14 +36,19 @@ class Encoded:
     @classmethod
     def from_split(cls, sequences: list[str], labels: np.ndarray) -> Encoded:
         tokens, lengths = dna.encode(sequences)
-        return cls(tokens=torch.from_numpy(tokens), lengths=torch.from_numpy(lengths),
-                   labels=torch.as_tensor(labels, dtype=torch.long))
+        return cls(
+            tokens=torch.from_numpy(tokens),
+            lengths=torch.from_numpy(lengths),
+            labels=torch.as_tensor(labels, dtype=torch.long),
+        )
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def subset(self, index: torch.Tensor) -> Encoded:
-        return Encoded(tokens=self.tokens[index], lengths=self.lengths[index], labels=self.labels[index])
+        return Encoded(
+            tokens=self.tokens[index], lengths=self.lengths[index], labels=self.labels[index]
+        )
 
 
 @dataclass(kw_only=True)
@@ -59,7 +64,10 @@ class FinetuneResult:
     curve: list[dict] = field(default_factory=list)
     selected_valid: dict = field(default_factory=dict)
 
-def batch_inputs(data: Encoded, index: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, ...]:
+
+def batch_inputs(
+    data: Encoded, index: torch.Tensor, device: torch.device
+) -> tuple[torch.Tensor, ...]:
     """One-hot input, mask and labels for rows ``index``, cropped to the batch's longest row."""
     lengths = data.lengths[index]
     width = int(lengths.max())
@@ -68,16 +76,30 @@ def batch_inputs(data: Encoded, index: torch.Tensor, device: torch.device) -> tu
     return tokens, mask, data.labels[index].to(device)
 
 
-def optimizer_step(batch: tuple[torch.Tensor, ...], *, model: nn.Module, loss_fn: nn.Module,
-                   optimizer: torch.optim.Optimizer, scheduler: object, params: list[torch.Tensor],
-                   cfg: dict, device: torch.device) -> torch.Tensor:
+def optimizer_step(
+    batch: tuple[torch.Tensor, ...],
+    *,
+    model: nn.Module,
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: object,
+    params: list[torch.Tensor],
+    cfg: dict,
+    device: torch.device,
+) -> torch.Tensor:
     """One update: forward and backward (in micro-batches when ``micro_batch_size`` is set),
     clip, step optimiser and schedule; returns the batch's mean loss, detached (no host sync)."""
     tokens, mask, labels = batch
     optimizer.zero_grad(set_to_none=True)
-    loss = backward_in_micro_batches(model, loss_fn, tokens, mask, labels,
-                                     micro_batch_size=cfg.get("micro_batch_size"),
-                                     autocast=lambda: autocast(device, cfg["amp"]))
+    loss = backward_in_micro_batches(
+        model,
+        loss_fn,
+        tokens,
+        mask,
+        labels,
+        micro_batch_size=cfg.get("micro_batch_size"),
+        autocast=lambda: autocast(device, cfg["amp"]),
+    )
     if cfg["grad_clip"]:
         nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
     optimizer.step()
@@ -104,8 +126,15 @@ def autocast(device: torch.device, enabled: bool):
 
 
 @torch.inference_mode()
-def predict(model: nn.Module, data: Encoded, *, batch_size: int, device: torch.device,
-            amp: bool = True, rc_tta: bool = False) -> np.ndarray:
+def predict(
+    model: nn.Module,
+    data: Encoded,
+    *,
+    batch_size: int,
+    device: torch.device,
+    amp: bool = True,
+    rc_tta: bool = False,
+) -> np.ndarray:
     """Class probabilities ``[N, C]``; with ``rc_tta`` averaged over the reverse complement."""
     model.eval()
     out = []
@@ -142,13 +171,23 @@ def _batches(train: Encoded, budget: Budget, batch_size: int, generator: torch.G
             if step == budget.planned_steps:
                 return
             step += 1
-            yield step, order[i * batch_size:(i + 1) * batch_size]
+            yield step, order[i * batch_size : (i + 1) * batch_size]
 
 
-def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, metrics: dict[str, Callable],
-             main_metric: str, higher_is_better: bool, device: torch.device, seed: int,
-             on_step: Callable[[int, int, dict], None] = lambda *a: None,
-             on_eval: Callable[[dict], None] = lambda m: None) -> FinetuneResult:
+def finetune(
+    model: nn.Module,
+    train: Encoded,
+    valid: Encoded,
+    *,
+    cfg: dict,
+    metrics: dict[str, Callable],
+    main_metric: str,
+    higher_is_better: bool,
+    device: torch.device,
+    seed: int,
+    on_step: Callable[[int, int, dict], None] = lambda *a: None,
+    on_eval: Callable[[dict], None] = lambda m: None,
+) -> FinetuneResult:
     """Train ``model`` on ``train`` within its budget, select on ``valid``, stop early on a
     plateau; leaves the selected weights loaded."""
     started = time.perf_counter()
@@ -163,14 +202,27 @@ def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, met
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, cfg["warmup"]))
     loss_fn = nn.CrossEntropyLoss()
     stopper = EarlyStopping(budget, higher_is_better=higher_is_better)
-    result = FinetuneResult(best_epoch=0.0, best_step=0, planned_steps=total, steps=0,
-                            stop_reason=budget.bound, seconds=0.0)
+    result = FinetuneResult(
+        best_epoch=0.0,
+        best_step=0,
+        planned_steps=total,
+        steps=0,
+        stop_reason=budget.bound,
+        seconds=0.0,
+    )
     best_state = None
     _freeze_for_mode(model, cfg["mode"])
     for step, index in _batches(train, budget, cfg["batch_size"], generator):
-        loss = optimizer_step(batch_inputs(train, index, device), model=model, loss_fn=loss_fn,
-                              optimizer=optimizer, scheduler=scheduler, params=params, cfg=cfg,
-                              device=device)
+        loss = optimizer_step(
+            batch_inputs(train, index, device),
+            model=model,
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            params=params,
+            cfg=cfg,
+            device=device,
+        )
         result.steps = step
         if step % 10 == 0 or step == total or step in budget.eval_steps:
             value = loss.item()  # the only host sync of the loop, every 10 steps
@@ -179,8 +231,14 @@ def finetune(model: nn.Module, train: Encoded, valid: Encoded, *, cfg: dict, met
             on_step(step, total, {"loss": value, "lr": scheduler.get_last_lr()[0]})
         if step not in budget.eval_steps:
             continue
-        probs = predict(model, valid, batch_size=cfg["eval_batch_size"], device=device,
-                        amp=cfg["amp"], rc_tta=cfg["rc_tta"])
+        probs = predict(
+            model,
+            valid,
+            batch_size=cfg["eval_batch_size"],
+            device=device,
+            amp=cfg["amp"],
+            rc_tta=cfg["rc_tta"],
+        )
         values = score(probs, valid.labels.numpy(), metrics)
         point = round(step / budget.steps_per_epoch, 4)
         result.curve.append({"epoch": point, "step": step, **values})

@@ -52,5 +52,8 @@ def validate(registry: Registry, catalog: Catalog) -> list[str]:
                 except FindnaError as exc:
                     errors.append(f"{where}: {exc}")
                     continue
-                errors += [f"{where}: {line}" for line in config_schema.catalog_problems(cfg, catalog, task)]
+                errors += [
+                    f"{where}: {line}"
+                    for line in config_schema.catalog_problems(cfg, catalog, task)
+                ]
     return list(dict.fromkeys(errors))

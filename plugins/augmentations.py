@@ -23,8 +23,9 @@ def _rand(generator: torch.Generator, *shape: int, like: torch.Tensor) -> torch.
     return torch.rand(*shape, generator=generator, device=generator.device).to(like.device)
 
 
-def _randint(generator: torch.Generator, high: torch.Tensor | int, *shape: int,
-             like: torch.Tensor) -> torch.Tensor:
+def _randint(
+    generator: torch.Generator, high: torch.Tensor | int, *shape: int, like: torch.Tensor
+) -> torch.Tensor:
     """Uniform integers in ``[0, high)`` (``high`` may vary per row; at least 1)."""
     high = torch.as_tensor(high, device=like.device).clamp_min(1)
     return (_rand(generator, *shape, like=like) * high).long().clamp_max(high - 1)
@@ -42,8 +43,14 @@ def _rebuild(view: View, src: torch.Tensor, fill: torch.Tensor, filler: torch.Te
     return view.replace(x=x, target=target, masked=masked)
 
 
-def mask(view: View, *, generator: torch.Generator, rate: float = 0.15, replace: float = 0.8,
-         random: float = 0.1) -> View:
+def mask(
+    view: View,
+    *,
+    generator: torch.Generator,
+    rate: float = 0.15,
+    replace: float = 0.8,
+    random: float = 0.1,
+) -> View:
     """BERT masking: select real positions with probability ``rate``; of those, ``replace``
     become the all-zero mask vector, ``random`` a random symbol, the rest stay unchanged."""
     b, length = view.mask.shape
@@ -131,10 +138,16 @@ def translocation(view: View, *, generator: torch.Generator, max_len: int = 20) 
 def register_augmentations(register) -> None:
     register("mask", mask, description="BERT-style masking (rate, 80/10/10 zero/random/keep)")
     register("noise", noise, description="Gaussian noise N(0, sigma) on the one-hot input")
-    register("reverse-complement", reverse_complement,
-             description="true reverse complement (A<->T, C<->G, N->N), MNM targets follow")
-    register("channel-flip", channel_flip,
-             description="FinDNA released-code 'RC': flip positions and channels (C<->N bug)")
+    register(
+        "reverse-complement",
+        reverse_complement,
+        description="true reverse complement (A<->T, C<->G, N->N), MNM targets follow",
+    )
+    register(
+        "channel-flip",
+        channel_flip,
+        description="FinDNA released-code 'RC': flip positions and channels (C<->N bug)",
+    )
     register("deletion", deletion, description="delete 0..max_len bp, re-pad with random symbols")
     register("insertion", insertion, description="insert 0..max_len random bp, crop to length")
     register("translocation", translocation, description="circular roll by -max_len..max_len")

@@ -26,7 +26,9 @@ BEFORE_MIN = 0.009  # the bf16 residual stream is at least this far off (guards 
 AFTER_MAX = 0.0075  # the fp32 residual stream must stay within this
 
 
-def errors(net: PretrainNet, x: torch.Tensor, mask: torch.Tensor, *, fp32_stream: bool) -> tuple[float, float]:
+def errors(
+    net: PretrainNet, x: torch.Tensor, mask: torch.Tensor, *, fp32_stream: bool
+) -> tuple[float, float]:
     """(relative backbone error, mean TV of the teacher targets) of bf16 autocast vs fp32."""
     center = torch.randn(1, 10, 5, generator=torch.Generator().manual_seed(2)) * 0.1
     length = x.shape[1] - 10
@@ -49,7 +51,9 @@ def errors(net: PretrainNet, x: torch.Tensor, mask: torch.Tensor, *, fp32_stream
 
 def test_fp32_residual_stream_halves_the_bf16_error(catalog):
     torch.manual_seed(0)
-    backbone = catalog.get("backbone", "chordmixer").factory(track_size=8, hidden=64, blocks=4, max_len=1010)
+    backbone = catalog.get("backbone", "chordmixer").factory(
+        track_size=8, hidden=64, blocks=4, max_len=1010
+    )
     net = PretrainNet(backbone).eval()
     g = torch.Generator().manual_seed(1)
     x = torch.nn.functional.one_hot(torch.randint(0, 5, (8, 1000), generator=g), 5).float()
@@ -57,15 +61,19 @@ def test_fp32_residual_stream_halves_the_bf16_error(catalog):
     mask = torch.ones(8, 1010, dtype=torch.bool)
     before = errors(net, x, mask, fp32_stream=False)
     after = errors(net, x, mask, fp32_stream=True)
-    print(f"bf16 error before {before[0]:.4%} (target TV {before[1]:.5f}), "
-          f"after {after[0]:.4%} (target TV {after[1]:.5f})")
+    print(
+        f"bf16 error before {before[0]:.4%} (target TV {before[1]:.5f}), "
+        f"after {after[0]:.4%} (target TV {after[1]:.5f})"
+    )
     assert before[0] > BEFORE_MIN
     assert after[0] < AFTER_MAX and after[0] < 0.6 * before[0]
     assert after[1] < before[1]
 
 
 def test_residual_stream_is_fp32_under_autocast_and_head_too(catalog):
-    backbone = catalog.get("backbone", "chordmixer").factory(track_size=2, hidden=8, blocks=2, max_len=20)
+    backbone = catalog.get("backbone", "chordmixer").factory(
+        track_size=2, hidden=8, blocks=2, max_len=20
+    )
     net = PretrainNet(backbone)
     x = torch.nn.functional.one_hot(torch.randint(0, 5, (2, 20)), 5).float()
     mask = torch.ones(2, 20, dtype=torch.bool)
@@ -81,10 +89,25 @@ def test_residual_stream_is_fp32_under_autocast_and_head_too(catalog):
 def test_activation_checkpointing_gives_the_same_gradients(catalog, mode):
     factory = catalog.get("backbone", "chordmixer").factory
     torch.manual_seed(0)
-    plain = factory(track_size=2, hidden=8, blocks=3, max_len=24, dropout=0.1, layer_dropout=0.1,
-                    length_mode=mode).double()
-    recomputed = factory(track_size=2, hidden=8, blocks=3, max_len=24, dropout=0.1, layer_dropout=0.1,
-                         length_mode=mode, checkpointing=True).double()
+    plain = factory(
+        track_size=2,
+        hidden=8,
+        blocks=3,
+        max_len=24,
+        dropout=0.1,
+        layer_dropout=0.1,
+        length_mode=mode,
+    ).double()
+    recomputed = factory(
+        track_size=2,
+        hidden=8,
+        blocks=3,
+        max_len=24,
+        dropout=0.1,
+        layer_dropout=0.1,
+        length_mode=mode,
+        checkpointing=True,
+    ).double()
     recomputed.load_state_dict(plain.state_dict())
     x = torch.nn.functional.one_hot(torch.randint(0, 5, (3, 24)), 5).double()
     mask = torch.arange(24)[None, :] < torch.tensor([24, 17, 9])[:, None]

@@ -13,14 +13,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_gue_task(root: Path, name: str, *, rows: int = 64, bad_row: str | None = None,
-                   header: str = "sequence,label") -> Path:
+def write_gue_task(
+    root: Path,
+    name: str,
+    *,
+    rows: int = 64,
+    bad_row: str | None = None,
+    header: str = "sequence,label",
+) -> Path:
     """A small GUE-layout task of random 101-bp sequences (for error paths, not for scores)."""
     rng = random.Random(name)
     folder = root / "gue" / name
     folder.mkdir(parents=True)
     for split in ("train", "dev", "test"):
-        lines = [header] + [f"{''.join(rng.choice('ACGT') for _ in range(101))},{i % 2}" for i in range(rows)]
+        lines = [header] + [
+            f"{''.join(rng.choice('ACGT') for _ in range(101))},{i % 2}" for i in range(rows)
+        ]
         if bad_row is not None and split == "train":
             lines.insert(5, bad_row)
         (folder / f"{split}.csv").write_text("\n".join(lines) + "\n")
@@ -28,9 +36,11 @@ def write_gue_task(root: Path, name: str, *, rows: int = 64, bad_row: str | None
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys; from findna_bench.cli import make_app; from typer.testing import CliRunner; "
-            "r = CliRunner().invoke(make_app(), ['--help']); assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'pandas', 'sklearn')))")
+    code = (
+        "import sys; from findna_bench.cli import make_app; from typer.testing import CliRunner; "
+        "r = CliRunner().invoke(make_app(), ['--help']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'pandas', 'sklearn')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -42,7 +52,10 @@ def test_unknown_model_lists_a_close_match(cli, data_root):
 
 
 def test_unknown_task_and_suite(cli, data_root):
-    assert "Did you mean 'gue/tf_0'" in cli("run", "-m", "cnn", "-t", "gue/tf0", "--data-root", data_root).output
+    assert (
+        "Did you mean 'gue/tf_0'"
+        in cli("run", "-m", "cnn", "-t", "gue/tf0", "--data-root", data_root).output
+    )
     result = cli("run", "-m", "cnn", "-s", "gu", "--data-root", data_root)
     assert result.exit_code == 2 and "unknown suite 'gu'" in result.output
 
@@ -54,16 +67,33 @@ def test_missing_data_root_is_one_line_exit_2(cli, tmp_path):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("bad_row", "header", "message"), [
-    ("ACGT,one", "sequence,label", "label 'one' is not an integer"),
-    (None, "seq,target", "expected columns 'sequence,label'"),
-])
+@pytest.mark.parametrize(
+    ("bad_row", "header", "message"),
+    [
+        ("ACGT,one", "sequence,label", "label 'one' is not an integer"),
+        (None, "seq,target", "expected columns 'sequence,label'"),
+    ],
+)
 def test_bad_table_stops_with_exit_2_and_keeps_records(cli, tmp_path, bad_row, header, message):
     write_gue_task(tmp_path, "tf_0")
     write_gue_task(tmp_path, "tf_1", bad_row=bad_row, header=header)
     results = tmp_path / "results"
-    result = cli("run", "-m", "cnn", "-t", "gue/tf_0,gue/tf_1", "-p", "smoke", "--seeds", "1",
-                 "--data-root", tmp_path, "--results", results, "-q")
+    result = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/tf_0,gue/tf_1",
+        "-p",
+        "smoke",
+        "--seeds",
+        "1",
+        "--data-root",
+        tmp_path,
+        "--results",
+        results,
+        "-q",
+    )
     assert result.exit_code == 2
     assert message in result.output and "tf_1/train.csv" in result.output
     kept = [json.loads(p.read_text()) for p in results.glob("*.json")]
@@ -73,13 +103,37 @@ def test_bad_table_stops_with_exit_2_and_keeps_records(cli, tmp_path, bad_row, h
 def test_missing_split_file_reports_task_unavailable(cli, tmp_path):
     folder = write_gue_task(tmp_path, "tf_0")
     (folder / "train.csv").unlink()
-    result = cli("run", "-m", "cnn", "-t", "gue/tf_0", "-p", "smoke", "--seeds", "1",
-                 "--data-root", tmp_path, "--results", tmp_path / "r", "-q")
+    result = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/tf_0",
+        "-p",
+        "smoke",
+        "--seeds",
+        "1",
+        "--data-root",
+        tmp_path,
+        "--results",
+        tmp_path / "r",
+        "-q",
+    )
     assert "unavailable: gue/tf_0: no train split under" in result.output
 
 
 def test_override_of_unknown_key_is_rejected(cli, data_root):
-    result = cli("run", "-m", "cnn", "-t", "gue/tf_0", "--data-root", data_root, "finetune.lrr=1", "--dry-run")
+    result = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/tf_0",
+        "--data-root",
+        data_root,
+        "finetune.lrr=1",
+        "--dry-run",
+    )
     assert result.exit_code == 2 and "override 'finetune.lrr' names no config key" in result.output
 
 
@@ -96,7 +150,7 @@ def test_baseline_from_one_file_plus_one_registry_line(cli, tmp_path, data_root)
     plugin.write_text((REPO / "tests/fixtures/plugins/toy_backbone.py").read_text())
     registry = tmp_path / "registry.yaml"
     registry.write_text(f"""
-plugins: [{REPO / 'plugins/datasets/gue.py'}, toy_backbone.py]
+plugins: [{REPO / "plugins/datasets/gue.py"}, toy_backbone.py]
 models:
   toy: {{backbone: {{use: toy-gru, hidden: 8}}}}
 suites: {{}}
@@ -104,8 +158,24 @@ profiles:
   smoke: {{finetune: {{epochs: 1, max_train: 256, max_valid: 128}}}}
 """)
     assert "toy-gru" in cli("--registry", registry, "list", "backbones").output
-    result = cli("--registry", registry, "run", "-m", "toy", "-t", "gue/mouse_3", "-p", "smoke",
-                 "--seeds", "1", "--data-root", data_root, "--results", tmp_path / "r", "-q")
+    result = cli(
+        "--registry",
+        registry,
+        "run",
+        "-m",
+        "toy",
+        "-t",
+        "gue/mouse_3",
+        "-p",
+        "smoke",
+        "--seeds",
+        "1",
+        "--data-root",
+        data_root,
+        "--results",
+        tmp_path / "r",
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(next((tmp_path / "r").glob("*.json")).read_text())
     assert record["plugins"]["backbone"] == "toy_backbone"
@@ -115,10 +185,26 @@ profiles:
 @pytest.mark.slow
 def test_run_records_and_leaderboard_formats(cli, tmp_path, data_root):
     results = tmp_path / "r"
-    result = cli("run", "-m", "cnn", "-t", "gue/mouse_3", "-p", "smoke", "--seeds", "2",
-                 "--data-root", data_root, "--results", results, "-q")
+    result = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/mouse_3",
+        "-p",
+        "smoke",
+        "--seeds",
+        "2",
+        "--data-root",
+        data_root,
+        "--results",
+        results,
+        "-q",
+    )
     assert result.exit_code == 0, result.output
-    records = sorted((json.loads(p.read_text()) for p in results.glob("*.json")), key=lambda r: r["seed"])
+    records = sorted(
+        (json.loads(p.read_text()) for p in results.glob("*.json")), key=lambda r: r["seed"]
+    )
     assert [r["seed"] for r in records] == [0, 1]
     for r in records:
         assert set(r["metrics"]["test"]) == {"mcc", "accuracy", "f1_macro", "auroc"}
@@ -130,4 +216,6 @@ def test_run_records_and_leaderboard_formats(cli, tmp_path, data_root):
     mean = sum(r["metrics"]["test"]["mcc"] for r in records) / 2
     assert as_json[0]["n"] == 2 and abs(as_json[0]["mean"] - mean) < 1e-9
     assert "| cnn |" in cli("leaderboard", "--results", results, "-f", "md").output
-    assert cli("leaderboard", "--results", results, "-f", "csv").output.startswith("row,task,metric,mean")
+    assert cli("leaderboard", "--results", results, "-f", "csv").output.startswith(
+        "row,task,metric,mean"
+    )

@@ -27,20 +27,43 @@ def one_line_error(result, code: int = 2) -> str:
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
-@pytest.mark.parametrize(("item", "expected"), [
-    ("finetune.lr=abc", 'finetune.lr="abc": expected a number > 0'),
-    ("finetune.epochs=two", 'finetune.epochs="two": expected an integer >= 1'),
-    ("finetune.batch_size=0", "finetune.batch_size=0: expected an integer >= 1"),
-    ("finetune.mode=linear_probe", 'finetune.mode="linear_probe": expected one of full, linear-probe'),
-    ("finetune.pooling=max", 'finetune.pooling="max": expected one of mean, mean-with-padding'),
-    ("backbone.dropuot=0.1", "backbone.dropuot: backbone 'cnn' takes no such keyword; did you mean backbone.dropout?"),
-    ("finetune=3", "override 'finetune=3': finetune is a section"),
-    ("finetune.lrr=1", "override 'finetune.lrr' names no config key; did you mean finetune.lr?"),
-])
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("finetune.lr=abc", 'finetune.lr="abc": expected a number > 0'),
+        ("finetune.epochs=two", 'finetune.epochs="two": expected an integer >= 1'),
+        ("finetune.batch_size=0", "finetune.batch_size=0: expected an integer >= 1"),
+        (
+            "finetune.mode=linear_probe",
+            'finetune.mode="linear_probe": expected one of full, linear-probe',
+        ),
+        ("finetune.pooling=max", 'finetune.pooling="max": expected one of mean, mean-with-padding'),
+        (
+            "backbone.dropuot=0.1",
+            "backbone.dropuot: backbone 'cnn' takes no such keyword; did you mean backbone.dropout?",
+        ),
+        ("finetune=3", "override 'finetune=3': finetune is a section"),
+        (
+            "finetune.lrr=1",
+            "override 'finetune.lrr' names no config key; did you mean finetune.lr?",
+        ),
+    ],
+)
 def test_bad_config_value_stops_run_before_any_data(cli, tmp_path, item, expected, dry_run):
     # the data root does not exist: the config error must come first
-    args = ["run", "-m", "cnn", "-t", "gue/tf_0", *TINY, "--data-root", tmp_path / "none",
-            "--results", tmp_path / "r", item]
+    args = [
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/tf_0",
+        *TINY,
+        "--data-root",
+        tmp_path / "none",
+        "--results",
+        tmp_path / "r",
+        item,
+    ]
     line = one_line_error(cli(*args, *(["--dry-run"] if dry_run else [])))
     assert expected in line
     assert not (tmp_path / "r").exists()
@@ -54,7 +77,7 @@ def test_carve_seed_can_be_overridden(cli):
 def test_validate_names_a_bad_preset_value(cli, tmp_path):
     registry = tmp_path / "registry.yaml"
     registry.write_text(f"""
-plugins: [{REPO / 'plugins/baselines/cnn.py'}, {REPO / 'plugins/datasets/gue.py'}]
+plugins: [{REPO / "plugins/baselines/cnn.py"}, {REPO / "plugins/datasets/gue.py"}]
 models:
   a: {{backbone: {{use: cnn, dropuot: 0.1}}}}
   b: {{backbone: {{use: cnn}}, finetune: {{epochs: two}}}}
@@ -63,19 +86,35 @@ profiles: {{p: {{}}}}
 """)
     result = cli("--registry", registry, "validate")
     assert result.exit_code == 2
-    assert "backbone.dropuot: backbone 'cnn' takes no such keyword; did you mean backbone.dropout?" in result.output
+    assert (
+        "backbone.dropuot: backbone 'cnn' takes no such keyword; did you mean backbone.dropout?"
+        in result.output
+    )
     assert 'finetune.epochs="two": expected an integer >= 1' in result.output
 
 
-@pytest.mark.parametrize(("item", "expected"), [
-    ("pretrain.steps=0", "pretrain.steps=0: expected an integer >= 1"),
-    ("pretrain.batch_size=abc", 'pretrain.batch_size="abc": expected an integer >= 1'),
-    ("pretrain.stepz=3", "did you mean pretrain.steps?"),
-    ("pretrain.objective.tau_ss=1", "did you mean pretrain.objective.tau_s?"),
-])
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("pretrain.steps=0", "pretrain.steps=0: expected an integer >= 1"),
+        ("pretrain.batch_size=abc", 'pretrain.batch_size="abc": expected an integer >= 1'),
+        ("pretrain.stepz=3", "did you mean pretrain.steps?"),
+        ("pretrain.objective.tau_ss=1", "did you mean pretrain.objective.tau_s?"),
+    ],
+)
 def test_pretrain_checks_the_recipe_before_reading_the_genome(cli, tmp_path, item, expected):
-    result = cli("pretrain", "-m", "findna", "-p", "smoke", "--data-root", tmp_path / "none",
-                 "--checkpoint-dir", tmp_path / "ck", item)
+    result = cli(
+        "pretrain",
+        "-m",
+        "findna",
+        "-p",
+        "smoke",
+        "--data-root",
+        tmp_path / "none",
+        "--checkpoint-dir",
+        tmp_path / "ck",
+        item,
+    )
     assert expected in one_line_error(result)
 
 
@@ -83,8 +122,20 @@ def test_results_that_is_a_file_or_under_a_file_is_refused_up_front(cli, tmp_pat
     taken = tmp_path / "results.txt"
     taken.write_text("not a folder")
     for results in (taken, taken / "sub"):
-        line = one_line_error(cli("run", "-m", "cnn", "-t", "gue/mouse_3", *TINY, "--data-root", data_root,
-                                  "--results", results))
+        line = one_line_error(
+            cli(
+                "run",
+                "-m",
+                "cnn",
+                "-t",
+                "gue/mouse_3",
+                *TINY,
+                "--data-root",
+                data_root,
+                "--results",
+                results,
+            )
+        )
         assert f"--results {results}" in line
 
 
@@ -93,8 +144,20 @@ def test_results_that_cannot_be_written_is_refused_up_front(cli, tmp_path, data_
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
-    line = one_line_error(cli("run", "-m", "cnn", "-t", "gue/mouse_3", *TINY, "--data-root", data_root,
-                              "--results", tmp_path / "r"))
+    line = one_line_error(
+        cli(
+            "run",
+            "-m",
+            "cnn",
+            "-t",
+            "gue/mouse_3",
+            *TINY,
+            "--data-root",
+            data_root,
+            "--results",
+            tmp_path / "r",
+        )
+    )
     assert f"--results {tmp_path / 'r'}: cannot write in {tmp_path} (Permission denied)" in line
 
 
@@ -107,7 +170,9 @@ def test_checkpoint_missing_corrupt_or_ignored_is_refused(cli, tmp_path, data_ro
     corrupt.write_bytes(b"\x00not a torch file")
     line = one_line_error(cli("run", "-m", "findna", *common, "--checkpoint", corrupt))
     assert f"--checkpoint {corrupt} cannot be read" in line
-    line = one_line_error(cli("run", "-m", "findna,cnn,chordmixer", *common, "--checkpoint", corrupt))
+    line = one_line_error(
+        cli("run", "-m", "findna,cnn,chordmixer", *common, "--checkpoint", corrupt)
+    )
     assert "chordmixer, cnn would ignore it" in line
     assert not (tmp_path / "r").exists()
 
@@ -120,22 +185,44 @@ def test_seeds_zero_alone_is_an_error_with_the_fix(cli):
 
 
 def test_no_seed_is_nothing_to_run(cli, tmp_path):
-    line = one_line_error(cli("run", "-m", "cnn", "-t", "gue/tf_0", "--seeds", ",", "--data-root", tmp_path),
-                          code=3)
+    line = one_line_error(
+        cli("run", "-m", "cnn", "-t", "gue/tf_0", "--seeds", ",", "--data-root", tmp_path), code=3
+    )
     assert "names no seed" in line
 
 
 def test_every_task_unavailable_exits_3(cli, tmp_path):
     (write_gue_task(tmp_path, "tf_0") / "train.csv").unlink()
-    result = cli("run", "-m", "cnn", "-t", "gue/tf_0", *TINY, "--data-root", tmp_path,
-                 "--results", tmp_path / "r")
+    result = cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/tf_0",
+        *TINY,
+        "--data-root",
+        tmp_path,
+        "--results",
+        tmp_path / "r",
+    )
     assert result.exit_code == 3, result.output
     assert "unavailable: gue/tf_0" in result.output and "nothing ran" in result.output
 
 
 def test_failed_run_exits_1_and_a_resumed_suite_exits_0(cli, tmp_path):
     write_gue_task(tmp_path, "tf_0", rows=32)
-    common = ["run", "-m", "cnn", "-t", "gue/tf_0", *TINY, "--data-root", tmp_path, "--results", tmp_path / "r"]
+    common = [
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        "gue/tf_0",
+        *TINY,
+        "--data-root",
+        tmp_path,
+        "--results",
+        tmp_path / "r",
+    ]
     failed = cli(*common, "backbone.dropout=2")  # the factory refuses it when the model is built
     assert failed.exit_code == 1, failed.output
     assert "1 of 1 run(s) failed" in failed.output
@@ -145,11 +232,18 @@ def test_failed_run_exits_1_and_a_resumed_suite_exits_0(cli, tmp_path):
 
 
 def test_task_and_suite_case_and_short_suggestions(cli):
-    assert cli("run", "-m", "cnn", "-t", "GUE/tf_*", "--seeds", "0,", "--dry-run").output.count('"run_id"') == 5
+    assert (
+        cli("run", "-m", "cnn", "-t", "GUE/tf_*", "--seeds", "0,", "--dry-run").output.count(
+            '"run_id"'
+        )
+        == 5
+    )
     assert cli("run", "-m", "cnn", "-s", "GUE", "--seeds", "0,", "--dry-run").exit_code == 0
     line = one_line_error(cli("run", "-m", "cnn", "-t", "gue/promoter_*", "--dry-run"))
     assert "Did you mean 'gue/prom_*'" in line and line.count("gue/") <= 6
-    assert "Did you mean 'cnn'" in one_line_error(cli("run", "-m", "CNN", "-t", "gue/tf_0", "--dry-run"))
+    assert "Did you mean 'cnn'" in one_line_error(
+        cli("run", "-m", "CNN", "-t", "gue/tf_0", "--dry-run")
+    )
 
 
 def test_make_test_passes_an_absolute_data_root(data_root):
@@ -157,5 +251,7 @@ def test_make_test_passes_an_absolute_data_root(data_root):
     if shutil.which("make") is None:
         pytest.skip("no make")
     env = {"PATH": "/usr/bin:/bin"}
-    shown = subprocess.run(["make", "-n", "test"], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        ["make", "-n", "test"], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
     assert f"FINDNA_BENCH_DATA={(REPO.parent / 'shared' / 'data').resolve()} " in shown.stdout

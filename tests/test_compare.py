@@ -22,7 +22,9 @@ def synthetic(n: int, accuracy: float, seed: int) -> tuple[np.ndarray, np.ndarra
     return labels, probs
 
 
-def write_model(root: Path, model: str, accuracy: float, *, stored: bool = True, offset: int = 0) -> None:
+def write_model(
+    root: Path, model: str, accuracy: float, *, stored: bool = True, offset: int = 0
+) -> None:
     """Two seeds on three tasks; each record's test MCC is computed from its predictions."""
     from findna_bench.stats import mcc
 
@@ -31,10 +33,18 @@ def write_model(root: Path, model: str, accuracy: float, *, stored: bool = True,
         for seed in (0, 1):
             labels, probs = synthetic(400, accuracy, seed=100 * t + seed + offset)
             run_id = f"{model}__{task.replace('/', '_')}__seed{seed}"
-            record = {"run_id": run_id, "status": "ok", "model": model, "task": task, "seed": seed,
-                      "profile": "smoke", "main_metric": "mcc", "higher_is_better": True,
-                      "started_at": "2025-01-01T00:00:00Z",
-                      "metrics": {"test": {"mcc": mcc(labels, probs.argmax(1), probs)}}}
+            record = {
+                "run_id": run_id,
+                "status": "ok",
+                "model": model,
+                "task": task,
+                "seed": seed,
+                "profile": "smoke",
+                "main_metric": "mcc",
+                "higher_is_better": True,
+                "started_at": "2025-01-01T00:00:00Z",
+                "metrics": {"test": {"mcc": mcc(labels, probs.argmax(1), probs)}},
+            }
             if stored:
                 record["predictions"] = predictions.save(root, run_id, probs, labels)
             (root / f"{run_id}.json").write_text(json.dumps(record))
@@ -44,8 +54,11 @@ def test_a_known_difference_is_significant_on_every_task(cli, tmp_path):
     results = tmp_path / "r"
     write_model(results, "good", 0.9)
     write_model(results, "bad", 0.7, offset=7)
-    out = json.loads(cli("compare", "good", "bad", "--results", results, "-f", "json",
-                         "--bootstrap", "300").output)
+    out = json.loads(
+        cli(
+            "compare", "good", "bad", "--results", results, "-f", "json", "--bootstrap", "300"
+        ).output
+    )
     assert [t["task"] for t in out["tasks"]] == list(TASKS)
     for task in out["tasks"]:
         test = task["test"]
@@ -53,7 +66,9 @@ def test_a_known_difference_is_significant_on_every_task(cli, tmp_path):
         assert task["better"] == "A" and test["method"].startswith("paired bootstrap")
         assert abs(test["difference"] - (task["mean_a"] - task["mean_b"])) < 1e-12
     assert out["wilcoxon"] == {"statistic": 0.0, "p_value": 0.25, "n": 3}  # exact: 2 / 2^3
-    assert out["verdict"].startswith("good is significantly better than bad on 3 of 3 tasks; Wilcoxon p=0.25")
+    assert out["verdict"].startswith(
+        "good is significantly better than bad on 3 of 3 tasks; Wilcoxon p=0.25"
+    )
 
 
 def test_identical_predictions_no_difference_and_the_table(cli, tmp_path):
@@ -75,7 +90,9 @@ def test_without_stored_predictions_falls_back_to_seeds_and_says_so(cli, tmp_pat
     result = cli("compare", "good", "bad", "--results", results, "-t", "gue/t1")
     assert result.exit_code == 0, result.output
     assert "gue/t1: no stored predictions (A seed 0, A seed 1); seed-level test" in result.output
-    out = json.loads(cli("compare", "good", "bad", "--results", results, "-t", "gue/t1", "-f", "json").output)
+    out = json.loads(
+        cli("compare", "good", "bad", "--results", results, "-t", "gue/t1", "-f", "json").output
+    )
     assert out["tasks"][0]["test"]["method"].startswith("seed-level") and len(out["tasks"]) == 1
 
 
@@ -90,13 +107,33 @@ def test_user_errors_exit_2(cli, tmp_path):
 @pytest.mark.slow
 def test_two_models_three_gue_tasks_end_to_end(cli, tmp_path, data_root):
     results = tmp_path / "r"
-    run = cli("run", "-m", "cnn,dilated-cnn", "-t", "gue/mouse_2", "-t", "gue/mouse_3", "-t",
-              "gue/prom_core_tata", "--profile", "smoke", "--seeds", "2", "--data-root", data_root,
-              "--results", results, "-q", "finetune.max_train=512")
+    run = cli(
+        "run",
+        "-m",
+        "cnn,dilated-cnn",
+        "-t",
+        "gue/mouse_2",
+        "-t",
+        "gue/mouse_3",
+        "-t",
+        "gue/prom_core_tata",
+        "--profile",
+        "smoke",
+        "--seeds",
+        "2",
+        "--data-root",
+        data_root,
+        "--results",
+        results,
+        "-q",
+        "finetune.max_train=512",
+    )
     assert run.exit_code == 0, run.output
     records = [json.loads(p.read_text()) for p in results.glob("*.json")]
     assert len(records) == 12 and all(r["predictions"]["rows"] > 0 for r in records)
-    out = json.loads(cli("compare", "cnn", "dilated-cnn", "--results", results, "-f", "json").output)
+    out = json.loads(
+        cli("compare", "cnn", "dilated-cnn", "--results", results, "-f", "json").output
+    )
     assert len(out["tasks"]) == 3 and out["wilcoxon"]["n"] == 3
     for task in out["tasks"]:
         test = task["test"]

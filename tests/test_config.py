@@ -42,17 +42,28 @@ def test_layers_apply_in_order(reg):
     assert cfg["finetune"]["lr"] == 0.2  # profile over model
     assert cfg["finetune"]["epochs"] == 2  # override over profile
     assert cfg["finetune"]["batch_size"] == 32  # exact task pattern over glob
-    assert cfg["backbone"] == {"use": "cnn", "embed_dim": 8, "kernel_size": 5}  # only the matching backbone key
+    assert cfg["backbone"] == {
+        "use": "cnn",
+        "embed_dim": 8,
+        "kernel_size": 5,
+    }  # only the matching backbone key
     assert resolve(reg, "m", "gue/mouse_0", "p")["finetune"]["batch_size"] == 16
 
 
 def test_override_values_are_yaml_typed_and_checked(reg):
-    assert parse_overrides(["a.b=3e-4", "c=[1, 2]", "d=true"]) == {"a": {"b": 3e-4}, "c": [1, 2], "d": True}
+    assert parse_overrides(["a.b=3e-4", "c=[1, 2]", "d=true"]) == {
+        "a": {"b": 3e-4},
+        "c": [1, 2],
+        "d": True,
+    }
     with pytest.raises(ConfigError, match="not key=value"):
         parse_overrides(["finetune.lr"])
     with pytest.raises(ConfigError, match=r"'finetune.nope' names no config key"):
         resolve(reg, "m", "gue/tf_0", "p", {"finetune": {"nope": 1}})
-    assert resolve(reg, "m", "gue/tf_0", "p", {"backbone": {"dropout": 0.1}})["backbone"]["dropout"] == 0.1
+    assert (
+        resolve(reg, "m", "gue/tf_0", "p", {"backbone": {"dropout": 0.1}})["backbone"]["dropout"]
+        == 0.1
+    )
 
 
 def test_suite_expansion_and_spec_identity(reg):
@@ -61,9 +72,16 @@ def test_suite_expansion_and_spec_identity(reg):
     with pytest.raises(UnknownName, match=r"Did you mean .*'gue/tf_1'"):
         expand_tasks(reg, [], ["gue/tf_l"], known)
     specs = expand(reg, models=["m"], tasks=["gue/tf_0", "gue/tf_1"], seeds=[0, 1], profile="p")
-    assert [(s.task, s.seed) for s in specs] == [("gue/tf_0", 0), ("gue/tf_0", 1), ("gue/tf_1", 0), ("gue/tf_1", 1)]
+    assert [(s.task, s.seed) for s in specs] == [
+        ("gue/tf_0", 0),
+        ("gue/tf_0", 1),
+        ("gue/tf_1", 0),
+        ("gue/tf_1", 1),
+    ]
     assert len({s.hash for s in specs}) == 4
-    again = RunSpec(model="m", task="gue/tf_0", seed=0, profile="p", config=resolve(reg, "m", "gue/tf_0", "p"))
+    again = RunSpec(
+        model="m", task="gue/tf_0", seed=0, profile="p", config=resolve(reg, "m", "gue/tf_0", "p")
+    )
     assert again.run_id == specs[0].run_id
 
 

@@ -21,35 +21,44 @@ def bad(registry, *items: str, model: str = "cnn", catalog=None) -> str:
     return message
 
 
-@pytest.mark.parametrize(("item", "expected"), [
-    ("finetune.lr=abc", 'finetune.lr="abc": expected a number > 0'),
-    ("finetune.lr=-1", "finetune.lr=-1: expected a number > 0"),
-    ("finetune.lr=.inf", "finetune.lr=Infinity: expected a number > 0"),
-    ("finetune.epochs=two", 'finetune.epochs="two": expected an integer >= 1'),
-    ("finetune.epochs=0", "finetune.epochs=0: expected an integer >= 1"),
-    ("finetune.epochs=2.0", "finetune.epochs=2.0: expected an integer >= 1"),
-    ("finetune.epochs=true", "finetune.epochs=true: expected an integer >= 1"),
-    ("finetune.batch_size=0", "finetune.batch_size=0: expected an integer >= 1"),
-    ("finetune.eval_batch_size=-3", "finetune.eval_batch_size=-3: expected an integer >= 1"),
-    ("finetune.mode=linear_probe", 'finetune.mode="linear_probe": expected one of full, linear-probe'),
-    ("finetune.pooling=max", 'finetune.pooling="max": expected one of mean, mean-with-padding'),
-    ("finetune.selection=best", 'finetune.selection="best": expected one of best-valid, last-epoch'),
-    ("finetune.warmup=1", "finetune.warmup=1: expected a number in [0, 1)"),
-    ("finetune.weight_decay=-0.1", "finetune.weight_decay=-0.1: expected a number >= 0"),
-    ("finetune.grad_clip=-1", "finetune.grad_clip=-1: expected a number >= 0 or null"),
-    ("finetune.max_train=0", "finetune.max_train=0: expected an integer >= 1 or null"),
-    ("finetune.max_steps=0", "finetune.max_steps=0: expected an integer >= 1 or null"),
-    ("finetune.min_steps=-1", "finetune.min_steps=-1: expected an integer >= 0"),
-    ("finetune.eval_every=0", "finetune.eval_every=0: expected an integer >= 1 or null"),
-    ("finetune.patience=0", "finetune.patience=0: expected an integer >= 1 or null"),
-    ("finetune.min_delta=-1", "finetune.min_delta=-1: expected a number >= 0"),
-    ("finetune.evals_per_epoch=0", "finetune.evals_per_epoch=0: expected an integer >= 1"),
-    ("finetune.rc_tta=yes please", 'finetune.rc_tta="yes please": expected true or false'),
-    ("finetune.amp=1", "finetune.amp=1: expected true or false"),
-    ("data.valid_fraction=1", "data.valid_fraction=1: expected a number in (0, 1)"),
-    ("data.carve_seed=-1", "data.carve_seed=-1: expected an integer >= 0"),
-    ("data.policy.lowercase=maybe", "data.policy.lowercase=maybe: action must be one of"),
-])
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("finetune.lr=abc", 'finetune.lr="abc": expected a number > 0'),
+        ("finetune.lr=-1", "finetune.lr=-1: expected a number > 0"),
+        ("finetune.lr=.inf", "finetune.lr=Infinity: expected a number > 0"),
+        ("finetune.epochs=two", 'finetune.epochs="two": expected an integer >= 1'),
+        ("finetune.epochs=0", "finetune.epochs=0: expected an integer >= 1"),
+        ("finetune.epochs=2.0", "finetune.epochs=2.0: expected an integer >= 1"),
+        ("finetune.epochs=true", "finetune.epochs=true: expected an integer >= 1"),
+        ("finetune.batch_size=0", "finetune.batch_size=0: expected an integer >= 1"),
+        ("finetune.eval_batch_size=-3", "finetune.eval_batch_size=-3: expected an integer >= 1"),
+        (
+            "finetune.mode=linear_probe",
+            'finetune.mode="linear_probe": expected one of full, linear-probe',
+        ),
+        ("finetune.pooling=max", 'finetune.pooling="max": expected one of mean, mean-with-padding'),
+        (
+            "finetune.selection=best",
+            'finetune.selection="best": expected one of best-valid, last-epoch',
+        ),
+        ("finetune.warmup=1", "finetune.warmup=1: expected a number in [0, 1)"),
+        ("finetune.weight_decay=-0.1", "finetune.weight_decay=-0.1: expected a number >= 0"),
+        ("finetune.grad_clip=-1", "finetune.grad_clip=-1: expected a number >= 0 or null"),
+        ("finetune.max_train=0", "finetune.max_train=0: expected an integer >= 1 or null"),
+        ("finetune.max_steps=0", "finetune.max_steps=0: expected an integer >= 1 or null"),
+        ("finetune.min_steps=-1", "finetune.min_steps=-1: expected an integer >= 0"),
+        ("finetune.eval_every=0", "finetune.eval_every=0: expected an integer >= 1 or null"),
+        ("finetune.patience=0", "finetune.patience=0: expected an integer >= 1 or null"),
+        ("finetune.min_delta=-1", "finetune.min_delta=-1: expected a number >= 0"),
+        ("finetune.evals_per_epoch=0", "finetune.evals_per_epoch=0: expected an integer >= 1"),
+        ("finetune.rc_tta=yes please", 'finetune.rc_tta="yes please": expected true or false'),
+        ("finetune.amp=1", "finetune.amp=1: expected true or false"),
+        ("data.valid_fraction=1", "data.valid_fraction=1: expected a number in (0, 1)"),
+        ("data.carve_seed=-1", "data.carve_seed=-1: expected an integer >= 0"),
+        ("data.policy.lowercase=maybe", "data.policy.lowercase=maybe: action must be one of"),
+    ],
+)
 def test_bad_engine_values_name_key_value_and_what_is_allowed(registry, item, expected):
     message = bad(registry, item)
     assert message.startswith(expected), message
@@ -58,7 +67,8 @@ def test_bad_engine_values_name_key_value_and_what_is_allowed(registry, item, ex
 
 def test_pretrain_recipe_values_and_keys(registry):
     assert bad(registry, "pretrain.steps=0", model="findna").startswith(
-        "pretrain.steps=0: expected an integer >= 1")
+        "pretrain.steps=0: expected an integer >= 1"
+    )
     assert "did you mean pretrain.steps?" in bad(registry, "pretrain.stepz=3", model="findna")
 
 
@@ -73,19 +83,28 @@ def test_unknown_override_key_suggests_the_closest(registry):
 
 def test_carve_seed_is_a_declared_overridable_key(registry):
     assert ENGINE_DEFAULTS["data"]["carve_seed"] == 0
-    assert resolve(registry, "cnn", "gue/tf_0", "smoke", parse_overrides(["data.carve_seed=5"]))["data"][
-        "carve_seed"] == 5
+    assert (
+        resolve(registry, "cnn", "gue/tf_0", "smoke", parse_overrides(["data.carve_seed=5"]))[
+            "data"
+        ]["carve_seed"]
+        == 5
+    )
 
 
 def test_backbone_keywords_are_bound_to_the_factory(registry, catalog):
     message = bad(registry, "backbone.dropuot=0.1", catalog=catalog)
-    assert message.startswith("backbone.dropuot: backbone 'cnn' takes no such keyword; "
-                              "did you mean backbone.dropout?")
-    assert "did you mean backbone.dropout?" in bad(registry, "backbone.dropuot=0.1", model="findna",
-                                                   catalog=catalog)
+    assert message.startswith(
+        "backbone.dropuot: backbone 'cnn' takes no such keyword; did you mean backbone.dropout?"
+    )
+    assert "did you mean backbone.dropout?" in bad(
+        registry, "backbone.dropuot=0.1", model="findna", catalog=catalog
+    )
     assert bad(registry, "backbone.use=cnnn", catalog=catalog).startswith(
-        "backbone.use: unknown backbone 'cnnn'. Did you mean 'cnn'?")
-    assert "task 'gue/tf_0' takes no such keyword" in bad(registry, "task.splitt=x", catalog=catalog)
+        "backbone.use: unknown backbone 'cnnn'. Did you mean 'cnn'?"
+    )
+    assert "task 'gue/tf_0' takes no such keyword" in bad(
+        registry, "task.splitt=x", catalog=catalog
+    )
     assert "objective" in bad(registry, "pretrain.objective.tau=1", model="findna", catalog=catalog)
 
 

@@ -8,14 +8,26 @@ from pathlib import Path
 from findna_bench import hookspecs
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-         if hasattr(fn, "findna_bench_spec")]
+HOOKS = [
+    name
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    if hasattr(fn, "findna_bench_spec")
+]
 
 
 def test_there_are_registration_and_lifecycle_hooks():
-    assert {"register_backbones", "register_augmentations", "register_objectives", "register_tasks",
-            "register_metrics", "register_commands", "on_run_start", "on_train_step", "on_evaluate",
-            "on_run_end"} <= set(HOOKS)
+    assert {
+        "register_backbones",
+        "register_augmentations",
+        "register_objectives",
+        "register_tasks",
+        "register_metrics",
+        "register_commands",
+        "on_run_start",
+        "on_train_step",
+        "on_evaluate",
+        "on_run_end",
+    } <= set(HOOKS)
 
 
 def test_every_hook_has_a_docstring_and_a_readme_heading():

@@ -50,13 +50,26 @@ def test_hooks_fire_in_order(tmp_path, registry, catalog, data_root):
     pm = make_plugin_manager(entrypoints=False)
     recorder = Recorder()
     pm.register(recorder)
-    specs = expand(registry, models=["cnn"], tasks=["gue/mouse_3"], seeds=[0], profile="smoke",
-                   overrides={"finetune": {"epochs": 1, "max_train": 640}})
+    specs = expand(
+        registry,
+        models=["cnn"],
+        tasks=["gue/mouse_3"],
+        seeds=[0],
+        profile="smoke",
+        overrides={"finetune": {"epochs": 1, "max_train": 640}},
+    )
     ctx = RunContext(catalog=catalog, hook=pm.hook, data_root=data_root, device=torch.device("cpu"))
     store = ResultsStore(tmp_path)
     run_suite(specs, ctx, store)
-    assert recorder.calls == ["suite_start:1:0", "run_start:0", "step", "evaluate:valid", "evaluate:test",
-                              "run_end:ok", "suite_end:1"]
+    assert recorder.calls == [
+        "suite_start:1:0",
+        "run_start:0",
+        "step",
+        "evaluate:valid",
+        "evaluate:test",
+        "run_end:ok",
+        "suite_end:1",
+    ]
     recorder.calls.clear()
     run_suite(specs, ctx, store)  # resumed: nothing runs again
     assert recorder.calls == ["suite_start:0:1", "suite_end:0"]

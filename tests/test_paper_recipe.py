@@ -9,9 +9,17 @@ from findna_bench.recipe import finetune_recipe
 
 def test_paper_recipe_is_keyed_by_backbone(registry):
     findna = resolve(registry, "findna", "gue/tf_0", "paper")["finetune"]
-    assert (findna["batch_size"], findna["lr"], findna["weight_decay"], findna["epochs"]) == (256, 5e-4, 0.01, 20)
+    assert (findna["batch_size"], findna["lr"], findna["weight_decay"], findna["epochs"]) == (
+        256,
+        5e-4,
+        0.01,
+        20,
+    )
     assert findna["grad_clip"] == 0.5 and findna["amp"] is True
-    assert resolve(registry, "chordmixer", "gue/prom_core_notata", "paper")["finetune"]["batch_size"] == 512
+    assert (
+        resolve(registry, "chordmixer", "gue/prom_core_notata", "paper")["finetune"]["batch_size"]
+        == 512
+    )
     assert resolve(registry, "findna", "mtcdna/16k", "paper")["finetune"]["weight_decay"] == 0.01
     for baseline in ("cnn", "transformer"):
         paper = resolve(registry, baseline, "gue/tf_0", "paper")["finetune"]

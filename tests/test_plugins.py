@@ -27,8 +27,10 @@ def test_hook_with_unknown_argument_is_an_error_naming_the_plugin():
 
 
 def test_duplicate_name_names_both_plugins():
-    pm = make_plugin_manager(plugin_paths=[REPO / "plugins/baselines/cnn.py", FIXTURES / "duplicate_name.py"],
-                             entrypoints=False)
+    pm = make_plugin_manager(
+        plugin_paths=[REPO / "plugins/baselines/cnn.py", FIXTURES / "duplicate_name.py"],
+        entrypoints=False,
+    )
     with pytest.raises(PluginError, match=r"'cnn'.*plugin 'cnn'.*plugin 'duplicate_name'"):
         Catalog.from_plugin_manager(pm)
 
@@ -77,8 +79,9 @@ def test_blocklist_and_allowlist(monkeypatch):
     assert "always_half" not in Catalog.from_plugin_manager(make_plugin_manager()).names("metric")
     monkeypatch.delenv("FINDNA_BENCH_DISABLE_PLUGINS")
     monkeypatch.setenv("FINDNA_BENCH_LOAD_PLUGINS", "")
-    catalog = Catalog.from_plugin_manager(make_plugin_manager(plugin_paths=[REPO / "plugins/baselines/cnn.py"],
-                                                              root=REPO))
+    catalog = Catalog.from_plugin_manager(
+        make_plugin_manager(plugin_paths=[REPO / "plugins/baselines/cnn.py"], root=REPO)
+    )
     assert catalog.names("backbone") == [] and "mcc" in catalog.names("metric")  # builtins stay
 
 

@@ -12,7 +12,9 @@ from findna_bench.model import SequenceClassifier
 
 def batch(lengths: list[int], width: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
-    x = torch.nn.functional.one_hot(torch.randint(0, 5, (len(lengths), width), generator=g), 5).double()
+    x = torch.nn.functional.one_hot(
+        torch.randint(0, 5, (len(lengths), width), generator=g), 5
+    ).double()
     mask = torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]
     return x * mask[..., None], mask
 
@@ -20,15 +22,16 @@ def batch(lengths: list[int], width: int, seed: int = 0) -> tuple[torch.Tensor, 
 @pytest.mark.parametrize("mode", ["fixed", "variable"])
 def test_padded_mean_does_not_depend_on_batch_mates(catalog, mode):
     torch.manual_seed(0)
-    backbone = catalog.get("backbone", "chordmixer").factory(track_size=2, hidden=8, blocks=1, max_len=40,
-                                                              length_mode=mode)
+    backbone = catalog.get("backbone", "chordmixer").factory(
+        track_size=2, hidden=8, blocks=1, max_len=40, length_mode=mode
+    )
     model = SequenceClassifier(backbone, 2, pooling="mean-with-padding").double().eval()
     assert model.max_len == 40
     x, mask = batch([12, 35, 20], 35)
     with torch.no_grad():
         together = model.features(x, mask)
         for i, n in enumerate([12, 35, 20]):
-            alone = model.features(x[i:i + 1, :n], mask[i:i + 1, :n])
+            alone = model.features(x[i : i + 1, :n], mask[i : i + 1, :n])
             assert torch.allclose(together[i], alone[0], atol=1e-12)
         # FinDNA: zero-pad the input to max_len, run the network, average all max_len outputs
         padded = torch.nn.functional.pad(x[:1, :12], (0, 0, 0, 28))
@@ -43,7 +46,9 @@ def test_max_len_can_be_given_and_is_required(catalog):
     model = SequenceClassifier(cnn, 2, pooling="mean-with-padding", max_len=30).double().eval()
     x, mask = batch([10, 25], 25)
     with torch.no_grad():
-        assert torch.allclose(model.features(x, mask)[0], model.features(x[:1, :10], mask[:1, :10])[0])
+        assert torch.allclose(
+            model.features(x, mask)[0], model.features(x[:1, :10], mask[:1, :10])[0]
+        )
     with pytest.raises(ConfigError, match="exceeds"):
         model.features(*batch([31], 31))
 
@@ -51,5 +56,8 @@ def test_max_len_can_be_given_and_is_required(catalog):
 def test_findna_released_fine_tunes_with_padded_mean(registry):
     from findna_bench.config import resolve
 
-    assert resolve(registry, "findna-released", "gue/tf_0", "paper")["finetune"]["pooling"] == "mean-with-padding"
+    assert (
+        resolve(registry, "findna-released", "gue/tf_0", "paper")["finetune"]["pooling"]
+        == "mean-with-padding"
+    )
     assert resolve(registry, "findna", "gue/tf_0", "paper")["finetune"]["pooling"] == "mean"

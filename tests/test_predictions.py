@@ -13,7 +13,11 @@ def test_round_trip_keeps_labels_and_full_precision_argmax(tmp_path):
     probs = np.array([[0.50012, 0.49988], [0.2, 0.8], [0.9, 0.1]], dtype=np.float32)
     labels = np.array([0, 1, 1])
     block = predictions.save(tmp_path, "run1", probs, labels)
-    assert block["file"] == f"run1.{block['sha256'][:12]}.preds.npz" and block["rows"] == 3 and block["classes"] == 2
+    assert (
+        block["file"] == f"run1.{block['sha256'][:12]}.preds.npz"
+        and block["rows"] == 3
+        and block["classes"] == 2
+    )
     assert len(block["sha256"]) == 64 and not list(tmp_path.glob(".tmp-*"))
     loaded = predictions.load(tmp_path, {"run_id": "run1", "predictions": block})
     assert np.allclose(loaded.probs, probs, atol=1e-3) and loaded.probs.dtype == np.float32
@@ -23,7 +27,10 @@ def test_round_trip_keeps_labels_and_full_precision_argmax(tmp_path):
 
 def test_found_in_a_sub_folder_of_a_merged_store(tmp_path):
     block = predictions.save(tmp_path / "machine2", "r", np.eye(2), np.array([0, 1]))
-    assert predictions.load(tmp_path, {"run_id": "r", "predictions": block}).labels.tolist() == [0, 1]
+    assert predictions.load(tmp_path, {"run_id": "r", "predictions": block}).labels.tolist() == [
+        0,
+        1,
+    ]
 
 
 def test_a_rerun_gets_its_own_file_and_a_changed_file_is_refused(tmp_path):

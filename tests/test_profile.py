@@ -14,26 +14,43 @@ from findna_bench.model import SequenceClassifier
 
 def test_macs_match_the_analytic_count_for_chordmixer_and_attention(catalog):
     cm = catalog.get("backbone", "chordmixer").factory(track_size=2, hidden=8, blocks=2, max_len=64)
-    got = profiling.measure(SequenceClassifier(cm, 2), length=64, batch_size=2, device=torch.device("cpu"),
-                            steps=1, warmup=0)
+    got = profiling.measure(
+        SequenceClassifier(cm, 2),
+        length=64,
+        batch_size=2,
+        device=torch.device("cpu"),
+        steps=1,
+        warmup=0,
+    )
     d = 7 * 2  # ceil(log2 64) + 1 = 7 tracks of 2
     assert got["macs_per_seq"] == 64 * (5 * d + 2 * 6 * 2 * d * 8) + d * 2  # embed, 12 layers, head
 
-    tf = catalog.get("backbone", "transformer").factory(dim=16, heads=2, layers=1, ff=32, max_len=64)
-    got = profiling.measure(SequenceClassifier(tf, 2), length=64, batch_size=1, device=torch.device("cpu"),
-                            steps=1, warmup=0)
+    tf = catalog.get("backbone", "transformer").factory(
+        dim=16, heads=2, layers=1, ff=32, max_len=64
+    )
+    got = profiling.measure(
+        SequenceClassifier(tf, 2),
+        length=64,
+        batch_size=1,
+        device=torch.device("cpu"),
+        steps=1,
+        warmup=0,
+    )
     per_token = 5 * 16 + 16 * 48 + 16 * 16 + 16 * 32 + 32 * 16  # embed, qkv, out, ff
     attention = 2 * 64 * 64 * 16  # QK^T and AV over all heads
     assert got["macs_per_seq"] == 64 * per_token + attention + 16 * 2
-    assert got["train_gflops"] > 0 and got["train_tokens_per_s"] > 0 and got["params"] == sum(
-        p.numel() for p in tf.parameters())
+    assert (
+        got["train_gflops"] > 0
+        and got["train_tokens_per_s"] > 0
+        and got["params"] == sum(p.numel() for p in tf.parameters())
+    )
 
 
 def test_cpu_memory_probe_sees_a_fresh_allocation():
     probe = profiling.MemoryProbe(torch.device("cpu"))
     probe.start()
-    block = torch.ones(64 * 1024 ** 2 // 4)  # 64 MiB, touched
-    assert probe.peak_bytes() >= 56 * 1024 ** 2
+    block = torch.ones(64 * 1024**2 // 4)  # 64 MiB, touched
+    assert probe.peak_bytes() >= 56 * 1024**2
     del block
 
 
@@ -44,13 +61,33 @@ def test_gemm_rate_is_positive_and_finite():
 
 def test_profile_command_table_json_and_ratios(cli, tmp_path):
     out = tmp_path / "p.json"
-    result = cli("profile", "--model", "chordmixer,cnn", "--length", "64,128", "--profile", "smoke",
-                 "--steps", "1", "--warmup", "0", "--no-isolate", "--device", "cpu", "--json", out)
+    result = cli(
+        "profile",
+        "--model",
+        "chordmixer,cnn",
+        "--length",
+        "64,128",
+        "--profile",
+        "smoke",
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--no-isolate",
+        "--device",
+        "cpu",
+        "--json",
+        out,
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     rows = report["results"]
     assert [(r["model"], r["length"], r["status"]) for r in rows] == [
-        ("chordmixer", 64, "ok"), ("chordmixer", 128, "ok"), ("cnn", 64, "ok"), ("cnn", 128, "ok")]
+        ("chordmixer", 64, "ok"),
+        ("chordmixer", 128, "ok"),
+        ("cnn", 64, "ok"),
+        ("cnn", 128, "ok"),
+    ]
     assert rows[0]["vs_first"]["train_tokens_per_s"] == 1.0
     assert rows[1]["macs_per_seq"] > 2 * rows[0]["macs_per_seq"]  # one more layer per encoder
     assert rows[3]["macs_per_seq"] == 2 * rows[2]["macs_per_seq"] - 4 * 2  # CNN: linear (head once)
@@ -63,13 +100,31 @@ def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
 
     def measure(net, *, length, **kw):
         if length > 64:
-            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 TB")
+            raise RuntimeError(
+                "DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 TB"
+            )
         return real(net, length=length, **kw)
 
     monkeypatch.setattr(profiling, "measure", measure)
     out = tmp_path / "p.json"
-    result = cli("profile", "-m", "cnn", "-L", "64,4096", "-p", "smoke", "--steps", "1", "--warmup", "0",
-                 "--no-isolate", "--device", "cpu", "--json", out)
+    result = cli(
+        "profile",
+        "-m",
+        "cnn",
+        "-L",
+        "64,4096",
+        "-p",
+        "smoke",
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--no-isolate",
+        "--device",
+        "cpu",
+        "--json",
+        out,
+    )
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in json.loads(out.read_text())["results"]] == ["ok", "oom"]
     assert "oom" in result.output
@@ -82,8 +137,17 @@ def test_bad_options_exit_2(cli):
 
 @pytest.mark.slow
 def test_isolated_worker_runs_in_a_fresh_process(registry):
-    request = {"registry": str(registry.path), "model": "chordmixer", "profile": "smoke", "length": 256,
-               "batch_size": 2, "device": "cpu", "steps": 1, "warmup": 0, "amp": False}
+    request = {
+        "registry": str(registry.path),
+        "model": "chordmixer",
+        "profile": "smoke",
+        "length": 256,
+        "batch_size": 2,
+        "device": "cpu",
+        "steps": 1,
+        "warmup": 0,
+        "amp": False,
+    }
     row = profiling.measure_isolated(request, timeout=300)
     assert row["status"] == "ok" and row["train_peak_bytes"] > 0 and row["length"] == 256
 
@@ -91,9 +155,18 @@ def test_isolated_worker_runs_in_a_fresh_process(registry):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_measurement_uses_the_allocator_peak_and_bf16(catalog):
-    cm = catalog.get("backbone", "chordmixer").factory(track_size=8, hidden=64, blocks=2, max_len=4096)
-    got = profiling.measure(SequenceClassifier(cm, 2), length=4096, batch_size=4, device=torch.device("cuda"),
-                            steps=2, warmup=1, amp=True)
+    cm = catalog.get("backbone", "chordmixer").factory(
+        track_size=8, hidden=64, blocks=2, max_len=4096
+    )
+    got = profiling.measure(
+        SequenceClassifier(cm, 2),
+        length=4096,
+        batch_size=4,
+        device=torch.device("cuda"),
+        steps=2,
+        warmup=1,
+        amp=True,
+    )
     assert got["train_peak_bytes"] > got["infer_peak_bytes"] > 0
     assert got["train_tokens_per_s"] > 0 and got["macs_per_seq"] > 0
     assert profiling.gemm_rate(torch.device("cuda"), dtype=torch.bfloat16, n=4096) > 1000

@@ -10,7 +10,9 @@ import pytest
 from findna_bench import stats
 
 
-def synthetic(n: int, accuracy: float, seed: int, classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def synthetic(
+    n: int, accuracy: float, seed: int, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Labels and probabilities of a classifier right on about ``accuracy`` of ``n`` examples."""
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % classes
@@ -94,8 +96,12 @@ def test_friedman_hand_case():
     scores = np.array([[0.9, 0.9, 0.9, 0.8], [0.8, 0.8, 0.8, 0.9], [0.1, 0.2, 0.3, 0.4]])
     result = stats.friedman(scores)
     # chi2 = 12N/(k(k+1)) (sum R^2 - k(k+1)^2/4) = 4 (13.625 - 12) = 6.5; p = exp(-6.5/2)
-    assert result.statistic == pytest.approx(6.5) and result.p_value == pytest.approx(math.exp(-3.25))
-    assert result.iman_davenport == pytest.approx(3 * 6.5 / (8 - 6.5))  # (N-1)chi2 / (N(k-1) - chi2)
+    assert result.statistic == pytest.approx(6.5) and result.p_value == pytest.approx(
+        math.exp(-3.25)
+    )
+    assert result.iman_davenport == pytest.approx(
+        3 * 6.5 / (8 - 6.5)
+    )  # (N-1)chi2 / (N(k-1) - chi2)
     assert result.ranks == [1.25, 1.75, 3.0]
     with pytest.raises(ValueError):
         stats.friedman(scores[:2])
@@ -120,8 +126,10 @@ def parse_svg(text: str):
 
     root = ET.fromstring(text)
     ns = "{http://www.w3.org/2000/svg}"
+
     def of(kind: str, klass: str) -> list:
         return [e for e in root.iter(f"{ns}{kind}") if e.get("class") == klass]
+
     return root, of
 
 
@@ -143,6 +151,10 @@ def test_cd_diagram_from_scores_no_bar_when_all_differ():
 
     scores = np.array([[0.9] * 30, [0.5] * 30, [0.1] * 30])  # always the same order
     _, of = parse_svg(cd_diagram.from_scores(["a", "b", "c"], scores))
-    assert len(of("line", "clique")) == 0 and [e.text for e in of("text", "rank")] == ["1.00", "2.00", "3.00"]
+    assert len(of("line", "clique")) == 0 and [e.text for e in of("text", "rank")] == [
+        "1.00",
+        "2.00",
+        "3.00",
+    ]
     caption = of("text", "caption")[0].text
     assert "30 tasks" in caption and "Friedman p=" in caption

@@ -11,8 +11,18 @@ from pathlib import Path
 
 import pytest
 
-ARGS = ["run", "-m", "cnn", "-t", "gue/mouse_3,gue/mouse_2,gue/prom_core_tata", "-p", "smoke",
-        "--seeds", "2", "-q"]
+ARGS = [
+    "run",
+    "-m",
+    "cnn",
+    "-t",
+    "gue/mouse_3,gue/mouse_2,gue/prom_core_tata",
+    "-p",
+    "smoke",
+    "--seeds",
+    "2",
+    "-q",
+]
 
 
 def records(folder: Path) -> dict[str, bytes]:
@@ -22,8 +32,19 @@ def records(folder: Path) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_sigkill_then_rerun_completes_only_the_missing_runs(tmp_path, data_root):
     results = tmp_path / "results"
-    cmd = [sys.executable, "-m", "findna_bench", *ARGS, "--data-root", str(data_root), "--results", str(results)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "findna_bench",
+        *ARGS,
+        "--data-root",
+        str(data_root),
+        "--results",
+        str(results),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 120
     while len(records(results)) < 2 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -34,11 +55,15 @@ def test_sigkill_then_rerun_completes_only_the_missing_runs(tmp_path, data_root)
     assert not list(results.glob("*.failed-*"))
 
     stale = list(results.glob("*.lock"))  # the killed run's claim: its pid is gone
-    rerun = subprocess.run([c for c in cmd if c != "-q"], capture_output=True, text=True, timeout=300, check=False)
+    rerun = subprocess.run(
+        [c for c in cmd if c != "-q"], capture_output=True, text=True, timeout=300, check=False
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert all(f"took over the stale lock {p.name}" in rerun.stderr for p in stale)
     assert not list(results.glob("*.lock"))
-    assert f"resume: {len(before)} run(s) already recorded, {6 - len(before)} to run" in rerun.stderr
+    assert (
+        f"resume: {len(before)} run(s) already recorded, {6 - len(before)} to run" in rerun.stderr
+    )
     after = records(results)
     assert len(after) == 6
     assert {name: after[name] for name in before} == before  # nothing rewritten

@@ -14,8 +14,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_wheel_runs_its_bundled_plugins_outside_the_checkout(tmp_path, data_root):
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(tmp_path.glob("findna_bench-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -23,14 +26,46 @@ def test_wheel_runs_its_bundled_plugins_outside_the_checkout(tmp_path, data_root
     assert "findna_bench/_bundled/plugins/datasets/gue.py" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {
+        "PYTHONPATH": str(site),
+        "PATH": "/usr/bin:/bin",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
     code = "import sys; from findna_bench.cli import main; sys.argv[0] = 'findna-bench'; main()"
-    validate = subprocess.run([sys.executable, "-c", code, "validate"], capture_output=True, text=True,
-                              cwd=tmp_path, env=env)
+    validate = subprocess.run(
+        [sys.executable, "-c", code, "validate"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert validate.returncode == 0, validate.stderr
     assert str(site / "findna_bench/_bundled/registry.yaml") in validate.stdout
-    run = subprocess.run([sys.executable, "-c", code, "run", "-m", "cnn", "-t", "gue/mouse_3", "-p", "smoke",
-                          "--seeds", "1", "--data-root", str(data_root), "--results", str(tmp_path / "r"), "-q"],
-                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "run",
+            "-m",
+            "cnn",
+            "-t",
+            "gue/mouse_3",
+            "-p",
+            "smoke",
+            "--seeds",
+            "1",
+            "--data-root",
+            str(data_root),
+            "--results",
+            str(tmp_path / "r"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr
     assert len(list((tmp_path / "r").glob("*.json"))) == 1

@@ -26,8 +26,11 @@ def mcc(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray) -> float:
 def f1_macro(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray) -> float:
     from sklearn.metrics import f1_score
 
-    return float(f1_score(y_true, y_pred, average="macro", labels=np.arange(y_score.shape[1]),
-                          zero_division=0))
+    return float(
+        f1_score(
+            y_true, y_pred, average="macro", labels=np.arange(y_score.shape[1]), zero_division=0
+        )
+    )
 
 
 def f1_micro(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray) -> float:
@@ -51,7 +54,11 @@ def auroc(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray) -> float:
 @hookimpl
 def register_metrics(register) -> None:
     register("accuracy", accuracy, higher_is_better=True, description="fraction correct")
-    register("mcc", mcc, higher_is_better=True, description="Matthews correlation (multiclass aware)")
+    register(
+        "mcc", mcc, higher_is_better=True, description="Matthews correlation (multiclass aware)"
+    )
     register("f1_macro", f1_macro, higher_is_better=True, description="macro-averaged F1")
-    register("f1_micro", f1_micro, higher_is_better=True, description="micro-averaged F1 (= accuracy)")
+    register(
+        "f1_micro", f1_micro, higher_is_better=True, description="micro-averaged F1 (= accuracy)"
+    )
     register("auroc", auroc, higher_is_better=True, description="ROC AUC (one-vs-rest macro)")

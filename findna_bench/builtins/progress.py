@@ -13,9 +13,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from findna_bench import hookimpl
 from findna_bench.data.policy import DEFAULTS
 
-WARN_EFFECT = {"invalid_chars": "dropped (invalid characters)", "lowercase": "upper-cased",
-               "empty": "dropped (empty)", "too_long": "dropped (too long)",
-               "unknown_label": "dropped (unknown label)"}
+WARN_EFFECT = {
+    "invalid_chars": "dropped (invalid characters)",
+    "lowercase": "upper-cased",
+    "empty": "dropped (empty)",
+    "too_long": "dropped (too long)",
+    "unknown_label": "dropped (unknown label)",
+}
 
 
 def warn_lines(record: dict) -> list[str]:
@@ -28,14 +32,21 @@ def warn_lines(record: dict) -> list[str]:
         if split == "leakage":
             shared = counts.get("train_test_duplicates", 0)
             if shared and actions["leakage"] == "warn":
-                lines.append(f"data warning: {record.get('task')}: {shared} sequence(s) in both train and "
-                             "test, kept (data.policy.leakage=warn)")
+                lines.append(
+                    f"data warning: {record.get('task')}: {shared} sequence(s) in both train and "
+                    "test, kept (data.policy.leakage=warn)"
+                )
             continue
-        changed = [f"{counts[rule]} {WARN_EFFECT[rule]}" for rule in WARN_EFFECT
-                   if counts.get(rule) and actions.get(rule) == "warn"]
+        changed = [
+            f"{counts[rule]} {WARN_EFFECT[rule]}"
+            for rule in WARN_EFFECT
+            if counts.get(rule) and actions.get(rule) == "warn"
+        ]
         if changed:
-            lines.append(f"data warning: {record.get('task')} {split}: {', '.join(changed)} "
-                         f"(rows {counts.get('rows_in')} -> {counts.get('rows_out')}; data.policy=warn)")
+            lines.append(
+                f"data warning: {record.get('task')} {split}: {', '.join(changed)} "
+                f"(rows {counts.get('rows_in')} -> {counts.get('rows_out')}; data.policy=warn)"
+            )
     return lines
 
 
@@ -43,9 +54,11 @@ def _main(record: dict) -> str:
     if record.get("status") != "ok":
         return f"FAILED: {record.get('error')}"
     metric = record["main_metric"]
-    return (f"test {metric} {record['metrics']['test'][metric]:.4f} (valid "
-            f"{record['metrics']['valid'].get(metric, float('nan')):.4f}, epoch {record['best_epoch']:.2f}, "
-            f"{record['wall_seconds']:.1f}s)")
+    return (
+        f"test {metric} {record['metrics']['test'][metric]:.4f} (valid "
+        f"{record['metrics']['valid'].get(metric, float('nan')):.4f}, epoch {record['best_epoch']:.2f}, "
+        f"{record['wall_seconds']:.1f}s)"
+    )
 
 
 class ProgressPlugin:
@@ -60,11 +73,19 @@ class ProgressPlugin:
         if self.quiet:
             return
         if skipped:
-            self.console.print(f"resume: {len(skipped)} run(s) already recorded, {len(specs)} to run")
+            self.console.print(
+                f"resume: {len(skipped)} run(s) already recorded, {len(specs)} to run"
+            )
         if self.live:
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
-                                     console=self.console, transient=False)
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=False,
+            )
             self.progress.start()
             self.suite_bar = self.progress.add_task("suite", total=len(specs), info="")
 
@@ -73,13 +94,17 @@ class ProgressPlugin:
         if self.progress:
             if self.step_bar is not None:
                 self.progress.remove_task(self.step_bar)
-            self.step_bar = self.progress.add_task(f"{spec.model} {spec.task} s{spec.seed}", total=None, info="")
+            self.step_bar = self.progress.add_task(
+                f"{spec.model} {spec.task} s{spec.seed}", total=None, info=""
+            )
 
     @hookimpl
     def on_train_step(self, spec, stage: str, step: int, total_steps: int, metrics: dict) -> None:
         if self.progress and self.step_bar is not None:
             info = " ".join(f"{k} {v:.4g}" for k, v in metrics.items())
-            self.progress.update(self.step_bar, total=total_steps, completed=step, info=f"{stage} {info}")
+            self.progress.update(
+                self.step_bar, total=total_steps, completed=step, info=f"{stage} {info}"
+            )
 
     def _say(self, line: str) -> None:
         console = self.progress.console if self.progress else self.console

@@ -35,7 +35,12 @@ class PluginGroup(TyperGroup):
 
             from findna_bench import ui
 
-            ui.err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+            ui.err.print(
+                f"[bold red]error:[/] {escape(str(exc))}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(code=exc.exit_code) from None
 
 
@@ -53,21 +58,39 @@ def make_app() -> typer.Typer:
     )
 
     app = typer.Typer(
-        name="findna-bench", cls=PluginGroup, no_args_is_help=True, add_completion=False,
+        name="findna-bench",
+        cls=PluginGroup,
+        no_args_is_help=True,
+        add_completion=False,
         pretty_exceptions_enable=False,
         help="Benchmark DNA sequence models (FinDNA, ChordMixer, baselines) on GenomicBenchmarks, "
-             "GUE and MTcDNA with a fixed protocol, multi-seed statistics and resumable runs.",
+        "GUE and MTcDNA with a fixed protocol, multi-seed statistics and resumable runs.",
         epilog="Plugins may add commands: `findna-bench plugins` lists them.",
     )
 
     @app.callback()
-    def root(ctx: typer.Context,
-             registry: Path | None = typer.Option(None, "--registry", envvar="FINDNA_BENCH_REGISTRY",
-                                                     help="registry.yaml to use (default: the bundled one)")) -> None:
+    def root(
+        ctx: typer.Context,
+        registry: Path | None = typer.Option(
+            None,
+            "--registry",
+            envvar="FINDNA_BENCH_REGISTRY",
+            help="registry.yaml to use (default: the bundled one)",
+        ),
+    ) -> None:
         ctx.obj = Session(registry)
 
-    for module in (run_cmd, list_cmd, validate_cmd, leaderboard_cmd, data_cmd, pretrain_cmd, report_cmd,
-                   profile_cmd, gpu_check_cmd):
+    for module in (
+        run_cmd,
+        list_cmd,
+        validate_cmd,
+        leaderboard_cmd,
+        data_cmd,
+        pretrain_cmd,
+        report_cmd,
+        profile_cmd,
+        gpu_check_cmd,
+    ):
         module.register(app)
     app.command()(__import__("findna_bench.cli.compare_cmd", fromlist=["compare"]).compare)
     return app

@@ -10,19 +10,31 @@ import typer
 
 from findna_bench.errors import ConfigError, NothingToRun
 
-DEFAULT_DATA_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "findna-bench" / "data"
+DEFAULT_DATA_ROOT = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "findna-bench" / "data"
+)
 
-DataRoot = typer.Option(None, "--data-root", envvar="FINDNA_BENCH_DATA",
-                        help=f"benchmark data root [env FINDNA_BENCH_DATA; default {DEFAULT_DATA_ROOT}]")
-Results = typer.Option(Path("results"), "--results", envvar="FINDNA_BENCH_RESULTS",
-                       help="results store directory (one JSON record per run)")
+DataRoot = typer.Option(
+    None,
+    "--data-root",
+    envvar="FINDNA_BENCH_DATA",
+    help=f"benchmark data root [env FINDNA_BENCH_DATA; default {DEFAULT_DATA_ROOT}]",
+)
+Results = typer.Option(
+    Path("results"),
+    "--results",
+    envvar="FINDNA_BENCH_RESULTS",
+    help="results store directory (one JSON record per run)",
+)
 
 
 def data_root(path: Path | None, *, must_exist: bool = True) -> Path:
     root = Path(path) if path else DEFAULT_DATA_ROOT
     if must_exist and not root.is_dir():
-        raise ConfigError(f"data root {root} does not exist; pass --data-root DIR or set "
-                          "FINDNA_BENCH_DATA (the folder holding gue/, genomic_benchmarks/, ...)")
+        raise ConfigError(
+            f"data root {root} does not exist; pass --data-root DIR or set "
+            "FINDNA_BENCH_DATA (the folder holding gue/, genomic_benchmarks/, ...)"
+        )
     return root
 
 
@@ -43,21 +55,27 @@ def parse_seeds(text: str) -> list[int]:
         raise ConfigError(f"--seeds {text!r}: {SEEDS_HELP}") from None
     if "," not in text:
         if values == [0]:
-            raise ConfigError("--seeds 0: a count must be at least 1; for seed 0 alone use --seeds 0,")
+            raise ConfigError(
+                "--seeds 0: a count must be at least 1; for seed 0 alone use --seeds 0,"
+            )
         if not values or values[0] < 0:
             raise ConfigError(f"--seeds {text!r}: {SEEDS_HELP}")
         return list(range(values[0]))
     if any(v < 0 for v in values):
         raise ConfigError(f"--seeds {text}: seeds are integers >= 0")
     if not values:
-        raise NothingToRun(f"--seeds {text!r} names no seed, so there is nothing to run; {SEEDS_HELP}")
+        raise NothingToRun(
+            f"--seeds {text!r} names no seed, so there is nothing to run; {SEEDS_HELP}"
+        )
     return list(dict.fromkeys(values))
 
 
 def writable_results(path: Path) -> Path:
     """``--results`` is a folder, or can be made as one, where this user can write records."""
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"--results {path} is a file, not a folder; pass a folder for the run records")
+        raise ConfigError(
+            f"--results {path} is a file, not a folder; pass a folder for the run records"
+        )
     parent = path
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
@@ -66,8 +84,10 @@ def writable_results(path: Path) -> Path:
     try:
         tempfile.TemporaryFile(dir=parent).close()
     except OSError as exc:
-        raise ConfigError(f"--results {path}: cannot write in {parent} ({exc.strerror or exc}); "
-                          "pass a folder you can write") from None
+        raise ConfigError(
+            f"--results {path}: cannot write in {parent} ({exc.strerror or exc}); "
+            "pass a folder you can write"
+        ) from None
     return path
 
 
@@ -83,7 +103,9 @@ def readable_checkpoint(path: Path) -> Path:
         state = checkpoint.load(path)
     except Exception as exc:  # torch.load raises many kinds on a bad file
         reason = (str(exc).splitlines() or [""])[0][:120]
-        raise ConfigError(f"--checkpoint {path} cannot be read ({type(exc).__name__}: {reason}); {hint}") from None
+        raise ConfigError(
+            f"--checkpoint {path} cannot be read ({type(exc).__name__}: {reason}); {hint}"
+        ) from None
     if not isinstance(state, dict) or "transfer" not in state:
         raise ConfigError(f"--checkpoint {path} holds no pretrained transfer weights; {hint}")
     return path
@@ -97,11 +119,16 @@ def with_checkpoint(specs: list, path: Path) -> list:
 
     ignoring = sorted({s.model for s in specs if not s.config.get("pretrain")})
     if ignoring:
-        raise ConfigError(f"--checkpoint applies only to models with a pretrain: recipe; "
-                          f"{', '.join(ignoring)} would ignore it: run {'it' if len(ignoring) == 1 else 'them'} "
-                          "separately without --checkpoint")
+        raise ConfigError(
+            f"--checkpoint applies only to models with a pretrain: recipe; "
+            f"{', '.join(ignoring)} would ignore it: run {'it' if len(ignoring) == 1 else 'them'} "
+            "separately without --checkpoint"
+        )
     path = readable_checkpoint(path)
-    return [replace(s, config=deep_merge(s.config, {"pretrain": {"checkpoint": str(path)}})) for s in specs]
+    return [
+        replace(s, config=deep_merge(s.config, {"pretrain": {"checkpoint": str(path)}}))
+        for s in specs
+    ]
 
 
 def resolve_device(name: str):

@@ -70,8 +70,10 @@ def table_frame(result):
             "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
             result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
             result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
-            "A - B": _pct(test.difference), "95% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
-            "p": _p(test.p_value), "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
+            "A - B": _pct(test.difference),
+            "95% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
+            "p": _p(test.p_value),
+            "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
             "method": method,
         }
     frame = pd.DataFrame.from_dict(rows, orient="index")
@@ -115,14 +117,27 @@ def compare(
     if n_boot < 100 or not 0 < alpha < 1:
         raise ConfigError("--bootstrap must be at least 100 and --alpha between 0 and 1")
     chosen = selected_records(ctx.obj, results, model=None, suite=suite, task=task, profile=profile)
-    result = run_compare(chosen, a, b, results_root=results, metric=metric, resolve=resolver(ctx.obj),
-                         n_boot=n_boot, alpha=alpha, seed=seed)
+    result = run_compare(
+        chosen,
+        a,
+        b,
+        results_root=results,
+        metric=metric,
+        resolve=resolver(ctx.obj),
+        n_boot=n_boot,
+        alpha=alpha,
+        seed=seed,
+    )
     if fmt == "json":
         ui.out.print(json.dumps(_finite(result.as_dict()), indent=1))
         return
     level = f"{100 * (1 - alpha):g}%"
-    ui.out.print(ui.frame_table(table_frame(result), title=f"{a} vs {b}: test metric x100, "
-                                f"A - B with paired {level} CI and p"))
+    ui.out.print(
+        ui.frame_table(
+            table_frame(result),
+            title=f"{a} vs {b}: test metric x100, A - B with paired {level} CI and p",
+        )
+    )
     for t in result.tasks:
         if t.note:
             ui.out.print(f"{t.task}: {t.note}")

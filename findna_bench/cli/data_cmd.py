@@ -19,8 +19,11 @@ def _tasks(session, suites: list[str], tasks: list[str]) -> list:
     from findna_bench.config import expand_tasks
 
     catalog = session.catalog
-    names = (expand_tasks(session.registry, suites, tasks, catalog.names("task"))
-             if suites or tasks else catalog.names("task"))
+    names = (
+        expand_tasks(session.registry, suites, tasks, catalog.names("task"))
+        if suites or tasks
+        else catalog.names("task")
+    )
     return [catalog.get("task", name).factory() for name in names]
 
 
@@ -38,10 +41,13 @@ def _balance(balance: dict) -> str:
 
 
 @data_app.command()
-def status(ctx: typer.Context, data: Path | None = DataRoot,
-           suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only these suites"),
-           task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
-           as_json: bool = typer.Option(False, "--json", help="JSON rows on stdout")) -> None:
+def status(
+    ctx: typer.Context,
+    data: Path | None = DataRoot,
+    suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only these suites"),
+    task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+    as_json: bool = typer.Option(False, "--json", help="JSON rows on stdout"),
+) -> None:
     """Every task: its splits present or missing, rows, class balance, length range, checksum."""
     import json
 
@@ -62,15 +68,28 @@ def status(ctx: typer.Context, data: Path | None = DataRoot,
     console = _console()
     for bench in dict.fromkeys(r.task.split("/")[0] for r in rows):
         mine = [r for r in rows if r.task.split("/")[0] == bench]
-        frame = pd.DataFrame([{
-            "task": r.task.split("/", 1)[1], "split": r.split,
-            "rows": r.rows if r.rows is not None else "-", "balance": _balance(r.balance) or "-",
-            "length": "-".join(map(str, r.lengths)) if r.lengths else "-", "checksum": r.checksum,
-            "file": " ".join(filter(None, [_relative(r.path, root), escape(r.note)])),
-        } for r in mine])
+        frame = pd.DataFrame(
+            [
+                {
+                    "task": r.task.split("/", 1)[1],
+                    "split": r.split,
+                    "rows": r.rows if r.rows is not None else "-",
+                    "balance": _balance(r.balance) or "-",
+                    "length": "-".join(map(str, r.lengths)) if r.lengths else "-",
+                    "checksum": r.checksum,
+                    "file": " ".join(filter(None, [_relative(r.path, root), escape(r.note)])),
+                }
+                for r in mine
+            ]
+        )
         here = [t.name for t in tasks if t.name.split("/")[0] == bench]
-        console.print(ui.frame_table(frame.set_index("task"), title=f"{bench}: {len(runnable & set(here))} "
-                                     f"of {len(here)} tasks have train and test (under {root})"))
+        console.print(
+            ui.frame_table(
+                frame.set_index("task"),
+                title=f"{bench}: {len(runnable & set(here))} "
+                f"of {len(here)} tasks have train and test (under {root})",
+            )
+        )
     mismatches = sum(1 for r in rows if r.checksum.startswith("MISMATCH"))
     ui.out.print(f"{len(runnable)} of {len(tasks)} tasks can run; {mismatches} checksum mismatches")
 
@@ -100,8 +119,10 @@ def verify(data: Path | None = DataRoot) -> None:
     _console().print(ui.frame_table(frame.set_index("file"), title=f"checksums under {root}"))
     bad = [(rel, state) for rel, state in results if not state.startswith("ok")]
     if bad:
-        raise DataError(f"{len(bad)} of {len(results)} files failed verification, first: "
-                        f"{root / bad[0][0]} is {bad[0][1]}; download it again")
+        raise DataError(
+            f"{len(bad)} of {len(results)} files failed verification, first: "
+            f"{root / bad[0][0]} is {bad[0][1]}; download it again"
+        )
     ui.out.print(f"all {len(results)} files match their checksums")
 
 
@@ -117,8 +138,11 @@ def _sources(session, target: str) -> list:
     else:
         chosen = [t for t in tasks if t.benchmark == target]
     if not chosen:
-        raise UnknownName("benchmark, suite or task", target,
-                          sorted({t.benchmark for t in tasks} | set(registry.suites)))
+        raise UnknownName(
+            "benchmark, suite or task",
+            target,
+            sorted({t.benchmark for t in tasks} | set(registry.suites)),
+        )
     unique = {}
     for t in chosen:
         for source in getattr(t, "sources", ()):
@@ -127,13 +151,20 @@ def _sources(session, target: str) -> list:
 
 
 @data_app.command()
-def download(ctx: typer.Context, target: str = typer.Argument(..., help="benchmark (gue, "
-             "genomic_benchmarks, mtcdna), suite (gb) or task name"),
-             data: Path | None = DataRoot,
-             mirror: str | None = typer.Option(None, "--mirror", help="fetch <mirror>/<file> instead "
-                                                  "of the official URL (an institutional copy)"),
-             force: bool = typer.Option(False, "--force", help="unpack again even if already in place"),
-             quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars")) -> None:
+def download(
+    ctx: typer.Context,
+    target: str = typer.Argument(
+        ..., help="benchmark (gue, genomic_benchmarks, mtcdna), suite (gb) or task name"
+    ),
+    data: Path | None = DataRoot,
+    mirror: str | None = typer.Option(
+        None,
+        "--mirror",
+        help="fetch <mirror>/<file> instead of the official URL (an institutional copy)",
+    ),
+    force: bool = typer.Option(False, "--force", help="unpack again even if already in place"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
     """Fetch a benchmark's official files (resuming), verify sha256 and unpack into the data root."""
     from rich.markup import escape
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
@@ -146,21 +177,39 @@ def download(ctx: typer.Context, target: str = typer.Argument(..., help="benchma
     root.mkdir(parents=True, exist_ok=True)
     failures = []
     sources = [mirrored(s, mirror) for s in _sources(ctx.obj, target)]
-    with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  console=ui.err, disable=quiet or not ui.interactive()) as bars:
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=ui.err,
+        disable=quiet or not ui.interactive(),
+    ) as bars:
         for source in sources:
             bar = bars.add_task(source.filename, total=None)
             try:
-                state = fetch(source, root, force=force,
-                              progress=lambda done, total, bar=bar: bars.update(bar, completed=done, total=total))
+                state = fetch(
+                    source,
+                    root,
+                    force=force,
+                    progress=lambda done, total, bar=bar: bars.update(
+                        bar, completed=done, total=total
+                    ),
+                )
                 ui.err.print(f"{source.filename}: {state} -> {root / source.creates}")
             except DataError as exc:
                 failures.append(str(exc))
-                ui.err.print(f"[red]failed:[/] {escape(str(exc))}", markup=True, highlight=False,
-                             soft_wrap=True)
+                ui.err.print(
+                    f"[red]failed:[/] {escape(str(exc))}",
+                    markup=True,
+                    highlight=False,
+                    soft_wrap=True,
+                )
     if failures:
-        raise DataError(f"{len(failures)} of {len(sources)} sources of {target} are not in place; "
-                        "see the lines above")
+        raise DataError(
+            f"{len(failures)} of {len(sources)} sources of {target} are not in place; "
+            "see the lines above"
+        )
 
 
 def register(app: typer.Typer) -> None:

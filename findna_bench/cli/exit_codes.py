@@ -32,8 +32,12 @@ class SuiteTally:
         """Raise the error whose exit code says how the suite went (nothing when all is well)."""
         failed = [r for r in self.records if r.get("status") != "ok"]
         if failed:
-            raise RunsFailed(f"{len(failed)} of {len(self.records)} run(s) failed; each failed record in "
-                             f"{results} gives the error (first: {str(failed[0].get('error', '?')).splitlines()[0][:200]})")
+            raise RunsFailed(
+                f"{len(failed)} of {len(self.records)} run(s) failed; each failed record in "
+                f"{results} gives the error (first: {str(failed[0].get('error', '?')).splitlines()[0][:200]})"
+            )
         if not self.records and not self.resumed:
-            raise NothingToRun("nothing ran: no requested run had data (see the 'unavailable' lines) "
-                               "and none was already recorded")
+            raise NothingToRun(
+                "nothing ran: no requested run had data (see the 'unavailable' lines) "
+                "and none was already recorded"
+            )

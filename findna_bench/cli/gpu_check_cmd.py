@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         out: Path = typer.Option(..., "--out", help="folder for gpu-check.json and gpu-check.md"),
         device: str = typer.Option("cuda", "--device", help="cuda | cuda:N | cpu"),
-        quick: bool = typer.Option(False, "--quick", help="the same plan at tiny sizes (minutes on a CPU)"),
+        quick: bool = typer.Option(
+            False, "--quick", help="the same plan at tiny sizes (minutes on a CPU)"
+        ),
         data: Path | None = DataRoot,
     ) -> None:
         """Versions, chordmixer vs transformer profile, bounded paper pretraining and fine-tuning
@@ -30,11 +32,18 @@ def register(app: typer.Typer) -> None:
         from findna_bench.cli.common import resolve_device
 
         dev = resolve_device(device)
-        report = engine.run(registry_path=ctx.obj.registry.path, data_root=data_root(data), device=dev,
-                            quick=quick, progress=lambda line: ui.err.print(line, highlight=False))
+        report = engine.run(
+            registry_path=ctx.obj.registry.path,
+            data_root=data_root(data),
+            device=dev,
+            quick=quick,
+            progress=lambda line: ui.err.print(line, highlight=False),
+        )
         out.mkdir(parents=True, exist_ok=True)
         (out / "gpu-check.json").write_text(json.dumps(report, indent=1, default=str))
         (out / "gpu-check.md").write_text(engine.render_md(report))
         failed = [k for k, v in report.items() if isinstance(v, dict) and v.get("error")]
-        ui.out.print(f"wrote {out / 'gpu-check.md'} and gpu-check.json"
-                     + (f"; failed checks: {', '.join(failed)}" if failed else "; all checks ran"))
+        ui.out.print(
+            f"wrote {out / 'gpu-check.md'} and gpu-check.json"
+            + (f"; failed checks: {', '.join(failed)}" if failed else "; all checks ran")
+        )

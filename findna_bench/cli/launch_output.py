@@ -43,7 +43,14 @@ def submit_and_report(
         data_root=data_root,
         device=torch.device("cpu"),
     )
-    plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=lambda m: ui.err.print(m, highlight=False, markup=False))
+    plan = plan_suite(
+        specs,
+        ctx,
+        store,
+        rerun=rerun,
+        reuse=reuse,
+        notify=lambda m: ui.err.print(m, highlight=False, markup=False),
+    )
     unavailable = plan.unavailable
     for task, reason in unavailable.items():
         ui.err.print(f"unavailable: {task}: {reason}", highlight=False)

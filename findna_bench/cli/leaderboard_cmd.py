@@ -9,17 +9,29 @@ import typer
 from findna_bench.cli.common import Results, split_list
 
 
-def select(records: list[dict], *, models: list[str], tasks: list[str], profile: str | None) -> list[dict]:
+def select(
+    records: list[dict], *, models: list[str], tasks: list[str], profile: str | None
+) -> list[dict]:
     import fnmatch
 
-    return [r for r in records
-            if (not models or r.get("model") in models)
-            and (not tasks or any(fnmatch.fnmatchcase(str(r.get("task")), t) for t in tasks))
-            and (profile is None or r.get("profile") == profile)]
+    return [
+        r
+        for r in records
+        if (not models or r.get("model") in models)
+        and (not tasks or any(fnmatch.fnmatchcase(str(r.get("task")), t) for t in tasks))
+        and (profile is None or r.get("profile") == profile)
+    ]
 
 
-def selected_records(session, results: Path, *, model: list[str] | None, suite: list[str] | None,
-                     task: list[str] | None, profile: str | None) -> list[dict]:
+def selected_records(
+    session,
+    results: Path,
+    *,
+    model: list[str] | None,
+    suite: list[str] | None,
+    task: list[str] | None,
+    profile: str | None,
+) -> list[dict]:
     """Records of the store filtered by the CLI's model/suite/task/profile options; warns about
     unreadable files on stderr and raises when nothing matches."""
     from findna_bench import ui
@@ -46,13 +58,24 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
         split: str = typer.Option("test", "--split", help="test | valid"),
         model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
-        suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
-        task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
-        profile: str | None = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
-        seeds: int | None = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
-        references: bool = typer.Option(False, "--references", help="add published rows (not re-run) for these tasks"),
-        rank_references: bool = typer.Option(False, "--rank-references",
-                                             help="rank published rows with ours (implies --references)"),
+        suite: list[str] | None = typer.Option(
+            None, "--suite", "-s", help="only this suite's tasks"
+        ),
+        task: list[str] | None = typer.Option(
+            None, "--task", "-t", help="only these tasks (globs)"
+        ),
+        profile: str | None = typer.Option(
+            None, "--profile", "-p", help="only runs of this profile"
+        ),
+        seeds: int | None = typer.Option(
+            None, "--seeds", help="flag cells with fewer seeds than this"
+        ),
+        references: bool = typer.Option(
+            False, "--references", help="add published rows (not re-run) for these tasks"
+        ),
+        rank_references: bool = typer.Option(
+            False, "--rank-references", help="rank published rows with ours (implies --references)"
+        ),
     ) -> None:
         """Rank models per task by the main metric (mean ± std over seeds)."""
         from findna_bench import ui
@@ -62,16 +85,21 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("table", "md", "csv", "json"):
             raise ConfigError(f"--format {fmt}: use table, md, csv or json")
-        chosen = selected_records(ctx.obj, results, model=model, suite=suite, task=task, profile=profile)
+        chosen = selected_records(
+            ctx.obj, results, model=model, suite=suite, task=task, profile=profile
+        )
         if references or rank_references:
-            board, used = with_references(chosen, load(), split=split, expected_seeds=seeds,
-                                          rank=rank_references)
+            board, used = with_references(
+                chosen, load(), split=split, expected_seeds=seeds, rank=rank_references
+            )
         else:
             board, used = build(chosen, split=split, expected_seeds=seeds), []
         for note in board.notes:  # rows split by config or code, rows over fewer tasks
             ui.err.print(note, highlight=False, markup=False, soft_wrap=True)
         if fmt == "table":
-            ui.out.print(ui.board_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)"))
+            ui.out.print(
+                ui.board_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)")
+            )
             for line in legend(used):
                 ui.out.print(line)
         elif fmt == "md":

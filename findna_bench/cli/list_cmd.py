@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import typer
 
-KINDS = {"backbones": "backbone", "objectives": "objective", "augmentations": "augmentation",
-         "tasks": "task", "metrics": "metric"}
+KINDS = {
+    "backbones": "backbone",
+    "objectives": "objective",
+    "augmentations": "augmentation",
+    "tasks": "task",
+    "metrics": "metric",
+}
 SECTIONS = ("models", "suites", "profiles")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("list")
-    def list_(ctx: typer.Context,
-              what: str = typer.Argument("all", help="backbones | objectives | augmentations | tasks | "
-                                                     "metrics | models | suites | profiles | all")) -> None:
+    def list_(
+        ctx: typer.Context,
+        what: str = typer.Argument(
+            "all",
+            help="backbones | objectives | augmentations | tasks | "
+            "metrics | models | suites | profiles | all",
+        ),
+    ) -> None:
         """List registered components (with their plugin) and registry presets."""
         import pandas as pd
 
@@ -27,12 +37,24 @@ def register(app: typer.Typer) -> None:
         for section in choices if what == "all" else [what]:
             if section in KINDS:
                 entries = session.catalog.tables[KINDS[section]].values()
-                frame = pd.DataFrame([{"name": e.name, "plugin": e.plugin, "description": e.description}
-                                      for e in sorted(entries, key=lambda e: e.name)])
+                frame = pd.DataFrame(
+                    [
+                        {"name": e.name, "plugin": e.plugin, "description": e.description}
+                        for e in sorted(entries, key=lambda e: e.name)
+                    ]
+                )
             else:
                 body = getattr(session.registry, section)
-                frame = pd.DataFrame([{"name": k, "plugin": "registry.yaml",
-                                       "description": (v or {}).get("description", "")} for k, v in body.items()])
+                frame = pd.DataFrame(
+                    [
+                        {
+                            "name": k,
+                            "plugin": "registry.yaml",
+                            "description": (v or {}).get("description", ""),
+                        }
+                        for k, v in body.items()
+                    ]
+                )
             if frame.empty:
                 ui.out.print(f"{section}: none")
                 continue
@@ -50,7 +72,9 @@ def register(app: typer.Typer) -> None:
         pm = session.pm
         rows = []
         named = [(name, plugin) for name, plugin in pm.list_name_plugin() if plugin is not None]
-        for name, plugin in sorted(named, key=lambda item: (origin_of(pm, item[0]) != "builtin", item[0])):
+        for name, plugin in sorted(
+            named, key=lambda item: (origin_of(pm, item[0]) != "builtin", item[0])
+        ):
             hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
             rows.append({"plugin": name, "origin": origin_of(pm, name), "hooks": ", ".join(hooks)})
         ui.out.print(ui.frame_table(pd.DataFrame(rows).set_index("plugin"), title="plugins"))

@@ -15,7 +15,7 @@ import typer
 
 from findna_bench.cli.common import split_list
 
-MIB = 1024 ** 2
+MIB = 1024**2
 
 
 def parse_lengths(values: list[str]) -> list[int]:
@@ -43,15 +43,20 @@ def add_ratios(rows: list[dict], gemm_gflops: float) -> list[dict]:
         r["train_fraction_of_gemm"] = r["train_gflops"] / gemm_gflops
         r["infer_fraction_of_gemm"] = r["infer_gflops"] / gemm_gflops
         ref = base.get(r["length"])
-        r["vs_first"] = None if ref is None else {
-            "train_tokens_per_s": r["train_tokens_per_s"] / ref["train_tokens_per_s"],
-            "infer_tokens_per_s": r["infer_tokens_per_s"] / ref["infer_tokens_per_s"],
-            "train_peak_bytes": _ratio(r["train_peak_bytes"], ref["train_peak_bytes"]),
-        }
+        r["vs_first"] = (
+            None
+            if ref is None
+            else {
+                "train_tokens_per_s": r["train_tokens_per_s"] / ref["train_tokens_per_s"],
+                "infer_tokens_per_s": r["infer_tokens_per_s"] / ref["infer_tokens_per_s"],
+                "train_peak_bytes": _ratio(r["train_peak_bytes"], ref["train_peak_bytes"]),
+            }
+        )
         low = shortest[r["model"]]
         per_token = _ratio(r["train_peak_bytes"], low["train_peak_bytes"])
-        r["train_mem_per_token_vs_shortest"] = (None if per_token is None
-                                                else per_token * low["length"] / r["length"])
+        r["train_mem_per_token_vs_shortest"] = (
+            None if per_token is None else per_token * low["length"] / r["length"]
+        )
     return rows
 
 
@@ -68,14 +73,29 @@ def render(rows: list[dict], report: dict):
     from rich.text import Text
 
     first = rows[0]["model"] if rows else ""
-    table = Table(title=f"profile on {report['device']} (batch {report['settings']['batch_size']}, "
-                        f"median of {report['settings']['steps']} steps; ratios vs {first})",
-                  caption=f"dense GEMM {report['gemm']['gflops']:.1f} GFLOP/s "
-                          f"({report['gemm']['dtype']} {report['gemm']['n']}³); load average "
-                          f"{report['machine']['loadavg_before']} -> {report['machine']['loadavg_after']}",
-                  header_style="bold")
-    for col in ("model", "L", "params", "GMACs/seq", "train tok/s", "infer tok/s", "train mem MiB",
-                "infer mem MiB", "mem/L vs shortest", "train GFLOP/s", "% GEMM", "train ×", "mem ×"):
+    table = Table(
+        title=f"profile on {report['device']} (batch {report['settings']['batch_size']}, "
+        f"median of {report['settings']['steps']} steps; ratios vs {first})",
+        caption=f"dense GEMM {report['gemm']['gflops']:.1f} GFLOP/s "
+        f"({report['gemm']['dtype']} {report['gemm']['n']}³); load average "
+        f"{report['machine']['loadavg_before']} -> {report['machine']['loadavg_after']}",
+        header_style="bold",
+    )
+    for col in (
+        "model",
+        "L",
+        "params",
+        "GMACs/seq",
+        "train tok/s",
+        "infer tok/s",
+        "train mem MiB",
+        "infer mem MiB",
+        "mem/L vs shortest",
+        "train GFLOP/s",
+        "% GEMM",
+        "train ×",
+        "mem ×",
+    ):
         table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
     for r in rows:
         if r["status"] != "ok":
@@ -83,13 +103,20 @@ def render(rows: list[dict], report: dict):
             continue
         vs = r["vs_first"] or {}
         table.add_row(
-            r["model"], str(r["length"]), f"{r['params']:,}", f"{r['macs_per_seq'] / 1e9:.3g}",
-            f"{r['train_tokens_per_s']:,.0f}", f"{r['infer_tokens_per_s']:,.0f}",
+            r["model"],
+            str(r["length"]),
+            f"{r['params']:,}",
+            f"{r['macs_per_seq'] / 1e9:.3g}",
+            f"{r['train_tokens_per_s']:,.0f}",
+            f"{r['infer_tokens_per_s']:,.0f}",
             _fmt(r["train_peak_bytes"] and r["train_peak_bytes"] / MIB, ",.0f"),
             _fmt(r["infer_peak_bytes"] and r["infer_peak_bytes"] / MIB, ",.0f"),
-            _fmt(r["train_mem_per_token_vs_shortest"], ".2f"), f"{r['train_gflops']:.1f}",
-            f"{100 * r['train_fraction_of_gemm']:.1f}%", _fmt(vs.get("train_tokens_per_s"), ".2f"),
-            _fmt(vs.get("train_peak_bytes"), ".2f"))
+            _fmt(r["train_mem_per_token_vs_shortest"], ".2f"),
+            f"{r['train_gflops']:.1f}",
+            f"{100 * r['train_fraction_of_gemm']:.1f}%",
+            _fmt(vs.get("train_tokens_per_s"), ".2f"),
+            _fmt(vs.get("train_peak_bytes"), ".2f"),
+        )
     return table
 
 
@@ -97,18 +124,39 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def profile(
         ctx: typer.Context,
-        model: list[str] = typer.Option(..., "--model", "-m", help="registry models, e.g. chordmixer,transformer"),
-        length: list[str] = typer.Option(["1024,4096"], "--length", "-L", help="sequence lengths, e.g. 1024,4096,16384"),
-        preset_profile: str = typer.Option("cpu", "--profile", "-p", help="profile whose backbone sizes to use"),
+        model: list[str] = typer.Option(
+            ..., "--model", "-m", help="registry models, e.g. chordmixer,transformer"
+        ),
+        length: list[str] = typer.Option(
+            ["1024,4096"], "--length", "-L", help="sequence lengths, e.g. 1024,4096,16384"
+        ),
+        preset_profile: str = typer.Option(
+            "cpu", "--profile", "-p", help="profile whose backbone sizes to use"
+        ),
         device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
-        batch_size: int = typer.Option(1, "--batch-size", "-b", help="sequences per step (fixed across lengths)"),
-        steps: int = typer.Option(3, "--steps", help="timed steps per measurement (median reported)"),
-        warmup: int = typer.Option(1, "--warmup", help="untimed steps before timing (after the counted step)"),
-        amp: bool = typer.Option(True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)"),
-        isolate: bool = typer.Option(True, "--isolate/--no-isolate",
-                                     help="a fresh process per measurement (honest CPU memory, OOM-safe)"),
-        timeout: float | None = typer.Option(None, "--timeout", help="seconds per measurement (isolated only)"),
-        json_path: Path | None = typer.Option(None, "--json", help="also write the report as JSON here"),
+        batch_size: int = typer.Option(
+            1, "--batch-size", "-b", help="sequences per step (fixed across lengths)"
+        ),
+        steps: int = typer.Option(
+            3, "--steps", help="timed steps per measurement (median reported)"
+        ),
+        warmup: int = typer.Option(
+            1, "--warmup", help="untimed steps before timing (after the counted step)"
+        ),
+        amp: bool = typer.Option(
+            True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)"
+        ),
+        isolate: bool = typer.Option(
+            True,
+            "--isolate/--no-isolate",
+            help="a fresh process per measurement (honest CPU memory, OOM-safe)",
+        ),
+        timeout: float | None = typer.Option(
+            None, "--timeout", help="seconds per measurement (isolated only)"
+        ),
+        json_path: Path | None = typer.Option(
+            None, "--json", help="also write the report as JSON here"
+        ),
     ) -> None:
         """Parameters, MACs/sequence, train/inference tokens/s, peak memory and % of GEMM rate."""
         import torch
@@ -137,19 +185,39 @@ def register(app: typer.Typer) -> None:
         for name in models:
             for L in lengths:
                 ui.err.print(f"measuring {name} at L={L} ...")
-                request = {"registry": str(session.registry.path), "model": name, "profile": preset_profile,
-                           "length": L, "batch_size": batch_size, "device": str(dev), "steps": steps,
-                           "warmup": warmup, "amp": amp}
-                rows.append(measure_isolated(request, timeout=timeout) if isolate else measure_one(request))
+                request = {
+                    "registry": str(session.registry.path),
+                    "model": name,
+                    "profile": preset_profile,
+                    "length": L,
+                    "batch_size": batch_size,
+                    "device": str(dev),
+                    "steps": steps,
+                    "warmup": warmup,
+                    "amp": amp,
+                }
+                rows.append(
+                    measure_isolated(request, timeout=timeout) if isolate else measure_one(request)
+                )
         add_ratios(rows, gflops)
         report = {
-            "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"cpu ({os.cpu_count()} cores, "
-                      f"{torch.get_num_threads()} torch threads)",
+            "device": torch.cuda.get_device_name(dev)
+            if dev.type == "cuda"
+            else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)",
             "gemm": {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")},
-            "settings": {"profile": preset_profile, "batch_size": batch_size, "steps": steps, "warmup": warmup,
-                         "amp": amp, "isolate": isolate, "torch": torch.__version__},
-            "machine": {"loadavg_before": load_before,
-                        "loadavg_after": ", ".join(f"{v:.2f}" for v in os.getloadavg())},
+            "settings": {
+                "profile": preset_profile,
+                "batch_size": batch_size,
+                "steps": steps,
+                "warmup": warmup,
+                "amp": amp,
+                "isolate": isolate,
+                "torch": torch.__version__,
+            },
+            "machine": {
+                "loadavg_before": load_before,
+                "loadavg_after": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
+            },
             "results": rows,
         }
         if ui.out.is_terminal:

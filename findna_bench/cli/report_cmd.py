@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
         from findna_bench.references import load
         from findna_bench.report_tables import load_profile_rows
 
-        chosen = selected_records(ctx.obj, results, model=model, suite=suite, task=task, profile=profile)
+        chosen = selected_records(
+            ctx.obj, results, model=model, suite=suite, task=task, profile=profile
+        )
         missing = [p for p in efficiency or [] if not p.is_file()]
         if missing:
             raise ConfigError(

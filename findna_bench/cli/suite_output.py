@@ -13,9 +13,18 @@ def say(message: str) -> None:
     ui.err.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
-def run_and_report(session, specs: list, *, data_root: Path, results: Path, device,
-                   quiet: bool, expected_seeds: int, rerun: bool = False,
-                   reuse: str = "same-code") -> None:
+def run_and_report(
+    session,
+    specs: list,
+    *,
+    data_root: Path,
+    results: Path,
+    device,
+    quiet: bool,
+    expected_seeds: int,
+    rerun: bool = False,
+    reuse: str = "same-code",
+) -> None:
     from findna_bench.leaderboard import build
     from findna_bench.plugins import GuardedHooks
     from findna_bench.runner import RunContext
@@ -27,8 +36,9 @@ def run_and_report(session, specs: list, *, data_root: Path, results: Path, devi
     pm.register(progress, name="progress")
     try:
         store = ResultsStore(results)
-        ctx = RunContext(catalog=session.catalog, hook=GuardedHooks(pm.hook), data_root=data_root,
-                         device=device)
+        ctx = RunContext(
+            catalog=session.catalog, hook=GuardedHooks(pm.hook), data_root=data_root, device=device
+        )
         plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=say)
         if not quiet or plan.duplicates or plan.other_code:
             say(plan.line())
@@ -46,6 +56,11 @@ def run_and_report(session, specs: list, *, data_root: Path, results: Path, devi
         say(note)
     failed = sum(1 for r in outcome.records if r.get("status") != "ok")
     busy = f", {len(outcome.busy)} left to another process" if outcome.busy else ""
-    ui.out.print(ui.board_table(board.table, title=f"test main metric ×100, mean ± std over seeds "
-                                                   f"({len(outcome.records)} run, {len(outcome.skipped)} resumed, "
-                                                   f"{failed} failed{busy}, results in {results})"))
+    ui.out.print(
+        ui.board_table(
+            board.table,
+            title=f"test main metric ×100, mean ± std over seeds "
+            f"({len(outcome.records)} run, {len(outcome.skipped)} resumed, "
+            f"{failed} failed{busy}, results in {results})",
+        )
+    )

@@ -21,5 +21,7 @@ def register(app: typer.Typer) -> None:
         if errors:
             raise typer.Exit(code=2)
         reg = session.registry
-        ui.out.print(f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "
-                     f"{len(reg.profiles)} profiles, {len(session.catalog.names('task'))} tasks")
+        ui.out.print(
+            f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "
+            f"{len(reg.profiles)} profiles, {len(session.catalog.names('task'))} tasks"
+        )

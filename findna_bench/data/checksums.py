@@ -40,5 +40,7 @@ def digest(path: Path, *, cached: bool = True) -> str:
         return sha256(path, cached=cached)
     tree = hashlib.sha256()
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        tree.update(f"{file.relative_to(path).as_posix()}\0{sha256(file, cached=cached)}\n".encode())
+        tree.update(
+            f"{file.relative_to(path).as_posix()}\0{sha256(file, cached=cached)}\n".encode()
+        )
     return "tree:" + tree.hexdigest()

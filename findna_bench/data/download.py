@@ -98,12 +98,14 @@ def _download(source: Source, root: Path, progress: Progress | None, timeout: fl
         if exc.code == 416 and have:  # the partial file is already complete
             os.replace(part, target)
             return
-        raise DataError(f"{source.url} answered HTTP {exc.code} {exc.reason}; "
-                        f"{_by_hand(source, root)}") from None
+        raise DataError(
+            f"{source.url} answered HTTP {exc.code} {exc.reason}; {_by_hand(source, root)}"
+        ) from None
     except (TimeoutError, urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DataError(f"cannot reach {source.url} ({reason}); offline? "
-                        f"{_by_hand(source, root)}") from None
+        raise DataError(
+            f"cannot reach {source.url} ({reason}); offline? {_by_hand(source, root)}"
+        ) from None
     with response:
         resumed = response.status == 206
         length = response.headers.get("Content-Length")
@@ -117,11 +119,15 @@ def _download(source: Source, root: Path, progress: Progress | None, timeout: fl
                     if progress:
                         progress(done, total)
         except (TimeoutError, OSError) as exc:
-            raise DataError(f"download of {source.url} broke off at {done} bytes ({exc}); run the "
-                            f"same command again to resume {part}") from None
+            raise DataError(
+                f"download of {source.url} broke off at {done} bytes ({exc}); run the "
+                f"same command again to resume {part}"
+            ) from None
     if total is not None and done != total:
-        raise DataError(f"download of {source.url} stopped at {done} of {total} bytes; run the "
-                        f"same command again to resume {part}")
+        raise DataError(
+            f"download of {source.url} stopped at {done} of {total} bytes; run the "
+            f"same command again to resume {part}"
+        )
     os.replace(part, target)
 
 
@@ -133,8 +139,10 @@ def _check(source: Source, root: Path) -> str:
     if expected and got != expected:
         bad = archive.with_name(archive.name + ".bad")
         os.replace(archive, bad)
-        raise DataError(f"sha256 mismatch for {source.url}: got {got}, expected {expected} "
-                        f"(moved to {bad}); retry, or place a verified copy at {archive}")
+        raise DataError(
+            f"sha256 mismatch for {source.url}: got {got}, expected {expected} "
+            f"(moved to {bad}); retry, or place a verified copy at {archive}"
+        )
     return got
 
 
@@ -152,8 +160,10 @@ def unpack(source: Source, root: Path) -> None:
     try:
         if source.unpack == "zip":
             if not zipfile.is_zipfile(archive):
-                raise DataError(f"{archive} from {source.url} is not a zip archive (a login or "
-                                f"confirmation page?); {_by_hand(source, root)}")
+                raise DataError(
+                    f"{archive} from {source.url} is not a zip archive (a login or "
+                    f"confirmation page?); {_by_hand(source, root)}"
+                )
             with zipfile.ZipFile(archive) as zf:
                 for member in zf.namelist():
                     _inside(dest, member)
@@ -163,7 +173,9 @@ def unpack(source: Source, root: Path) -> None:
                 for member in tf.getmembers():
                     _inside(dest, member.name)
                     if member.issym() or member.islnk():
-                        raise DataError(f"{archive}: link member {member.name!r}; refusing to unpack it")
+                        raise DataError(
+                            f"{archive}: link member {member.name!r}; refusing to unpack it"
+                        )
                 tf.extractall(dest)
         elif source.unpack == "gunzip":
             out = dest / Path(source.filename).with_suffix("").name
@@ -174,15 +186,25 @@ def unpack(source: Source, root: Path) -> None:
         elif source.unpack != "none":
             raise DataError(f"source {source.filename}: unpack must be one of {UNPACK}")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile, OSError) as exc:
-        raise DataError(f"{archive} could not be unpacked ({exc}); delete it and download again, "
-                        f"or {_by_hand(source, root)}") from exc
+        raise DataError(
+            f"{archive} could not be unpacked ({exc}); delete it and download again, "
+            f"or {_by_hand(source, root)}"
+        ) from exc
     if not (Path(root) / source.creates).exists():
-        raise DataError(f"{archive} unpacked into {dest} but {Path(root) / source.creates} is not "
-                        "there; the archive does not have the expected layout")
+        raise DataError(
+            f"{archive} unpacked into {dest} but {Path(root) / source.creates} is not "
+            "there; the archive does not have the expected layout"
+        )
 
 
-def fetch(source: Source, root: Path, *, progress: Progress | None = None,
-          timeout: float = TIMEOUT_S, force: bool = False) -> str:
+def fetch(
+    source: Source,
+    root: Path,
+    *,
+    progress: Progress | None = None,
+    timeout: float = TIMEOUT_S,
+    force: bool = False,
+) -> str:
     """Put one source in place under ``root``; returns 'present', 'unpacked' or 'downloaded'."""
     root = Path(root)
     if (root / source.creates).exists() and not force:

@@ -42,11 +42,15 @@ def open_fasta(path: Path):  # pyfaidx.Fasta
     try:
         return pyfaidx.Fasta(str(path), as_raw=True, sequence_always_upper=False, rebuild=False)
     except pyfaidx.UnsupportedCompressionFormat:
-        raise DataError(f"{path} is gzip but not BGZF; decompress it (gunzip) or recompress it "
-                        "with bgzip so it can be indexed") from None
+        raise DataError(
+            f"{path} is gzip but not BGZF; decompress it (gunzip) or recompress it "
+            "with bgzip so it can be indexed"
+        ) from None
     except PermissionError as exc:
-        raise DataError(f"{path}: cannot write its index ({exc}); copy the FASTA to a writable "
-                        "folder or create the index there with `samtools faidx`") from None
+        raise DataError(
+            f"{path}: cannot write its index ({exc}); copy the FASTA to a writable "
+            "folder or create the index there with `samtools faidx`"
+        ) from None
     except (ValueError, pyfaidx.FastaIndexingError) as exc:
         raise DataError(f"{path}: not a well-formed FASTA ({exc}); fix or re-download it") from None
 

@@ -57,8 +57,14 @@ class Policy:
         return self.actions[rule]
 
 
-def check_rows(rows: list[tuple[int | str, str, int]], *, source: str, max_len: int | None,
-               classes: set[int] | None, policy: Policy) -> tuple[list[str], list[int], dict]:
+def check_rows(
+    rows: list[tuple[int | str, str, int]],
+    *,
+    source: str,
+    max_len: int | None,
+    classes: set[int] | None,
+    policy: Policy,
+) -> tuple[list[str], list[int], dict]:
     """Apply the policy to ``(line, sequence, label)`` rows.
 
     ``line`` is a line number in ``source``, or a full location string (e.g. one file per
@@ -81,7 +87,11 @@ def check_rows(rows: list[tuple[int | str, str, int]], *, source: str, max_len: 
         if classes is not None and label not in classes:
             counts["unknown_label"] += 1
             if policy["unknown_label"] == "error":
-                fail(line, f"label {label} is not one of the classes {sorted(classes)}", "unknown_label")
+                fail(
+                    line,
+                    f"label {label} is not one of the classes {sorted(classes)}",
+                    "unknown_label",
+                )
             continue
         if not seq:
             counts["empty"] += 1
@@ -93,7 +103,11 @@ def check_rows(rows: list[tuple[int | str, str, int]], *, source: str, max_len: 
             counts["invalid_chars"] += 1
             action = policy["invalid_chars"]
             if action == "error":
-                fail(line, f"character {bad.group()!r} at position {bad.start() + 1} is not A/C/G/T/N", "invalid_chars")
+                fail(
+                    line,
+                    f"character {bad.group()!r} at position {bad.start() + 1} is not A/C/G/T/N",
+                    "invalid_chars",
+                )
             if action == "warn":
                 continue
             seq = _INVALID.sub("N", seq)
@@ -106,7 +120,11 @@ def check_rows(rows: list[tuple[int | str, str, int]], *, source: str, max_len: 
             counts["too_long"] += 1
             action = policy["too_long"]
             if action == "error":
-                fail(line, f"sequence of length {len(seq)} exceeds the task length {max_len}", "too_long")
+                fail(
+                    line,
+                    f"sequence of length {len(seq)} exceeds the task length {max_len}",
+                    "too_long",
+                )
             if action == "warn":
                 continue
             seq = seq[:max_len]

@@ -39,10 +39,16 @@ class SplitStatus:
     note: str = ""
 
     def as_dict(self) -> dict:
-        return {"task": self.task, "split": self.split, "path": self.path, "rows": self.rows,
-                "balance": {str(k): v for k, v in self.balance.items()},
-                "lengths": list(self.lengths) if self.lengths else None,
-                "checksum": self.checksum, "note": self.note}
+        return {
+            "task": self.task,
+            "split": self.split,
+            "path": self.path,
+            "rows": self.rows,
+            "balance": {str(k): v for k, v in self.balance.items()},
+            "lengths": list(self.lengths) if self.lengths else None,
+            "checksum": self.checksum,
+            "note": self.note,
+        }
 
 
 def references(root: Path) -> dict[str, Reference]:
@@ -55,17 +61,22 @@ def references(root: Path) -> dict[str, Reference]:
             entries = json.loads(manifest.read_text())
             for entry in entries:
                 if entry.get("path"):  # entries of missing files may have no path
-                    refs[entry["path"]] = Reference(sha256=None if entry.get("missing") else entry["sha256"],
-                                                    origin="manifest")
+                    refs[entry["path"]] = Reference(
+                        sha256=None if entry.get("missing") else entry["sha256"], origin="manifest"
+                    )
         except (ValueError, TypeError, KeyError) as exc:
-            raise DataError(f"{manifest}: expected a JSON list of {{path, sha256, missing}} ({exc}); "
-                            "fix or remove it") from exc
+            raise DataError(
+                f"{manifest}: expected a JSON list of {{path, sha256, missing}} ({exc}); "
+                "fix or remove it"
+            ) from exc
     for rel, sha in download.read_record(root).items():
         refs.setdefault(rel, Reference(sha256=sha, origin="download record"))
     return refs
 
 
-def checksum_state(path: Path, root: Path, refs: dict[str, Reference], *, cached: bool = True) -> str:
+def checksum_state(
+    path: Path, root: Path, refs: dict[str, Reference], *, cached: bool = True
+) -> str:
     """``ok (<origin>)``, ``MISMATCH (<origin>)``, ``missing`` or ``unrecorded``."""
     path = Path(path)
     try:
@@ -83,8 +94,13 @@ def checksum_state(path: Path, root: Path, refs: dict[str, Reference], *, cached
 
 def stats(lengths: list[int], labels: list[int]) -> dict:
     """rows, class balance and (min, median, max) length, as SplitStatus fields."""
-    return {"rows": len(lengths), "balance": dict(sorted(Counter(labels).items())),
-            "lengths": (min(lengths), int(statistics.median(lengths)), max(lengths)) if lengths else None}
+    return {
+        "rows": len(lengths),
+        "balance": dict(sorted(Counter(labels).items())),
+        "lengths": (min(lengths), int(statistics.median(lengths)), max(lengths))
+        if lengths
+        else None,
+    }
 
 
 def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[SplitStatus]:
@@ -102,8 +118,16 @@ def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[Split
             found, note = stats([len(seq) for _, seq, _ in rows], [label for *_, label in rows]), ""
         except DataError as exc:
             found, note = {}, str(exc)
-        out.append(SplitStatus(task=task.name, split=split, path=str(path), note=note,
-                               checksum=checksum_state(path, root, refs), **found))
+        out.append(
+            SplitStatus(
+                task=task.name,
+                split=split,
+                path=str(path),
+                note=note,
+                checksum=checksum_state(path, root, refs),
+                **found,
+            )
+        )
     return out
 
 

@@ -35,7 +35,9 @@ def _open_text(path: Path) -> io.TextIOBase:
 def read_rows(path: Path) -> list[tuple[int, str, int]]:
     """``(line, sequence, label)`` for every data row of a sequence/label CSV."""
     if not path.exists():
-        raise DataUnavailable(f"{path} does not exist; download the benchmark or place the file there")
+        raise DataUnavailable(
+            f"{path} does not exist; download the benchmark or place the file there"
+        )
     rows: list[tuple[int, str, int]] = []
     try:
         with _open_text(path) as handle:
@@ -45,24 +47,32 @@ def read_rows(path: Path) -> list[tuple[int, str, int]]:
                 raise DataError(f"{path}: empty file; expected a header line 'sequence,label'")
             header = [h.strip().lower() for h in header]
             if not all(col in header for col in REQUIRED):
-                raise DataError(f"{path}:1: header is {','.join(header)!r}, expected columns "
-                                "'sequence,label'; rename the columns")
+                raise DataError(
+                    f"{path}:1: header is {','.join(header)!r}, expected columns "
+                    "'sequence,label'; rename the columns"
+                )
             i_seq, i_lab = header.index("sequence"), header.index("label")
             for row in reader:
                 line = reader.line_num
                 if not row:
                     continue
                 if len(row) != len(header):
-                    raise DataError(f"{path}:{line}: {len(row)} fields, header has {len(header)}; fix the row")
+                    raise DataError(
+                        f"{path}:{line}: {len(row)} fields, header has {len(header)}; fix the row"
+                    )
                 label = row[i_lab].strip()
                 try:
                     value = int(label)
                 except ValueError:
-                    raise DataError(f"{path}:{line}: label {label!r} is not an integer; labels must be "
-                                    "integer class ids") from None
+                    raise DataError(
+                        f"{path}:{line}: label {label!r} is not an integer; labels must be "
+                        "integer class ids"
+                    ) from None
                 rows.append((line, row[i_seq].strip(), value))
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: corrupt or truncated gzip ({exc}); download the file again") from exc
+        raise DataError(
+            f"{path}: corrupt or truncated gzip ({exc}); download the file again"
+        ) from exc
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not ASCII text ({exc}); expected a sequence,label CSV") from exc
     return rows

@@ -23,13 +23,28 @@ def recipe_dir(cache_dir: Path, pretrain_cfg: dict) -> Path:
     return Path(cache_dir) / "pretrained" / recipe_hash(recipe_of(pretrain_cfg))
 
 
-def ensure(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch.device, cache_dir: Path,
-           on_step: Callable[[int, int, dict], None] = lambda *a: None) -> tuple[Path, bool]:
+def ensure(
+    pretrain_cfg: dict,
+    *,
+    catalog: Any,
+    data_root: Path,
+    device: torch.device,
+    cache_dir: Path,
+    on_step: Callable[[int, int, dict], None] = lambda *a: None,
+) -> tuple[Path, bool]:
     """``(final.pt path, cache hit)``; pretrains (resuming a partial run) on a miss."""
     folder = recipe_dir(cache_dir, pretrain_cfg)
     final = folder / checkpoint.FINAL
     if final.exists():
         return final, True
-    result = pretrain(pretrain_cfg, catalog=catalog, data_root=data_root, device=device,
-                      checkpoint_dir=folder, cache_dir=cache_dir, resume=True, on_step=on_step)
+    result = pretrain(
+        pretrain_cfg,
+        catalog=catalog,
+        data_root=data_root,
+        device=device,
+        checkpoint_dir=folder,
+        cache_dir=cache_dir,
+        resume=True,
+        on_step=on_step,
+    )
     return result.checkpoint or final, False

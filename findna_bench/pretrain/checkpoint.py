@@ -43,7 +43,11 @@ def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
 
 def rng_state() -> dict[str, Any]:
     """Global RNG states (Python, NumPy, torch CPU and CUDA), e.g. for dropout."""
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    state = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state

@@ -52,16 +52,24 @@ def local_device(device: torch.device) -> torch.device:
         return device
     index = device.index
     if "LOCAL_RANK" in os.environ:
-        if index is not None and index != local_rank() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            raise ConfigError(f"--device {device} under torchrun: every process would use one GPU; "
-                              "pass --device cuda (each process takes cuda:LOCAL_RANK)")
+        if (
+            index is not None
+            and index != local_rank()
+            and int(os.environ.get("WORLD_SIZE", "1")) > 1
+        ):
+            raise ConfigError(
+                f"--device {device} under torchrun: every process would use one GPU; "
+                "pass --device cuda (each process takes cuda:LOCAL_RANK)"
+            )
         index = local_rank()
     if index is None:
         index = torch.cuda.current_device()
     count = torch.cuda.device_count()
     if index >= count:
-        raise ConfigError(f"process with LOCAL_RANK {index} needs cuda:{index}, but {count} GPU(s) "
-                          "are visible; lower --nproc_per_node or check CUDA_VISIBLE_DEVICES")
+        raise ConfigError(
+            f"process with LOCAL_RANK {index} needs cuda:{index}, but {count} GPU(s) "
+            "are visible; lower --nproc_per_node or check CUDA_VISIBLE_DEVICES"
+        )
     torch.cuda.set_device(index)
     return torch.device("cuda", index)
 
@@ -85,7 +93,11 @@ def wrap(module: nn.Module, device: torch.device) -> nn.Module:
     """
     ddp_cls = nn.parallel.DistributedDataParallel
     params = inspect.signature(ddp_cls).parameters
-    sync = {"forward_sync_buffers": False} if "forward_sync_buffers" in params else {"broadcast_buffers": False}
+    sync = (
+        {"forward_sync_buffers": False}
+        if "forward_sync_buffers" in params
+        else {"broadcast_buffers": False}
+    )
     if device.type == "cuda":
         return ddp_cls(module, device_ids=[device.index], output_device=device.index, **sync)
     return ddp_cls(module, **sync)
@@ -100,7 +112,9 @@ def shard(global_batch: int) -> slice:
     return slice(rank() * per, (rank() + 1) * per)
 
 
-def global_mean(local_sum: torch.Tensor, local_count: torch.Tensor, *, grad: bool = True) -> torch.Tensor:
+def global_mean(
+    local_sum: torch.Tensor, local_count: torch.Tensor, *, grad: bool = True
+) -> torch.Tensor:
     """Mean over the global batch of a quantity summed over this rank's rows.
 
     With ``grad`` the result is this rank's share scaled by the world size (its average over
@@ -138,7 +152,9 @@ def average(values: dict[str, float]) -> dict[str, float]:
     if not active() or not values:
         return values
     keys = sorted(values)
-    device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else None
+    device = (
+        torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else None
+    )
     tensor = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=device)
     dist.all_reduce(tensor)
     return {k: v / world() for k, v in zip(keys, tensor.tolist())}

@@ -52,7 +52,9 @@ def _is_bgzf(path: Path) -> bool:
 def _indexed_copy(path: Path, cache_dir: Path) -> Path:
     """Decompress a plain-gzip FASTA once into ``cache_dir`` (pyfaidx then writes its .fai)."""
     stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(
+        f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+    ).hexdigest()[:12]
     target = cache_dir / "genome" / f"{path.name.removesuffix('.gz')}.{key}.fa"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,22 +71,29 @@ def open_fasta(path: Path, *, index_cache: Path | None = None):
     import pyfaidx
 
     if not path.exists():
-        raise DataError(f"genome FASTA {path} does not exist; fix pretrain.data.fasta (paths are "
-                        "relative to the data root)")
+        raise DataError(
+            f"genome FASTA {path} does not exist; fix pretrain.data.fasta (paths are "
+            "relative to the data root)"
+        )
     if _is_gzip(path) and not _is_bgzf(path):
         if index_cache is None:
             raise DataError(
                 f"{path} is plain gzip and cannot be read at random: recompress it with "
                 f"`zcat {path} | bgzip > X.fa.gz && samtools faidx X.fa.gz`, or set "
-                "pretrain.data.index_cache: true to build an indexed copy in the cache dir")
+                "pretrain.data.index_cache: true to build an indexed copy in the cache dir"
+            )
         path = _indexed_copy(path, index_cache)
     try:
         return pyfaidx.Fasta(str(path), as_raw=True, sequence_always_upper=False, rebuild=False)
     except ImportError as exc:
-        raise DataError(f"{path}: reading BGZF needs Biopython ({exc}); pip install biopython") from exc
+        raise DataError(
+            f"{path}: reading BGZF needs Biopython ({exc}); pip install biopython"
+        ) from exc
     except (OSError, pyfaidx.FastaIndexingError) as exc:
-        raise DataError(f"{path}: cannot index or read ({exc}); put a .fai (and .gzi for BGZF) "
-                        "next to it with `samtools faidx`") from exc
+        raise DataError(
+            f"{path}: cannot index or read ({exc}); put a .fai (and .gzi for BGZF) "
+            "next to it with `samtools faidx`"
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +106,20 @@ class Record:
 class GenomeSampler:
     """Seeded, streaming window sampler; see the module docstring."""
 
-    def __init__(self, fasta: list[Path], *, length: int = 1000, chromosomes: list[str] | None = None,
-                 choose: str = "uniform", max_n_fraction: float | None = None,
-                 softmask: str = "upper", max_lower_fraction: float = 0.5, pool: int | None = None,
-                 seed: int = 0, index_cache: Path | None = None) -> None:
+    def __init__(
+        self,
+        fasta: list[Path],
+        *,
+        length: int = 1000,
+        chromosomes: list[str] | None = None,
+        choose: str = "uniform",
+        max_n_fraction: float | None = None,
+        softmask: str = "upper",
+        max_lower_fraction: float = 0.5,
+        pool: int | None = None,
+        seed: int = 0,
+        index_cache: Path | None = None,
+    ) -> None:
         if choose not in CHOICES:
             raise ConfigError(f"pretrain.data.choose {choose!r} is not one of {CHOICES}")
         if softmask not in SOFTMASK:
@@ -108,26 +127,44 @@ class GenomeSampler:
         if not fasta:
             raise ConfigError("pretrain.data.fasta: list at least one genome FASTA file")
         self.length, self.seed, self.pool = length, seed, pool
-        self.max_n_fraction, self.softmask, self.max_lower = max_n_fraction, softmask, max_lower_fraction
+        self.max_n_fraction, self.softmask, self.max_lower = (
+            max_n_fraction,
+            softmask,
+            max_lower_fraction,
+        )
         self.files = [open_fasta(Path(p), index_cache=index_cache) for p in fasta]
         records = [Record(i, name, len(f[name])) for i, f in enumerate(self.files) for name in f]
         if chromosomes:
             unknown = set(map(str, chromosomes)) - {r.name for r in records}
             if unknown:
-                raise ConfigError(f"pretrain.data.chromosomes {sorted(unknown)} not found; "
-                                  f"available: {sorted(r.name for r in records)}")
+                raise ConfigError(
+                    f"pretrain.data.chromosomes {sorted(unknown)} not found; "
+                    f"available: {sorted(r.name for r in records)}"
+                )
             records = [r for r in records if r.name in set(map(str, chromosomes))]
         self.records = [r for r in records if r.length >= length]
         if not self.records:
-            raise DataError(f"no FASTA record is at least {length} bp long in {list(map(str, fasta))}")
+            raise DataError(
+                f"no FASTA record is at least {length} bp long in {list(map(str, fasta))}"
+            )
         sizes = np.array([r.length - length + 1 for r in self.records], dtype=np.float64)
         self.weights = sizes / sizes.sum() if choose == "by-length" else None
         self._perm: tuple[int, torch.Tensor] | None = None
 
     def fingerprint(self) -> str:
         """Identifies the window stream (records, length, policy, seed) for resume checks."""
-        text = repr((self.records, self.length, self.seed, self.pool, self.max_n_fraction,
-                     self.softmask, self.max_lower, self.weights is None))
+        text = repr(
+            (
+                self.records,
+                self.length,
+                self.seed,
+                self.pool,
+                self.max_n_fraction,
+                self.softmask,
+                self.max_lower,
+                self.weights is None,
+            )
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def window_id(self, k: int) -> int:
@@ -143,20 +180,27 @@ class GenomeSampler:
         """(record, start, tokens) of a window id, after the N and soft-mask policies."""
         rng = np.random.default_rng([self.seed, window_id])
         for _ in range(MAX_TRIES):
-            i = int(rng.integers(len(self.records)) if self.weights is None
-                    else rng.choice(len(self.records), p=self.weights))
+            i = int(
+                rng.integers(len(self.records))
+                if self.weights is None
+                else rng.choice(len(self.records), p=self.weights)
+            )
             record = self.records[i]
             start = int(rng.integers(0, record.length - self.length + 1))
-            raw = np.frombuffer(self.files[record.file][record.name][start:start + self.length]
-                                .encode("ascii"), dtype=np.uint8)
+            raw = np.frombuffer(
+                self.files[record.file][record.name][start : start + self.length].encode("ascii"),
+                dtype=np.uint8,
+            )
             tokens = _TOKENS[raw]
             if self.max_n_fraction is not None and (tokens == 3).mean() > self.max_n_fraction:
                 continue
             if self.softmask == "skip" and (raw >= ord("a")).mean() > self.max_lower:
                 continue
             return record, start, tokens
-        raise DataError(f"no window passed the N / soft-mask policy in {MAX_TRIES} draws; "
-                        "relax pretrain.data.max_n_fraction or max_lower_fraction")
+        raise DataError(
+            f"no window passed the N / soft-mask policy in {MAX_TRIES} draws; "
+            "relax pretrain.data.max_n_fraction or max_lower_fraction"
+        )
 
     def batch(self, step: int, batch_size: int, rows: slice) -> tuple[torch.Tensor, torch.Tensor]:
         """Tokens ``[batch_size, length]`` of global batch ``step``, read only for ``rows``

@@ -40,12 +40,38 @@ from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
 from findna_bench.train import NonFiniteLoss, autocast, lr_lambda
 
-RECIPE_KEYS = {"backbone", "objective", "views", "data", "steps", "batch_size", "lr", "weight_decay",
-               "warmup", "grad_clip", "amp", "seed", "checkpoint_every", "log_every", "micro_batch_size"}
+RECIPE_KEYS = {
+    "backbone",
+    "objective",
+    "views",
+    "data",
+    "steps",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "warmup",
+    "grad_clip",
+    "amp",
+    "seed",
+    "checkpoint_every",
+    "log_every",
+    "micro_batch_size",
+}
 NOT_HASHED = ("checkpoint_every", "log_every", "micro_batch_size")
-DEFAULTS: dict[str, Any] = {"steps": 100, "batch_size": 8, "lr": 3e-4, "weight_decay": 3e-4, "warmup": 0.3,
-                            "grad_clip": 0.5, "amp": True, "seed": 0, "checkpoint_every": 100,
-                            "log_every": 10, "views": {}, "micro_batch_size": None}
+DEFAULTS: dict[str, Any] = {
+    "steps": 100,
+    "batch_size": 8,
+    "lr": 3e-4,
+    "weight_decay": 3e-4,
+    "warmup": 0.3,
+    "grad_clip": 0.5,
+    "amp": True,
+    "seed": 0,
+    "checkpoint_every": 100,
+    "log_every": 10,
+    "views": {},
+    "micro_batch_size": None,
+}
 
 
 @dataclass(kw_only=True)
@@ -61,7 +87,9 @@ def recipe_of(pretrain: dict) -> dict:
     """The recipe with defaults filled in; unknown keys are an error."""
     unknown = set(pretrain) - RECIPE_KEYS
     if unknown:
-        raise ConfigError(f"pretrain: unknown key(s) {sorted(unknown)}; allowed: {sorted(RECIPE_KEYS)}")
+        raise ConfigError(
+            f"pretrain: unknown key(s) {sorted(unknown)}; allowed: {sorted(RECIPE_KEYS)}"
+        )
     for key in ("backbone", "objective", "data"):
         if not pretrain.get(key):
             raise ConfigError(f"pretrain: needs {key}: (see the findna model in registry.yaml)")
@@ -102,12 +130,20 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) % 2**62)
 
 
-def batch_maker(tokens: torch.Tensor, ids: torch.Tensor, seed: int, step: int) -> Callable[[slice], dict]:
+def batch_maker(
+    tokens: torch.Tensor, ids: torch.Tensor, seed: int, step: int
+) -> Callable[[slice], dict]:
     """``rows -> batch`` of one step; every call gets a fresh generator seeded by the step, so
     the views of any rows equal those drawn for the whole batch."""
+
     def make(rows: slice) -> dict:
-        return {"tokens": tokens, "ids": ids, "rows": rows, "seed": seed,
-                "generator": step_generator(seed, step)}
+        return {
+            "tokens": tokens,
+            "ids": ids,
+            "rows": rows,
+            "seed": seed,
+            "generator": step_generator(seed, step),
+        }
 
     return make
 
@@ -117,12 +153,21 @@ def micro_slices(rows: slice, micro: int | None) -> list[slice]:
     if not micro or micro >= rows.stop - rows.start:
         return [rows]
     if micro < 1:
-        raise ConfigError(f"pretrain.micro_batch_size {micro}: give a positive number of rows or null")
+        raise ConfigError(
+            f"pretrain.micro_batch_size {micro}: give a positive number of rows or null"
+        )
     return [slice(s, min(s + micro, rows.stop)) for s in range(rows.start, rows.stop, micro)]
 
 
-def forward_backward(model: nn.Module, objective: nn.Module, make_batch: Callable[[slice], dict],
-                     parts: list[slice], *, device: torch.device, amp: bool) -> dict[str, torch.Tensor]:
+def forward_backward(
+    model: nn.Module,
+    objective: nn.Module,
+    make_batch: Callable[[slice], dict],
+    parts: list[slice],
+    *,
+    device: torch.device,
+    amp: bool,
+) -> dict[str, torch.Tensor]:
     """Forward and backward of one step over ``parts`` (micro-batches of this rank's rows);
     returns the step's detached outputs, summed over micro-batches (see the module docstring)."""
     if len(parts) == 1:
@@ -131,8 +176,10 @@ def forward_backward(model: nn.Module, objective: nn.Module, make_batch: Callabl
         out["loss"].backward()
         return {k: v.detach() for k, v in out.items()}
     if not hasattr(objective, "totals"):
-        raise ConfigError(f"pretrain.micro_batch_size: objective {type(objective).__name__} cannot "
-                          "run in micro-batches (it has no totals()); set micro_batch_size: null")
+        raise ConfigError(
+            f"pretrain.micro_batch_size: objective {type(objective).__name__} cannot "
+            "run in micro-batches (it has no totals()); set micro_batch_size: null"
+        )
     whole = slice(parts[0].start, parts[-1].stop)
     totals = {k: ddp.total(v) for k, v in objective.totals(make_batch(whole)).items()}
     summed: dict[str, torch.Tensor] = {}
@@ -149,8 +196,12 @@ def forward_backward(model: nn.Module, objective: nn.Module, make_batch: Callabl
     return summed
 
 
-def apply_update(optimizer: torch.optim.Optimizer, scheduler: object, params: list[torch.Tensor],
-                 grad_clip: float | None) -> None:
+def apply_update(
+    optimizer: torch.optim.Optimizer,
+    scheduler: object,
+    params: list[torch.Tensor],
+    grad_clip: float | None,
+) -> None:
     """Clip, step the optimiser and the schedule, clear the gradients."""
     if grad_clip:
         nn.utils.clip_grad_norm_(params, grad_clip)
@@ -162,13 +213,23 @@ def apply_update(optimizer: torch.optim.Optimizer, scheduler: object, params: li
 def check_finite(bad: torch.Tensor, since: int, step: int) -> None:
     """Raise if a loss of steps ``since+1 .. step`` was NaN or infinite (one host sync)."""
     if bool(bad):
-        raise NonFiniteLoss(f"pretraining loss became non-finite between steps {since + 1} and {step}")
+        raise NonFiniteLoss(
+            f"pretraining loss became non-finite between steps {since + 1} and {step}"
+        )
 
 
-def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch.device,
-             checkpoint_dir: Path | None = None, cache_dir: Path = Path(".findna-cache"),
-             resume: bool = True, on_step: Callable[[int, int, dict], None] = lambda *a: None,
-             stop_at: int | None = None) -> PretrainResult:
+def pretrain(
+    pretrain_cfg: dict,
+    *,
+    catalog: Any,
+    data_root: Path,
+    device: torch.device,
+    checkpoint_dir: Path | None = None,
+    cache_dir: Path = Path(".findna-cache"),
+    resume: bool = True,
+    on_step: Callable[[int, int, dict], None] = lambda *a: None,
+    stop_at: int | None = None,
+) -> PretrainResult:
     """Run (or resume) the recipe; returns the result, with ``final.pt`` when it completes.
 
     ``stop_at`` ends the loop early after that many steps (tests); the schedule still spans the
@@ -189,9 +250,14 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
     step, elapsed = 0, 0.0
     if resume and last is not None and last.exists():
         state = checkpoint.load(last)  # on the CPU: RNG states must stay there
-        if state["recipe_hash"] != digest or state["sampler"]["fingerprint"] != sampler.fingerprint():
-            raise ConfigError(f"{last} was written by a different pretraining recipe; pass a fresh "
-                              "--checkpoint-dir or drop --resume")
+        if (
+            state["recipe_hash"] != digest
+            or state["sampler"]["fingerprint"] != sampler.fingerprint()
+        ):
+            raise ConfigError(
+                f"{last} was written by a different pretraining recipe; pass a fresh "
+                "--checkpoint-dir or drop --resume"
+            )
         objective.load_state_dict(state["objective"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -205,12 +271,21 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
 
     def save_state() -> None:
         if last is not None and ddp.rank() == 0:
-            checkpoint.save(last, {
-                "recipe_hash": digest, "recipe": recipe, "step": step, "curve": result.curve,
-                "seconds": time.perf_counter() - started, "objective": objective.state_dict(),
-                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "sampler": {"fingerprint": sampler.fingerprint(), "windows": step * batch_size},
-                "rng": checkpoint.rng_state()})
+            checkpoint.save(
+                last,
+                {
+                    "recipe_hash": digest,
+                    "recipe": recipe,
+                    "step": step,
+                    "curve": result.curve,
+                    "seconds": time.perf_counter() - started,
+                    "objective": objective.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "sampler": {"fingerprint": sampler.fingerprint(), "windows": step * batch_size},
+                    "rng": checkpoint.rng_state(),
+                },
+            )
 
     end = min(total, stop_at) if stop_at is not None else total
     parts = micro_slices(rows, recipe["micro_batch_size"])
@@ -219,7 +294,9 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
     while step < end:
         tokens, ids = sampler.batch(step, batch_size, rows)
         make_batch = batch_maker(tokens.to(device), ids, seed, step)
-        out = forward_backward(model, objective, make_batch, parts, device=device, amp=recipe["amp"])
+        out = forward_backward(
+            model, objective, make_batch, parts, device=device, amp=recipe["amp"]
+        )
         bad |= ~torch.isfinite(out["loss"])
         apply_update(optimizer, scheduler, params, recipe["grad_clip"])
         extra = objective.after_step(step, total) if hasattr(objective, "after_step") else None
@@ -238,10 +315,20 @@ def pretrain(pretrain_cfg: dict, *, catalog: Any, data_root: Path, device: torch
             save_state()
     result.seconds = time.perf_counter() - started
     if step == total and checkpoint_dir is not None and ddp.rank() == 0:
-        result.checkpoint = checkpoint.save(Path(checkpoint_dir) / checkpoint.FINAL, {
-            "recipe_hash": digest, "recipe": recipe, "steps": total, "curve": result.curve,
-            "seconds": result.seconds, "backbone": recipe["backbone"],
-            "transfer": {k: v.detach().cpu() for k, v in objective.transfer_module().state_dict().items()}})
+        result.checkpoint = checkpoint.save(
+            Path(checkpoint_dir) / checkpoint.FINAL,
+            {
+                "recipe_hash": digest,
+                "recipe": recipe,
+                "steps": total,
+                "curve": result.curve,
+                "seconds": result.seconds,
+                "backbone": recipe["backbone"],
+                "transfer": {
+                    k: v.detach().cpu() for k, v in objective.transfer_module().state_dict().items()
+                },
+            },
+        )
     if ddp.active():
         torch.distributed.barrier()
     return result

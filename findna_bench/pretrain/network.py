@@ -56,8 +56,9 @@ def mnm_count(view: View) -> torch.Tensor:
     return (view.masked & view.mask).sum().float()
 
 
-def mnm_categorical(logits: torch.Tensor, view: View,
-                    total: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def mnm_categorical(
+    logits: torch.Tensor, view: View, total: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy over A, C, G, N, T at masked positions only; returns (loss, accuracy)."""
     logits = logits[:, : view.target.shape[1]].float()
     selected = view.masked & view.mask
@@ -68,8 +69,9 @@ def mnm_categorical(logits: torch.Tensor, view: View,
     return _mean(loss_sum, count, total), _mean(correct, count, total).detach()
 
 
-def mnm_bce_scrambled(logits: torch.Tensor, view: View, clean: View,
-                      total: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def mnm_bce_scrambled(
+    logits: torch.Tensor, view: View, clean: View, total: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """FinDNA's released MNM loss (§2.3, §6.3-4): BCE-with-logits against the clean one-hot,
     over cells picked by tiling the ``[B, L]`` mask to ``[5, B, L]`` and reshaping to
     ``[B, L, 5]``. Not data-parallel or micro-batch exact (the scramble mixes rows; with
@@ -85,12 +87,23 @@ def mnm_bce_scrambled(logits: torch.Tensor, view: View, clean: View,
     if total is not None:  # 5 cells per masked position, whatever the scramble picks
         bce = F.binary_cross_entropy_with_logits(logits[cells], target[cells], reduction="sum")
         return ddp.share(bce, total * dna.NUM_SYMBOLS), ddp.share(correct, total).detach()
-    loss = F.binary_cross_entropy_with_logits(logits[cells], target[cells]) if cells.any() else logits.sum() * 0
+    loss = (
+        F.binary_cross_entropy_with_logits(logits[cells], target[cells])
+        if cells.any()
+        else logits.sum() * 0
+    )
     return loss, (correct / selected.sum().clamp_min(1)).detach()
 
 
-def dino_loss(student_cls: torch.Tensor, teacher_cls: torch.Tensor, center: torch.Tensor, *,
-              tau_s: float, tau_t: float, total: torch.Tensor | None = None) -> torch.Tensor:
+def dino_loss(
+    student_cls: torch.Tensor,
+    teacher_cls: torch.Tensor,
+    center: torch.Tensor,
+    *,
+    tau_s: float,
+    tau_t: float,
+    total: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Mean over rows and slots of ``-sum_j softmax((t - c)/tau_t)_j log softmax(s/tau_s)_j``
     (with ``total``, the batch's row x slot count: this micro-batch's share of it)."""
     target = F.softmax((teacher_cls.float() - center) / tau_t, dim=-1).detach()
@@ -106,8 +119,9 @@ def update_center(center: torch.Tensor, teacher_cls: torch.Tensor, momentum: flo
 
 
 @torch.no_grad()
-def update_center_from_sum(center: torch.Tensor, cls_sum: torch.Tensor, rows: torch.Tensor,
-                           momentum: float) -> None:
+def update_center_from_sum(
+    center: torch.Tensor, cls_sum: torch.Tensor, rows: torch.Tensor, momentum: float
+) -> None:
     """``update_center`` from this rank's sum of teacher CLS outputs over ``rows`` rows (the
     sums of several micro-batches add up before the one update of the step)."""
     batch_mean = ddp.global_mean(cls_sum, rows, grad=False)

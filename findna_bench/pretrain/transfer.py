@@ -21,9 +21,11 @@ from torch import nn
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain import cache, checkpoint
 
-RULE = ("copy pretrained embedding/encoder tensors whose name and shape match the task backbone; "
-        "drop pretrained layers the task lacks; task layers pretraining lacks stay random; "
-        "the pretraining output head is not transferred")
+RULE = (
+    "copy pretrained embedding/encoder tensors whose name and shape match the task backbone; "
+    "drop pretrained layers the task lacks; task layers pretraining lacks stay random; "
+    "the pretraining output head is not transferred"
+)
 
 
 def _modules(keys: list[str]) -> list[str]:
@@ -45,17 +47,24 @@ def copy_weights(backbone: nn.Module, source: dict) -> dict[str, Any]:
     dropped = [k for k in source if k not in target]
     kept_random = [k for k in target if k not in source or k in mismatched]
     backbone.load_state_dict({**target, **{k: source[k] for k in copied}})
-    return {"copied": len(copied), "copied_modules": _modules(copied),
-            "dropped_modules": _modules(dropped), "shape_mismatch": mismatched,
-            "kept_random_modules": _modules(kept_random)}
+    return {
+        "copied": len(copied),
+        "copied_modules": _modules(copied),
+        "dropped_modules": _modules(dropped),
+        "shape_mismatch": mismatched,
+        "kept_random_modules": _modules(kept_random),
+    }
 
 
 def backbone_warnings(pretrained: dict, task: dict) -> list[str]:
     """One line per backbone setting where the task differs from pretraining (max_len aside)."""
     keys = (set(pretrained) | set(task)) - {"max_len"}
-    return [f"backbone.{k}: task uses {task.get(k)!r}, pretraining used {pretrained.get(k)!r} "
-            "(a task or profile preset overrides it; weights load, behaviour may differ)"
-            for k in sorted(keys) if pretrained.get(k) != task.get(k)]
+    return [
+        f"backbone.{k}: task uses {task.get(k)!r}, pretraining used {pretrained.get(k)!r} "
+        "(a task or profile preset overrides it; weights load, behaviour may differ)"
+        for k in sorted(keys)
+        if pretrained.get(k) != task.get(k)
+    ]
 
 
 def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict[str, Any]:
@@ -65,35 +74,64 @@ def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict
     if given:
         path, hit = Path(given), True
         if not path.exists():
-            raise ConfigError(f"--checkpoint {path} does not exist; pass a final.pt written by "
-                              "`findna-bench pretrain`")
+            raise ConfigError(
+                f"--checkpoint {path} does not exist; pass a final.pt written by "
+                "`findna-bench pretrain`"
+            )
     else:
+
         def progress(step: int, total: int, metrics: dict) -> None:
-            ctx.hook.on_train_step(spec=spec, stage="pretrain", step=step, total_steps=total,
-                                   metrics=metrics)
+            ctx.hook.on_train_step(
+                spec=spec, stage="pretrain", step=step, total_steps=total, metrics=metrics
+            )
 
         rng = checkpoint.rng_state()  # a cache miss must not change the fine-tuning's randomness
-        path, hit = cache.ensure(pretrain_cfg, catalog=ctx.catalog, data_root=ctx.data_root,
-                                 device=ctx.device, cache_dir=ctx.cache_dir, on_step=progress)
+        path, hit = cache.ensure(
+            pretrain_cfg,
+            catalog=ctx.catalog,
+            data_root=ctx.data_root,
+            device=ctx.device,
+            cache_dir=ctx.cache_dir,
+            on_step=progress,
+        )
         checkpoint.set_rng_state(rng)
     state = checkpoint.load(path)
     if "transfer" not in state:
-        raise ConfigError(f"{path} holds no transfer weights; pass the final.pt of a finished pretraining")
+        raise ConfigError(
+            f"{path} holds no transfer weights; pass the final.pt of a finished pretraining"
+        )
     moved = copy_weights(backbone, state["transfer"])
     if moved["copied"] == 0:
-        raise ConfigError(f"{path}: no pretrained tensor matches the task backbone "
-                          f"({cfg['backbone'].get('use')}); check the model's backbone against pretrain.backbone")
+        raise ConfigError(
+            f"{path}: no pretrained tensor matches the task backbone "
+            f"({cfg['backbone'].get('use')}); check the model's backbone against pretrain.backbone"
+        )
     warnings = backbone_warnings(state["backbone"], cfg["backbone"])
     if moved["kept_random_modules"]:
-        warnings.append(f"{len(moved['kept_random_modules'])} task module(s) not pretrained, kept random: "
-                        + ", ".join(moved["kept_random_modules"][:8]))
+        warnings.append(
+            f"{len(moved['kept_random_modules'])} task module(s) not pretrained, kept random: "
+            + ", ".join(moved["kept_random_modules"][:8])
+        )
     if moved["dropped_modules"]:
-        warnings.append(f"{len(moved['dropped_modules'])} pretrained module(s) not in the task model, "
-                        "dropped: " + ", ".join(moved["dropped_modules"][:8]))
+        warnings.append(
+            f"{len(moved['dropped_modules'])} pretrained module(s) not in the task model, "
+            "dropped: " + ", ".join(moved["dropped_modules"][:8])
+        )
     last = state["curve"][-1] if state.get("curve") else {}
-    return {"checkpoint": str(Path(path).resolve()), "recipe_hash": state["recipe_hash"], "cache_hit": hit,
-            "steps": state["steps"], "pretrain_seconds": round(state["seconds"], 1),
-            "budget": {"steps": state["steps"], "batch_size": state["recipe"]["batch_size"],
-                       "window": state["recipe"]["data"].get("length"),
-                       "objective": state["recipe"]["objective"]["use"]},
-            "final_metrics": last, "rule": RULE, **moved, "warnings": warnings}
+    return {
+        "checkpoint": str(Path(path).resolve()),
+        "recipe_hash": state["recipe_hash"],
+        "cache_hit": hit,
+        "steps": state["steps"],
+        "pretrain_seconds": round(state["seconds"], 1),
+        "budget": {
+            "steps": state["steps"],
+            "batch_size": state["recipe"]["batch_size"],
+            "window": state["recipe"]["data"].get("length"),
+            "objective": state["recipe"]["objective"]["use"],
+        },
+        "final_metrics": last,
+        "rule": RULE,
+        **moved,
+        "warnings": warnings,
+    }

@@ -41,21 +41,28 @@ class View:
     def from_tokens(cls, tokens: torch.Tensor) -> View:
         """A clean view of ``[B, L]`` tokens (PAD=5 on the right)."""
         tokens = tokens.long()
-        return cls(x=dna.one_hot(tokens), mask=tokens != dna.PAD, target=tokens,
-                   masked=torch.zeros_like(tokens, dtype=torch.bool))
+        return cls(
+            x=dna.one_hot(tokens),
+            mask=tokens != dna.PAD,
+            target=tokens,
+            masked=torch.zeros_like(tokens, dtype=torch.bool),
+        )
 
     def replace(self, **changes: torch.Tensor) -> View:
         return dataclasses.replace(self, **changes)
 
     def rows(self, index: slice | torch.Tensor) -> View:
         """The sub-batch ``index`` (a data-parallel rank's share)."""
-        return View(x=self.x[index], mask=self.mask[index], target=self.target[index],
-                    masked=self.masked[index])
+        return View(
+            x=self.x[index],
+            mask=self.mask[index],
+            target=self.target[index],
+            masked=self.masked[index],
+        )
 
     @property
     def lengths(self) -> torch.Tensor:
         return self.mask.sum(1)
-
 
 
 def compose(catalog: Any, steps: Sequence[dict] | None, *, where: str = "views") -> Augment:
@@ -78,8 +85,10 @@ def compose(catalog: Any, steps: Sequence[dict] | None, *, where: str = "views")
 
 def build_views(catalog: Any, views: dict | None) -> dict[str, Augment]:
     """``{"student": [...], "teacher": [...]}`` from registry.yaml to composed callables."""
-    return {name: compose(catalog, steps, where=f"pretrain.views.{name}")
-            for name, steps in (views or {}).items()}
+    return {
+        name: compose(catalog, steps, where=f"pretrain.views.{name}")
+        for name, steps in (views or {}).items()
+    }
 
 
 def make_views(batch: dict, fns: dict[str, Augment], *, static: bool = False) -> dict[str, View]:
@@ -104,9 +113,18 @@ def make_views(batch: dict, fns: dict[str, Augment], *, static: bool = False) ->
     for name in sorted(fns):
         parts = []
         for offset, window_id in enumerate(ids):
-            generator = torch.Generator().manual_seed((batch["seed"] * 1_000_003 + window_id) % 2**62)
-            parts.append(fns[name](clean.rows(slice(first + offset, first + offset + 1)),
-                                   generator=generator))
-        out[name] = View(**{f: torch.cat([getattr(p, f) for p in parts])
-                            for f in ("x", "mask", "target", "masked")})
+            generator = torch.Generator().manual_seed(
+                (batch["seed"] * 1_000_003 + window_id) % 2**62
+            )
+            parts.append(
+                fns[name](
+                    clean.rows(slice(first + offset, first + offset + 1)), generator=generator
+                )
+            )
+        out[name] = View(
+            **{
+                f: torch.cat([getattr(p, f) for p in parts])
+                for f in ("x", "mask", "target", "masked")
+            }
+        )
     return out

@@ -21,17 +21,29 @@ from findna_bench import hookimpl
 class GenomicBenchmarksCNN(nn.Module):
     """One-hot -> linear embedding -> [Conv1d(k) -> BatchNorm -> ReLU] x len(channels)."""
 
-    def __init__(self, *, embed_dim: int = 16, channels: tuple[int, ...] = (16, 8, 4),
-                 kernel_size: int = 8, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        embed_dim: int = 16,
+        channels: tuple[int, ...] = (16, 8, 4),
+        kernel_size: int = 8,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.embed = nn.Linear(5, embed_dim)
         blocks: list[nn.Module] = []
         width = embed_dim
         for out in channels:
             # "same" padding written out: PyTorch copies the input for even widths otherwise
-            blocks.append(nn.Sequential(nn.ConstantPad1d(((kernel_size - 1) // 2, kernel_size // 2), 0.0),
-                                        nn.Conv1d(width, out, kernel_size), nn.BatchNorm1d(out),
-                                        nn.ReLU(), nn.Dropout(dropout)))
+            blocks.append(
+                nn.Sequential(
+                    nn.ConstantPad1d(((kernel_size - 1) // 2, kernel_size // 2), 0.0),
+                    nn.Conv1d(width, out, kernel_size),
+                    nn.BatchNorm1d(out),
+                    nn.ReLU(),
+                    nn.Dropout(dropout),
+                )
+            )
             width = out
         self.convs = nn.ModuleList(blocks)
         self.dim = width
@@ -49,5 +61,8 @@ class GenomicBenchmarksCNN(nn.Module):
 
 @hookimpl
 def register_backbones(register) -> None:
-    register("cnn", GenomicBenchmarksCNN,
-             description="GenomicBenchmarks paper CNN (3 conv blocks 16/8/4, width 8)")
+    register(
+        "cnn",
+        GenomicBenchmarksCNN,
+        description="GenomicBenchmarks paper CNN (3 conv blocks 16/8/4, width 8)",
+    )

@@ -42,10 +42,13 @@ class ChannelNorm(nn.Module):
 class DilatedResidualBlock(nn.Module):
     """``h + Dropout(Norm0(Conv1x1(GELU(Norm(ConvDilated(GELU(h)))))))``."""
 
-    def __init__(self, dim: int, hidden: int, dilation: int, kernel_size: int, dropout: float) -> None:
+    def __init__(
+        self, dim: int, hidden: int, dilation: int, kernel_size: int, dropout: float
+    ) -> None:
         super().__init__()
-        self.conv = nn.Conv1d(dim, hidden, kernel_size, dilation=dilation,
-                              padding=dilation * (kernel_size - 1) // 2)
+        self.conv = nn.Conv1d(
+            dim, hidden, kernel_size, dilation=dilation, padding=dilation * (kernel_size - 1) // 2
+        )
         self.norm1 = ChannelNorm(hidden)
         self.proj = nn.Conv1d(hidden, dim, 1)
         self.norm2 = ChannelNorm(dim, zero_init=True)
@@ -61,18 +64,29 @@ class DilatedCNN(nn.Module):
 
     padding_invariant = True
 
-    def __init__(self, *, dim: int = 16, hidden: int | None = None, layers: int | None = None,
-                 max_len: int = 64, kernel_size: int = 3, stem_kernel: int = 15,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        dim: int = 16,
+        hidden: int | None = None,
+        layers: int | None = None,
+        max_len: int = 64,
+        kernel_size: int = 3,
+        stem_kernel: int = 15,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         if kernel_size % 2 == 0 or stem_kernel % 2 == 0:
-            raise ConfigError("dilated-cnn: kernel_size and stem_kernel must be odd ('same' padding)")
+            raise ConfigError(
+                "dilated-cnn: kernel_size and stem_kernel must be odd ('same' padding)"
+            )
         depth = layers if layers is not None else max(1, math.ceil(math.log2(max(max_len, 2))))
         self.dim = dim
         self.stem = nn.Conv1d(5, dim, stem_kernel, padding=stem_kernel // 2)
         self.blocks = nn.ModuleList(
-            DilatedResidualBlock(dim, hidden or max(1, dim // 2), 2 ** i, kernel_size, dropout)
-            for i in range(depth))
+            DilatedResidualBlock(dim, hidden or max(1, dim // 2), 2**i, kernel_size, dropout)
+            for i in range(depth)
+        )
         self.out_norm = ChannelNorm(dim)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -85,5 +99,8 @@ class DilatedCNN(nn.Module):
 
 @hookimpl
 def register_backbones(register) -> None:
-    register("dilated-cnn", DilatedCNN,
-             description="residual dilated CNN (Basenji tower), receptive field covers max_len")
+    register(
+        "dilated-cnn",
+        DilatedCNN,
+        description="residual dilated CNN (Basenji tower), receptive field covers max_len",
+    )

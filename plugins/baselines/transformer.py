@@ -25,9 +25,13 @@ from findna_bench.errors import ConfigError
 POSITIONS = ("rotary", "learned")
 
 
-def rotary_tables(length: int, head_dim: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def rotary_tables(
+    length: int, head_dim: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``cos, sin`` of shape ``[L, head_dim / 2]`` (base 10000)."""
-    freqs = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim))
+    freqs = 1.0 / (
+        10000 ** (torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim)
+    )
     angles = torch.arange(length, device=device, dtype=torch.float32)[:, None] * freqs[None, :]
     return angles.cos(), angles.sin()
 
@@ -50,12 +54,16 @@ class Block(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.out = nn.Linear(dim, dim)
         self.norm2 = nn.LayerNorm(dim)
-        self.ff = nn.Sequential(nn.Linear(dim, ff), nn.GELU(), nn.Dropout(dropout), nn.Linear(ff, dim))
+        self.ff = nn.Sequential(
+            nn.Linear(dim, ff), nn.GELU(), nn.Dropout(dropout), nn.Linear(ff, dim)
+        )
         self.drop = nn.Dropout(dropout)
 
     def forward(self, h: torch.Tensor, keys: torch.Tensor, rope: tuple | None) -> torch.Tensor:
         batch, length, dim = h.shape
-        q, k, v = self.qkv(self.norm1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        q, k, v = (
+            self.qkv(self.norm1(h)).view(batch, length, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        )
         if rope is not None:
             q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
         att = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keys)
@@ -68,8 +76,17 @@ class Transformer(nn.Module):
 
     padding_invariant = True
 
-    def __init__(self, *, dim: int = 32, heads: int = 2, layers: int = 2, ff: int = 64,
-                 dropout: float = 0.0, positions: str = "rotary", max_len: int = 64) -> None:
+    def __init__(
+        self,
+        *,
+        dim: int = 32,
+        heads: int = 2,
+        layers: int = 2,
+        ff: int = 64,
+        dropout: float = 0.0,
+        positions: str = "rotary",
+        max_len: int = 64,
+    ) -> None:
         super().__init__()
         if positions not in POSITIONS:
             raise ConfigError(f"transformer: positions {positions!r} is not one of {POSITIONS}")
@@ -90,8 +107,10 @@ class Transformer(nn.Module):
         rope = None
         if self.pos is not None:
             if length > self.max_len:
-                raise ConfigError(f"transformer: input length {length} exceeds max_len {self.max_len} "
-                                  "of the learned positions; raise backbone.max_len")
+                raise ConfigError(
+                    f"transformer: input length {length} exceeds max_len {self.max_len} "
+                    "of the learned positions; raise backbone.max_len"
+                )
             h = h + self.pos.weight[:length]
         else:
             rope = rotary_tables(length, self.head_dim, x.device)
@@ -103,5 +122,8 @@ class Transformer(nn.Module):
 
 @hookimpl
 def register_backbones(register) -> None:
-    register("transformer", Transformer,
-             description="pre-LN Transformer encoder (SDPA, rotary or learned positions)")
+    register(
+        "transformer",
+        Transformer,
+        description="pre-LN Transformer encoder (SDPA, rotary or learned positions)",
+    )

@@ -11,5 +11,8 @@ __all__ = ["ChordMixer", "layers_per_encoder", "track_shifts"]
 
 @hookimpl
 def register_backbones(register) -> None:
-    register("chordmixer", ChordMixer,
-             description="ChordMixer (rotate + MLP, O(L log L)); fixed (FinDNA) or variable length")
+    register(
+        "chordmixer",
+        ChordMixer,
+        description="ChordMixer (rotate + MLP, O(L log L)); fixed (FinDNA) or variable length",
+    )

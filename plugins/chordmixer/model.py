@@ -78,10 +78,14 @@ def track_shifts(n_tracks: int) -> list[int]:
     return [0] + [2 ** (i - 1) for i in range(1, n_tracks)]
 
 
-def _gather_tracks(y: torch.Tensor, track_size: int, rows: list[torch.Tensor | None]) -> torch.Tensor:
+def _gather_tracks(
+    y: torch.Tensor, track_size: int, rows: list[torch.Tensor | None]
+) -> torch.Tensor:
     """Track i of packed ``y [T, d]`` takes rows ``rows[i]`` (None: unchanged); one concat."""
     parts = y.split(track_size, dim=-1)
-    return torch.cat([p if r is None else p.index_select(0, r) for p, r in zip(parts, rows)], dim=-1)
+    return torch.cat(
+        [p if r is None else p.index_select(0, r) for p, r in zip(parts, rows)], dim=-1
+    )
 
 
 class _RotatePacked(torch.autograd.Function):
@@ -114,7 +118,9 @@ class MLP(nn.Module):
 class MixLayer(nn.Module):
     """One ChordMixer layer: ``h + rotate(Dropout(MLP(PreNorm(h))))``."""
 
-    def __init__(self, dim: int, hidden: int, dropout: float, layer_dropout: float, prenorm: str) -> None:
+    def __init__(
+        self, dim: int, hidden: int, dropout: float, layer_dropout: float, prenorm: str
+    ) -> None:
         super().__init__()
         self.norm = nn.LayerNorm(dim) if prenorm == "layernorm" else nn.Identity()
         self.mlp = MLP(dim, hidden, dropout)
@@ -144,13 +150,26 @@ class ChordMixer(nn.Module):
     # outputs (fixed mode pads to max_len anyway; variable mode never reads padding)
     padding_invariant = True
 
-    def __init__(self, *, track_size: int = 4, hidden: int = 32, blocks: int = 1, max_len: int = 64,
-                 dim: int | None = None, dropout: float = 0.0, layer_dropout: float = 0.0,
-                 length_mode: str = "fixed", prenorm: str = "none", residual_fp32: bool = True,
-                 checkpointing: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        track_size: int = 4,
+        hidden: int = 32,
+        blocks: int = 1,
+        max_len: int = 64,
+        dim: int | None = None,
+        dropout: float = 0.0,
+        layer_dropout: float = 0.0,
+        length_mode: str = "fixed",
+        prenorm: str = "none",
+        residual_fp32: bool = True,
+        checkpointing: bool = False,
+    ) -> None:
         super().__init__()
         if length_mode not in LENGTH_MODES:
-            raise ConfigError(f"chordmixer: length_mode {length_mode!r} is not one of {LENGTH_MODES}")
+            raise ConfigError(
+                f"chordmixer: length_mode {length_mode!r} is not one of {LENGTH_MODES}"
+            )
         if prenorm not in PRENORMS:
             raise ConfigError(f"chordmixer: prenorm {prenorm!r} is not one of {PRENORMS}")
         if track_size < 1 or hidden < 1 or blocks < 1 or max_len < 1:
@@ -171,13 +190,23 @@ class ChordMixer(nn.Module):
         self.channel_shift = [self.shifts[c // track_size] for c in range(self.dim)]
         self.embed = nn.Linear(5, self.dim)
         self.encoders = nn.ModuleList(
-            Encoder(self.n_layers, dim=self.dim, hidden=hidden, dropout=dropout,
-                    layer_dropout=layer_dropout, prenorm=prenorm) for _ in range(blocks))
+            Encoder(
+                self.n_layers,
+                dim=self.dim,
+                hidden=hidden,
+                dropout=dropout,
+                layer_dropout=layer_dropout,
+                prenorm=prenorm,
+            )
+            for _ in range(blocks)
+        )
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if x.shape[1] > self.max_len:
-            raise ConfigError(f"chordmixer: input length {x.shape[1]} exceeds max_len "
-                              f"{self.max_len}; raise backbone.max_len in the model preset")
+            raise ConfigError(
+                f"chordmixer: input length {x.shape[1]} exceeds max_len "
+                f"{self.max_len}; raise backbone.max_len in the model preset"
+            )
         if self.length_mode == "variable":
             return self._forward_variable(x, mask)
         return self._forward_fixed(x)
@@ -202,7 +231,9 @@ class ChordMixer(nn.Module):
         def rotate(y: torch.Tensor) -> torch.Tensor:
             # one roll per track, then a single concat (measured faster on CPU than one gather)
             parts = y.split(g, dim=-1)
-            return torch.cat([p.roll(-s, dims=1) if s else p for p, s in zip(parts, shifts)], dim=-1)
+            return torch.cat(
+                [p.roll(-s, dims=1) if s else p for p, s in zip(parts, shifts)], dim=-1
+            )
 
         return self._run(self.embed(padded), rotate)[:, :length]
 

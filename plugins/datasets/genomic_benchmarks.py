@@ -50,21 +50,33 @@ DRIVE_IDS = {
     "human_enhancers_cohn": "176563cDPQ5Y094WyoSBF02QjoVQhWuCh",
     "human_enhancers_ensembl": "1gZBEV_RGxJE8EON5OObdrp5Tp8JL0Fxb",
 }
-PACKAGE_HINT = ("{name}: no archive is published; build it with the genomic-benchmarks package "
-                "(pip install genomic-benchmarks; python -c \"from genomic_benchmarks.loc2seq import "
-                "download_dataset; download_dataset('{name}', version=0, dest_path='{{root}}/"
-                + BENCHMARK + "')\"), or place a zip holding {name}/{{{{train,test}}}}/ at {{archive}}")
+PACKAGE_HINT = (
+    "{name}: no archive is published; build it with the genomic-benchmarks package "
+    '(pip install genomic-benchmarks; python -c "from genomic_benchmarks.loc2seq import '
+    "download_dataset; download_dataset('{name}', version=0, dest_path='{{root}}/"
+    + BENCHMARK
+    + "')\"), or place a zip holding {name}/{{{{train,test}}}}/ at {{archive}}"
+)
 
 
 def source(name: str) -> Source:
     """The official archive of a dataset: the package's cloud-cache zip (``<name>/...`` inside)."""
-    common = dict(filename=f"{name}.zip", into=BENCHMARK, creates=f"{BENCHMARK}/{name}/test",
-                  unpack="zip")
+    common = dict(
+        filename=f"{name}.zip", into=BENCHMARK, creates=f"{BENCHMARK}/{name}/test", unpack="zip"
+    )
     if name in DRIVE_IDS:
-        return Source(url=("https://drive.usercontent.google.com/download?export=download&confirm=t"
-                           f"&id={DRIVE_IDS[name]}"), **common)
-    return Source(url="https://github.com/ML-Bioinfo-CEITEC/genomic_benchmarks",
-                  manual=PACKAGE_HINT.format(name=name), **common)
+        return Source(
+            url=(
+                "https://drive.usercontent.google.com/download?export=download&confirm=t"
+                f"&id={DRIVE_IDS[name]}"
+            ),
+            **common,
+        )
+    return Source(
+        url="https://github.com/ML-Bioinfo-CEITEC/genomic_benchmarks",
+        manual=PACKAGE_HINT.format(name=name),
+        **common,
+    )
 
 
 def read_class_folders(split_dir: Path, classes: tuple[str, ...]) -> list[tuple[str, str, int]]:
@@ -74,7 +86,11 @@ def read_class_folders(split_dir: Path, classes: tuple[str, ...]) -> list[tuple[
         label = classes.index(folder.name) if folder.name in classes else -1
         for file in sorted(folder.glob("*.txt")):
             text = file.read_text(encoding="ascii", errors="replace")
-            where = str(file) if label >= 0 else f"{file} (class folder {folder.name!r} is not one of {classes})"
+            where = (
+                str(file)
+                if label >= 0
+                else f"{file} (class folder {folder.name!r} is not one of {classes})"
+            )
             rows.append((where, text[:-1] if text.endswith("\n") else text, label))
     return rows
 
@@ -121,20 +137,40 @@ class GbTask:
         return found
 
     def read_split(self, path: Path) -> list[tuple[int | str, str, int]]:
-        return read_class_folders(path, self.classes) if Path(path).is_dir() else tables.read_rows(path)
+        return (
+            read_class_folders(path, self.classes)
+            if Path(path).is_dir()
+            else tables.read_rows(path)
+        )
 
-    def load(self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int) -> TaskData:
+    def load(
+        self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int
+    ) -> TaskData:
         found = self.split_files(root)
         files = {"train": found["train"], "test": found["test"]}
-        data = load_splits(self, files, policy=policy, valid_fraction=valid_fraction,
-                           carve_seed=carve_seed, reader=self.read_split)
+        data = load_splits(
+            self,
+            files,
+            policy=policy,
+            valid_fraction=valid_fraction,
+            carve_seed=carve_seed,
+            reader=self.read_split,
+        )
         layout = "class folders" if files["train"].is_dir() else "CSV"
-        protocol = {**data.protocol, "layout": layout,
-                    "label_ids": ("index of the sorted class folder names" if layout == "class folders"
-                                  else "CSV integer labels, assumed to index the sorted class names")}
+        protocol = {
+            **data.protocol,
+            "layout": layout,
+            "label_ids": (
+                "index of the sorted class folder names"
+                if layout == "class folders"
+                else "CSV integer labels, assumed to index the sorted class names"
+            ),
+        }
         if files["train"] == found.get("train_subsample"):
-            protocol["train_subsample"] = (f"train is {files['train'].name}, a subsample of the "
-                                           "official train split (task option train_subsample)")
+            protocol["train_subsample"] = (
+                f"train is {files['train'].name}, a subsample of the "
+                "official train split (task option train_subsample)"
+            )
         return replace(data, protocol=protocol)
 
 
@@ -142,8 +178,9 @@ def _factory(dataset: str):
     classes, length = DATASETS[dataset]
 
     def make(*, max_len: int = length, train_subsample: bool = False) -> GbTask:
-        return GbTask(dataset=dataset, max_len=max_len, classes=classes,
-                      train_subsample=train_subsample)
+        return GbTask(
+            dataset=dataset, max_len=max_len, classes=classes, train_subsample=train_subsample
+        )
 
     return make
 
@@ -151,5 +188,8 @@ def _factory(dataset: str):
 @hookimpl
 def register_tasks(register) -> None:
     for dataset, (classes, length) in DATASETS.items():
-        register(f"{BENCHMARK}/{dataset}", _factory(dataset),
-                 description=f"GenomicBenchmarks {dataset}: {', '.join(classes)}; length <= {length}")
+        register(
+            f"{BENCHMARK}/{dataset}",
+            _factory(dataset),
+            description=f"GenomicBenchmarks {dataset}: {', '.join(classes)}; length <= {length}",
+        )

@@ -27,8 +27,21 @@ from findna_bench.tasks import TaskData, load_splits
 
 # flat name: (DNABERT-2 group, sub-folder, length, number of classes)
 TASKS: dict[str, tuple[str, str, int, int]] = {
-    **{f"EMP_{m}": ("EMP", m, 500, 2) for m in
-       ("H3", "H3K14ac", "H3K36me3", "H3K4me1", "H3K4me2", "H3K4me3", "H3K79me3", "H3K9ac", "H4", "H4ac")},
+    **{
+        f"EMP_{m}": ("EMP", m, 500, 2)
+        for m in (
+            "H3",
+            "H3K14ac",
+            "H3K36me3",
+            "H3K4me1",
+            "H3K4me2",
+            "H3K4me3",
+            "H3K79me3",
+            "H3K9ac",
+            "H4",
+            "H4ac",
+        )
+    },
     **{f"mouse_{i}": ("mouse", str(i), 101, 2) for i in range(5)},
     **{f"tf_{i}": ("tf", str(i), 101, 2) for i in range(5)},
     **{f"prom_300_{v}": ("prom", f"prom_300_{v}", 300, 2) for v in ("all", "notata", "tata")},
@@ -39,9 +52,16 @@ TASKS: dict[str, tuple[str, str, int, int]] = {
 COMMON_METRICS = ("accuracy", "f1_macro", "auroc")
 GUE_URL = "https://drive.google.com/file/d/1GRtbzTe3UXYF1oW27ASNhYX3SZ16D7N2/view"
 GUE_ARCHIVE = Source(
-    url=GUE_URL, filename="GUE.zip", into=".", creates="GUE", unpack="zip",
-    manual=("GUE is published only on Google Drive, which needs a browser: download {url} by hand "
-            "and place it at {archive}, then run this command again (it unpacks into {root}/GUE)"))
+    url=GUE_URL,
+    filename="GUE.zip",
+    into=".",
+    creates="GUE",
+    unpack="zip",
+    manual=(
+        "GUE is published only on Google Drive, which needs a browser: download {url} by hand "
+        "and place it at {archive}, then run this command again (it unpacks into {root}/GUE)"
+    ),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,23 +94,32 @@ class GueTask:
         return (GUE_ARCHIVE,)
 
     def candidate_dirs(self, root: Path) -> list[Path]:
-        return [root / "gue" / self.flat, root / "GUE" / self.group / self.sub,
-                root / self.group / self.sub, root / self.flat]
+        return [
+            root / "gue" / self.flat,
+            root / "GUE" / self.group / self.sub,
+            root / self.group / self.sub,
+            root / self.flat,
+        ]
 
     def split_files(self, root: Path) -> dict[str, Path | None]:
         for directory in self.candidate_dirs(Path(root)):
-            found = {split: tables.find_table(directory, stem)
-                     for split, stem in (("train", "train"), ("valid", "dev"), ("test", "test"))}
+            found = {
+                split: tables.find_table(directory, stem)
+                for split, stem in (("train", "train"), ("valid", "dev"), ("test", "test"))
+            }
             if any(found.values()):
                 return found
         return {"train": None, "valid": None, "test": None}
 
-    def load(self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int) -> TaskData:
+    def load(
+        self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int
+    ) -> TaskData:
         files = self.split_files(root)
         if files.get("valid") is None and files.get("train") is not None:
             files = {**files, "valid": None}
-        return load_splits(self, files, policy=policy, valid_fraction=valid_fraction,
-                           carve_seed=carve_seed)
+        return load_splits(
+            self, files, policy=policy, valid_fraction=valid_fraction, carve_seed=carve_seed
+        )
 
 
 def _factory(flat: str):
@@ -105,5 +134,8 @@ def _factory(flat: str):
 @hookimpl
 def register_tasks(register) -> None:
     for flat, (group, sub, length, classes) in TASKS.items():
-        register(f"gue/{flat}", _factory(flat),
-                 description=f"GUE {group}/{sub}: {classes} classes, length <= {length}")
+        register(
+            f"gue/{flat}",
+            _factory(flat),
+            description=f"GUE {group}/{sub}: {classes} classes, length <= {length}",
+        )

@@ -37,7 +37,11 @@ BENCHMARK = "mtcdna"
 ENSEMBL = "https://ftp.ensembl.org/pub/release-110/fasta"
 # FinDNA file name: (label, Ensembl species folder, Ensembl file name)
 SPECIES: dict[str, tuple[int, str, str]] = {
-    "Chelonoidis_turtle": (0, "chelonoidis_abingdonii", "Chelonoidis_abingdonii.ASM359739v1.cdna.all.fa.gz"),
+    "Chelonoidis_turtle": (
+        0,
+        "chelonoidis_abingdonii",
+        "Chelonoidis_abingdonii.ASM359739v1.cdna.all.fa.gz",
+    ),
     "Gopherus_turtle": (0, "gopherus_agassizii", "Gopherus_agassizii.ASM289641v1.cdna.all.fa.gz"),
     "Mus_musculus": (1, "mus_musculus", "Mus_musculus.GRCm39.cdna.all.fa.gz"),
     "Mus_spretus": (1, "mus_spretus", "Mus_spretus.SPRET_EiJ_v1.cdna.all.fa.gz"),
@@ -49,13 +53,24 @@ SPLITS = ("paper", "gene")
 
 def sources() -> tuple[Source, ...]:
     """The four Ensembl cDNA files, gunzipped to <root>/mtcdna/fasta/<Key>.fa."""
-    return tuple(Source(url=f"{ENSEMBL}/{folder}/cdna/{name}", filename=f"{key}.fa.gz",
-                        into=f"{BENCHMARK}/fasta", creates=f"{BENCHMARK}/fasta/{key}.fa", unpack="gunzip")
-                 for key, (_, folder, name) in SPECIES.items())
+    return tuple(
+        Source(
+            url=f"{ENSEMBL}/{folder}/cdna/{name}",
+            filename=f"{key}.fa.gz",
+            into=f"{BENCHMARK}/fasta",
+            creates=f"{BENCHMARK}/fasta/{key}.fa",
+            unpack="gunzip",
+        )
+        for key, (_, folder, name) in SPECIES.items()
+    )
 
 
 def find_fasta(root: Path, key: str) -> Path | None:
-    for directory in (Path(root) / BENCHMARK / "fasta", Path(root) / "MTcDNA", Path(root) / BENCHMARK):
+    for directory in (
+        Path(root) / BENCHMARK / "fasta",
+        Path(root) / "MTcDNA",
+        Path(root) / BENCHMARK,
+    ):
         for suffix in SUFFIXES:
             candidate = directory / f"{key}{suffix}"
             if candidate.is_file():
@@ -78,9 +93,14 @@ def gene_split(labels: np.ndarray, genes: list[str], seed: int) -> dict[str, np.
 
     groups = np.asarray(genes)
     if len(set(genes)) < 5:
-        raise DataError(f"MTcDNA gene split needs at least 5 genes, found {len(set(genes))}; use split=paper")
-    rest, test = next(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
-                      .split(labels, labels, groups))
+        raise DataError(
+            f"MTcDNA gene split needs at least 5 genes, found {len(set(genes))}; use split=paper"
+        )
+    rest, test = next(
+        StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed).split(
+            labels, labels, groups
+        )
+    )
     inner = StratifiedGroupKFold(n_splits=4, shuffle=True, random_state=seed)
     train, valid = next(inner.split(rest, labels[rest], groups[rest]))
     return {"train": rest[train], "valid": rest[valid], "test": test}
@@ -134,12 +154,24 @@ class MtcdnaTask:
                 continue
             found, note = {}, f"(transcripts > {self.min_transcript} nt)"
             try:
-                kept = [r.length for r in fasta.records(fasta.open_fasta(path)) if r.length > self.min_transcript]
+                kept = [
+                    r.length
+                    for r in fasta.records(fasta.open_fasta(path))
+                    if r.length > self.min_transcript
+                ]
                 found = stats(kept, [SPECIES[key][0]] * len(kept))
             except DataError as exc:
                 note = str(exc)
-            out.append(SplitStatus(task=self.name, split=key, path=str(path), note=note,
-                                   checksum=checksum_state(path, root, refs), **found))
+            out.append(
+                SplitStatus(
+                    task=self.name,
+                    split=key,
+                    path=str(path),
+                    note=note,
+                    checksum=checksum_state(path, root, refs),
+                    **found,
+                )
+            )
         return out
 
     def rows(self, root: Path) -> tuple[list[tuple[str, str, int]], list[str | None]]:
@@ -148,8 +180,10 @@ class MtcdnaTask:
         genes: list[str | None] = []
         for key, path in self.fasta_files(root).items():
             if path is None:
-                raise DataUnavailable(f"{self.name}: no {key} FASTA under {root}/{BENCHMARK}/fasta "
-                                      f"(run `findna-bench data download {BENCHMARK}`)")
+                raise DataUnavailable(
+                    f"{self.name}: no {key} FASTA under {root}/{BENCHMARK}/fasta "
+                    f"(run `findna-bench data download {BENCHMARK}`)"
+                )
             label = SPECIES[key][0]
             handle = fasta.open_fasta(path)
             for record in fasta.records(handle):
@@ -162,54 +196,95 @@ class MtcdnaTask:
                 genes.append(record.gene)
         return rows, genes
 
-    def load(self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int) -> TaskData:
+    def load(
+        self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int
+    ) -> TaskData:
         rows, genes = self.rows(root)
         if not rows:
-            raise DataError(f"{self.name}: no transcript longer than {self.min_transcript} nt in the "
-                            "four FASTA files; check the files")
+            raise DataError(
+                f"{self.name}: no transcript longer than {self.min_transcript} nt in the "
+                "four FASTA files; check the files"
+            )
         labels = np.asarray([label for _, _, label in rows], dtype=np.int64)
         if self.split == "gene":
             missing = [where for (where, _, _), gene in zip(rows, genes) if gene is None]
             if missing:
-                raise DataError(f"{missing[0]}: header has no gene: field (needed by split=gene); "
-                                "use Ensembl cDNA FASTA or split=paper")
+                raise DataError(
+                    f"{missing[0]}: header has no gene: field (needed by split=gene); "
+                    "use Ensembl cDNA FASTA or split=paper"
+                )
             index = gene_split(labels, genes, self.split_seed)
-            how = (f"gene: StratifiedGroupKFold by label grouped by gene id, random_state "
-                   f"{self.split_seed}; 60/20/20; no gene in two splits")
+            how = (
+                f"gene: StratifiedGroupKFold by label grouped by gene id, random_state "
+                f"{self.split_seed}; 60/20/20; no gene in two splits"
+            )
         else:
             index = paper_split(len(rows), self.split_seed)
-            how = (f"paper: sklearn train_test_split twice, random_state {self.split_seed}, not "
-                   "stratified; 60/20/20; isoforms of a gene may straddle splits")
+            how = (
+                f"paper: sklearn train_test_split twice, random_state {self.split_seed}, not "
+                "stratified; 60/20/20; isoforms of a gene may straddle splits"
+            )
         splits: dict[str, Split] = {}
         summary: dict[str, dict] = {}
         source = str(next(iter(self.fasta_files(root).values())).parent)
         for split, idx in index.items():
-            seqs, kept, counts = check_rows([rows[i] for i in idx], source=source, max_len=self.max_len,
-                                            classes={0, 1}, policy=policy)
-            splits[split] = Split(sequences=seqs, labels=np.asarray(kept, dtype=np.int64),
-                                  source=f"{source} ({split} of the {self.split} split)")
+            seqs, kept, counts = check_rows(
+                [rows[i] for i in idx],
+                source=source,
+                max_len=self.max_len,
+                classes={0, 1},
+                policy=policy,
+            )
+            splits[split] = Split(
+                sequences=seqs,
+                labels=np.asarray(kept, dtype=np.int64),
+                source=f"{source} ({split} of the {self.split} split)",
+            )
             summary[split] = counts
         summary["leakage"] = handle_leakage(self.name, splits, policy)
         files = {key: path for key, path in self.fasta_files(root).items()}
-        protocol = {"train": "built from the four FASTA files", "valid": "dev of the same split",
-                    "test": "test of the same split", "split": how,
-                    "selection": "best epoch on the validation main metric; test scored once",
-                    "construction": (f"transcripts > {self.min_transcript} nt, first {self.max_len} "
-                                     f"bases, {'right-padded with N' if self.pad == 'N' else 'unpadded'}"),
-                    "fasta": {key: str(path) for key, path in files.items()},
-                    "label_map": "0 = turtle (Chelonoidis, Gopherus), 1 = mouse (Mus musculus, Mus spretus)"}
+        protocol = {
+            "train": "built from the four FASTA files",
+            "valid": "dev of the same split",
+            "test": "test of the same split",
+            "split": how,
+            "selection": "best epoch on the validation main metric; test scored once",
+            "construction": (
+                f"transcripts > {self.min_transcript} nt, first {self.max_len} "
+                f"bases, {'right-padded with N' if self.pad == 'N' else 'unpadded'}"
+            ),
+            "fasta": {key: str(path) for key, path in files.items()},
+            "label_map": "0 = turtle (Chelonoidis, Gopherus), 1 = mouse (Mus musculus, Mus spretus)",
+        }
         digests = {str(path): checksums.sha256(path) for path in files.values()}
-        return TaskData(splits=splits, classes=list(self.classes), protocol=protocol, files=digests,
-                        validation=summary)
+        return TaskData(
+            splits=splits,
+            classes=list(self.classes),
+            protocol=protocol,
+            files=digests,
+            validation=summary,
+        )
 
 
 def _factory(size: str):
     length = LENGTHS[size]
 
-    def make(*, max_len: int = length, split: str = "paper", split_seed: int = 1,
-             min_transcript: int = 5000, pad: str = "N") -> MtcdnaTask:
-        return MtcdnaTask(size=size, max_len=max_len, split=split, split_seed=split_seed,
-                          min_transcript=min_transcript, pad=pad)
+    def make(
+        *,
+        max_len: int = length,
+        split: str = "paper",
+        split_seed: int = 1,
+        min_transcript: int = 5000,
+        pad: str = "N",
+    ) -> MtcdnaTask:
+        return MtcdnaTask(
+            size=size,
+            max_len=max_len,
+            split=split,
+            split_seed=split_seed,
+            min_transcript=min_transcript,
+            pad=pad,
+        )
 
     return make
 
@@ -217,5 +292,8 @@ def _factory(size: str):
 @hookimpl
 def register_tasks(register) -> None:
     for size, length in LENGTHS.items():
-        register(f"{BENCHMARK}/{size}", _factory(size),
-                 description=f"MTcDNA turtle vs mouse cDNA, first {length} nt (split: paper | gene)")
+        register(
+            f"{BENCHMARK}/{size}",
+            _factory(size),
+            description=f"MTcDNA turtle vs mouse cDNA, first {length} nt (split: paper | gene)",
+        )

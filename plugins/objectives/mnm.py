@@ -19,8 +19,9 @@ from findna_bench.pretrain.view import make_views
 
 
 class MaskedNucleotideModel(nn.Module):
-    def __init__(self, backbone: nn.Module, *, views: dict[str, Callable] | None = None,
-                 cls_slots: int = 0) -> None:
+    def __init__(
+        self, backbone: nn.Module, *, views: dict[str, Callable] | None = None, cls_slots: int = 0
+    ) -> None:
         super().__init__()
         self.student = PretrainNet(backbone)
         self.views = {k: v for k, v in (views or {}).items() if k == "student"}
@@ -45,5 +46,8 @@ class MaskedNucleotideModel(nn.Module):
 
 @hookimpl
 def register_objectives(register) -> None:
-    register("mnm", MaskedNucleotideModel,
-             description="masked nucleotide modelling only (CM-MNM): categorical CE on masked positions")
+    register(
+        "mnm",
+        MaskedNucleotideModel,
+        description="masked nucleotide modelling only (CM-MNM): categorical CE on masked positions",
+    )

@@ -45,16 +45,28 @@ MNM_LOSSES = ("categorical", "bce-scrambled")
 
 
 class SelfDistillation(nn.Module):
-    def __init__(self, backbone: nn.Module, *, views: dict[str, Callable] | None = None,
-                 cls_slots: int = 10, tau_s: float = 0.1, tau_t: float = 0.04,
-                 center_momentum: float = 0.9, lambda_cl: float = 1.0, lambda_mnm: float = 1.0,
-                 ema_base: float = 0.996, mnm_loss: str = "categorical",
-                 static_views: bool = False) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        *,
+        views: dict[str, Callable] | None = None,
+        cls_slots: int = 10,
+        tau_s: float = 0.1,
+        tau_t: float = 0.04,
+        center_momentum: float = 0.9,
+        lambda_cl: float = 1.0,
+        lambda_mnm: float = 1.0,
+        ema_base: float = 0.996,
+        mnm_loss: str = "categorical",
+        static_views: bool = False,
+    ) -> None:
         super().__init__()
         if mnm_loss not in MNM_LOSSES:
             raise ConfigError(f"self-distill: mnm_loss {mnm_loss!r} is not one of {MNM_LOSSES}")
         if cls_slots < 1:
-            raise ConfigError("self-distill: cls_slots must be >= 1 (the distillation runs on them)")
+            raise ConfigError(
+                "self-distill: cls_slots must be >= 1 (the distillation runs on them)"
+            )
         self.student = PretrainNet(backbone)
         self.teacher = copy.deepcopy(self.student).requires_grad_(False)
         self.views = {k: v for k, v in (views or {}).items() if k in ("student", "teacher")}
@@ -89,9 +101,17 @@ class SelfDistillation(nn.Module):
         length = clean.x.shape[1]
         student_out = self.student(*append_cls(student_view, self.cls_slots))
         with torch.no_grad():
-            teacher_cls = self.teacher(*append_cls(teacher_view, self.cls_slots))[:, length:].float()
-        cl = dino_loss(student_out[:, length:], teacher_cls, self.center, tau_s=self.tau_s, tau_t=self.tau_t,
-                       total=totals.get("cl"))
+            teacher_cls = self.teacher(*append_cls(teacher_view, self.cls_slots))[
+                :, length:
+            ].float()
+        cl = dino_loss(
+            student_out[:, length:],
+            teacher_cls,
+            self.center,
+            tau_s=self.tau_s,
+            tau_t=self.tau_t,
+            total=totals.get("cl"),
+        )
         if self.training:
             self._center_step(teacher_cls, defer=bool(totals))
         if self.mnm_loss == "categorical":
@@ -134,10 +154,18 @@ class SelfDistillation(nn.Module):
 
 @hookimpl
 def register_objectives(register) -> None:
-    register("self-distill", SelfDistillation,
-             description="FinDNA: DINO CLS distillation to an EMA teacher + masked nucleotide modelling")
-    register("self-distill-released",
-             functools.partial(SelfDistillation, mnm_loss="bce-scrambled", static_views=True),
-             description="FinDNA as released: scrambled BCE MNM, static views (§6)")
-    register("cl-only", functools.partial(SelfDistillation, lambda_mnm=0.0),
-             description="ablation: CLS self-distillation only, no MNM term")
+    register(
+        "self-distill",
+        SelfDistillation,
+        description="FinDNA: DINO CLS distillation to an EMA teacher + masked nucleotide modelling",
+    )
+    register(
+        "self-distill-released",
+        functools.partial(SelfDistillation, mnm_loss="bce-scrambled", static_views=True),
+        description="FinDNA as released: scrambled BCE MNM, static views (§6)",
+    )
+    register(
+        "cl-only",
+        functools.partial(SelfDistillation, lambda_mnm=0.0),
+        description="ablation: CLS self-distillation only, no MNM term",
+    )

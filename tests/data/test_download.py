@@ -64,8 +64,12 @@ def zip_bytes(members: dict[str, str]) -> bytes:
 
 
 def gb_zip() -> bytes:
-    members = {f"demo/{split}/{cls}/{i}.txt": "ACGT" * (i + 1)
-               for split in ("train", "test") for cls in ("negative", "positive") for i in range(50)}
+    members = {
+        f"demo/{split}/{cls}/{i}.txt": "ACGT" * (i + 1)
+        for split in ("train", "test")
+        for cls in ("negative", "positive")
+        for i in range(50)
+    }
     return zip_bytes(members)
 
 
@@ -78,7 +82,9 @@ def test_success_verifies_unpacks_and_records(server, tmp_path):
     base, handler = server
     handler.files["/demo.zip"] = body = gb_zip()
     progress = []
-    state = fetch(source(f"{base}/demo.zip", body), tmp_path, progress=lambda d, t: progress.append((d, t)))
+    state = fetch(
+        source(f"{base}/demo.zip", body), tmp_path, progress=lambda d, t: progress.append((d, t))
+    )
     assert state == "downloaded"
     assert (tmp_path / "gb/demo/test/positive/49.txt").read_text() == "ACGT" * 50
     assert progress[-1] == (len(body), len(body))
@@ -101,8 +107,13 @@ def test_resume_requests_only_the_missing_bytes(server, tmp_path):
 def test_checksum_mismatch_names_url_and_path_and_keeps_nothing_in_place(server, tmp_path):
     base, handler = server
     handler.files["/demo.zip"] = gb_zip()
-    wrong = Source(url=f"{base}/demo.zip", filename="demo.zip", into="gb", creates="gb/demo/test",
-                   sha256="0" * 64)
+    wrong = Source(
+        url=f"{base}/demo.zip",
+        filename="demo.zip",
+        into="gb",
+        creates="gb/demo/test",
+        sha256="0" * 64,
+    )
     with pytest.raises(DataError) as info:
         fetch(wrong, tmp_path)
     message = str(info.value)
@@ -116,7 +127,9 @@ def test_offline_fails_fast_with_the_url_and_the_place_to_put_the_file(tmp_path)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/demo.zip"
-    with pytest.raises(DataError, match=r"cannot reach .*offline\? download .* by hand and place it at ") as info:
+    with pytest.raises(
+        DataError, match=r"cannot reach .*offline\? download .* by hand and place it at "
+    ) as info:
         fetch(source(url), tmp_path, timeout=2)
     assert url in str(info.value) and str(tmp_path / "downloads" / "demo.zip") in str(info.value)
 
@@ -131,9 +144,13 @@ def test_http_error_and_non_zip_answers_are_one_line(server, tmp_path):
 
 
 def test_manual_source_placed_by_hand_is_unpacked(tmp_path):
-    manual = source("https://drive.example/GUE", manual="needs a browser: download {url} by hand "
-                                                        "and place it at {archive}")
-    with pytest.raises(DataError, match=r"needs a browser: download https://drive.example/GUE by hand"):
+    manual = source(
+        "https://drive.example/GUE",
+        manual="needs a browser: download {url} by hand and place it at {archive}",
+    )
+    with pytest.raises(
+        DataError, match=r"needs a browser: download https://drive.example/GUE by hand"
+    ):
         fetch(manual, tmp_path)
     (tmp_path / "downloads" / "demo.zip").write_bytes(gb_zip())
     assert fetch(manual, tmp_path) == "unpacked"
@@ -149,7 +166,9 @@ def test_zip_members_escaping_the_root_are_refused(tmp_path):
 
 
 def fasta_gz(key: str, n: int, label_gene: str) -> bytes:
-    text = "".join(f">T{key}{i} cdna gene:{label_gene}{i // 2}.1\n{'ACGT' * (20 + i)}\n" for i in range(n))
+    text = "".join(
+        f">T{key}{i} cdna gene:{label_gene}{i // 2}.1\n{'ACGT' * (20 + i)}\n" for i in range(n)
+    )
     return gzip.compress(text.encode())
 
 
@@ -162,10 +181,14 @@ def test_cli_download_from_a_mirror_then_mtcdna_builds(server, tmp_path, cli, ca
         handler.files[f"/{key}.fa.gz"] = fasta_gz(key, 12, f"G{i}_")
     result = cli("data", "download", "mtcdna", "--data-root", tmp_path, "--mirror", base, "--quiet")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "mtcdna" / "fasta").glob("*.fa")) == sorted(f"{k}.fa" for k in keys)
+    assert sorted(p.name for p in (tmp_path / "mtcdna" / "fasta").glob("*.fa")) == sorted(
+        f"{k}.fa" for k in keys
+    )
     task = catalog.get("task", "mtcdna/1k").factory(min_transcript=80, max_len=96)
     data = task.load(tmp_path, policy=Policy.from_config({}), valid_fraction=0.1, carve_seed=0)
-    assert sum(len(s.labels) for s in data.splits.values()) == 4 * 11  # lengths 80..124; 80 is not > 80
+    assert (
+        sum(len(s.labels) for s in data.splits.values()) == 4 * 11
+    )  # lengths 80..124; 80 is not > 80
     record = json.loads((tmp_path / "downloads" / "checksums.json").read_text())
     assert set(record) == {f"downloads/{k}.fa.gz" for k in keys}
 

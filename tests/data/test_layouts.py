@@ -74,7 +74,9 @@ def test_gb_csv_layout_and_train_subsample_only_on_request(catalog, tmp_path):
         load(plain, tmp_path)
     task = catalog.get("task", "genomic_benchmarks/human_ocr_ensembl").factory(train_subsample=True)
     data = load(task, tmp_path)
-    assert data.protocol["layout"] == "CSV" and "train_subsample" in data.protocol["train_subsample"]
+    assert (
+        data.protocol["layout"] == "CSV" and "train_subsample" in data.protocol["train_subsample"]
+    )
     assert (len(data.splits["train"].labels), len(data.splits["valid"].labels)) == (36, 4)
 
 
@@ -84,13 +86,20 @@ def test_gue_reads_flat_and_dnabert2_layouts(catalog, tmp_path, layout):
     for split, n in (("train", 30), ("dev", 6), ("test", 8)):
         csv(folder / f"{split}.csv", [(s, i % 2) for i, s in enumerate(seqs(n, len(split), 500))])
     data = load(catalog.build("task", "gue/EMP_H3"), tmp_path)
-    assert {k: len(v.labels) for k, v in data.splits.items()} == {"train": 30, "valid": 6, "test": 8}
+    assert {k: len(v.labels) for k, v in data.splits.items()} == {
+        "train": 30,
+        "valid": 6,
+        "test": 8,
+    }
     assert data.protocol["valid"] == str(folder / "dev.csv")
 
 
 def test_gb_shared_test_splits_match_the_readme(catalog, data_root):
-    expected = {"human_nontata_promoters": (9034, [4119, 4915]), "human_enhancers_cohn": (6948, [3474, 3474]),
-                "drosophila_enhancers_stark": (1730, [865, 865])}
+    expected = {
+        "human_nontata_promoters": (9034, [4119, 4915]),
+        "human_enhancers_cohn": (6948, [3474, 3474]),
+        "drosophila_enhancers_stark": (1730, [865, 865]),
+    }
     for name, (rows, balance) in expected.items():
         task = catalog.build("task", f"genomic_benchmarks/{name}")
         files = task.split_files(data_root)

@@ -21,7 +21,7 @@ def write_fasta(path: Path, records: list[tuple[str, str, str]], width: int = 60
     lines = []
     for name, description, seq in records:
         lines.append(f">{name} {description}")
-        lines += [seq[i:i + width] for i in range(0, len(seq), width)]
+        lines += [seq[i : i + width] for i in range(0, len(seq), width)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
@@ -33,7 +33,13 @@ def species_records(k: int, n_genes: int, rng: np.random.Generator) -> list[tupl
             start = "".join(rng.choice(list("ACGT"), 40))
             length = int(rng.integers(60, 260))
             body = start + "".join(rng.choice(list("ACGT"), length))
-            records.append((f"ENST{k}{g:03d}{isoform}.1", f"cdna chromosome:X:1:2:1 gene:ENSG{k}{g:03d}.1", body))
+            records.append(
+                (
+                    f"ENST{k}{g:03d}{isoform}.1",
+                    f"cdna chromosome:X:1:2:1 gene:ENSG{k}{g:03d}.1",
+                    body,
+                )
+            )
     records.append((f"ENST{k}short.1", f"cdna gene:ENSG{k}short.1", "ACGT" * 10))  # 40 nt: dropped
     return records
 
@@ -42,14 +48,18 @@ def species_records(k: int, n_genes: int, rng: np.random.Generator) -> list[tupl
 def root(tmp_path) -> Path:
     rng = np.random.default_rng(0)
     for k, key in enumerate(KEYS):
-        write_fasta(tmp_path / "mtcdna" / "fasta" / f"{key}.fa", species_records(k, 12 + 4 * k, rng))
+        write_fasta(
+            tmp_path / "mtcdna" / "fasta" / f"{key}.fa", species_records(k, 12 + 4 * k, rng)
+        )
     return tmp_path
 
 
 def build(catalog, root: Path, **options):
     policy = options.pop("policy", {})
     task = catalog.get("task", "mtcdna/1k").factory(min_transcript=80, max_len=128, **options)
-    return task, task.load(root, policy=Policy.from_config(policy), valid_fraction=0.1, carve_seed=0)
+    return task, task.load(
+        root, policy=Policy.from_config(policy), valid_fraction=0.1, carve_seed=0
+    )
 
 
 def all_rows(task, root: Path):
@@ -60,8 +70,12 @@ def all_rows(task, root: Path):
 def test_filter_cut_and_pad_follow_findna(catalog, root):
     task, data = build(catalog, root)
     seqs, labels, _ = all_rows(task, root)
-    kept = [r for key in KEYS for r in fasta.records(fasta.open_fasta(root / "mtcdna/fasta" / f"{key}.fa"))
-            if r.length > 80]
+    kept = [
+        r
+        for key in KEYS
+        for r in fasta.records(fasta.open_fasta(root / "mtcdna/fasta" / f"{key}.fa"))
+        if r.length > 80
+    ]
     assert len(seqs) == len(kept) and all(len(s) == 128 for s in seqs)
     assert any(s.endswith("N") for s in seqs) and all("short" not in r.name for r in kept)
     assert labels.tolist() == sorted(labels.tolist())  # turtles (0) first, then mice (1)
@@ -86,7 +100,9 @@ def test_gene_split_keeps_every_gene_in_one_split_and_stratifies(catalog, root):
     task, data = build(catalog, root, split="gene")
     _, labels, genes = all_rows(task, root)
     seq_to_gene = {s: g for (_, s, _), g in zip(task.rows(root)[0], genes)}
-    members = {name: {seq_to_gene[s] for s in split.sequences} for name, split in data.splits.items()}
+    members = {
+        name: {seq_to_gene[s] for s in split.sequences} for name, split in data.splits.items()
+    }
     assert not (members["train"] & members["test"]) and not (members["train"] & members["valid"])
     assert not (members["valid"] & members["test"])
     total = sum(len(s.labels) for s in data.splits.values())
@@ -105,7 +121,9 @@ def test_gene_split_needs_gene_ids(catalog, root):
 
 def test_invalid_base_is_reported_at_its_fasta_record(catalog, root):
     path = root / "mtcdna" / "fasta" / "Gopherus_turtle.fa"
-    write_fasta(path, [("A1", "gene:g1", "ACGT" * 30), ("A2", "gene:g2", "ACGR" + "ACGT" * 29)], width=50)
+    write_fasta(
+        path, [("A1", "gene:g1", "ACGT" * 30), ("A2", "gene:g2", "ACGR" + "ACGT" * 29)], width=50
+    )
     with pytest.raises(DataError, match=r"Gopherus_turtle.fa:5 \(A2\): character 'R'"):
         build(catalog, root)
     _, data = build(catalog, root, policy={"invalid_chars": "fix"})
@@ -126,7 +144,9 @@ def test_missing_file_plain_gzip_and_bad_options(catalog, root):
     assert task.split_files(root) == {"train": None, "valid": None, "test": None}
     with pytest.raises(DataUnavailable, match="no Mus_musculus FASTA"):
         build(catalog, root)
-    (root / "mtcdna" / "fasta" / "Mus_musculus.fa.gz").write_bytes(gzip.compress(b">x gene:g\nACGT\n"))
+    (root / "mtcdna" / "fasta" / "Mus_musculus.fa.gz").write_bytes(
+        gzip.compress(b">x gene:g\nACGT\n")
+    )
     with pytest.raises(DataError, match="gzip but not BGZF"):
         build(catalog, root)
     with pytest.raises(ConfigError, match="MTcDNA splits are"):

@@ -20,13 +20,18 @@ def test_status_numbers_match_the_shared_manifest(cli, data_root):
     assert len({r["task"] for r in rows}) == 41  # 9 GB + 28 GUE + 4 MTcDNA
     for row in present:
         entry = entries[row["path"].split(str(data_root) + "/")[1]]
-        assert row["rows"] == entry["rows"] and row["balance"] == {k: v for k, v in entry["labels"].items()}
+        assert row["rows"] == entry["rows"] and row["balance"] == {
+            k: v for k, v in entry["labels"].items()
+        }
         assert (row["lengths"][0], row["lengths"][2]) == (entry["minlen"], entry["maxlen"])
         assert row["checksum"] == "ok (manifest)"
     assert len([r for r in present if r["task"].startswith("gue/")]) == 13 * 3 + 14 * 2
     assert len([r for r in present if r["task"].startswith("genomic_benchmarks/")]) == 5
-    complete = {t for t in {r["task"] for r in rows}
-                if {"train", "test"} <= {r["split"] for r in rows if r["task"] == t and r["path"]}}
+    complete = {
+        t
+        for t in {r["task"] for r in rows}
+        if {"train", "test"} <= {r["split"] for r in rows if r["task"] == t and r["path"]}
+    }
     assert len(complete) == 13 and all(t.startswith("gue/") for t in complete)
     missing = [r for r in rows if r["task"] == "gue/virus_covid"]
     assert [r["checksum"] for r in missing] == ["missing"] * 3

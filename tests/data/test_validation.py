@@ -22,8 +22,13 @@ def write(path: Path, text: str, *, newline: str = "\n") -> Path:
 
 
 def check(path: Path, rule: str, action: str, max_len: int = 8):
-    return check_rows(read_rows(path), source=str(path), max_len=max_len, classes={0, 1},
-                      policy=Policy.from_config({rule: action}))
+    return check_rows(
+        read_rows(path),
+        source=str(path),
+        max_len=max_len,
+        classes={0, 1},
+        policy=Policy.from_config({rule: action}),
+    )
 
 
 # (rule, file body with the bad row on line 3, sequences kept under warn, under fix)
@@ -74,7 +79,9 @@ def test_non_integer_label_names_its_line(tmp_path):
 
 
 def test_crlf_line_ends_are_read_without_carriage_returns(tmp_path):
-    rows = read_rows(write(tmp_path / "crlf.csv", "sequence,label\nACGT,0\nGGCC,1\n", newline="\r\n"))
+    rows = read_rows(
+        write(tmp_path / "crlf.csv", "sequence,label\nACGT,0\nGGCC,1\n", newline="\r\n")
+    )
     assert rows == [(2, "ACGT", 0), (3, "GGCC", 1)]
 
 
@@ -109,14 +116,27 @@ class TinyTask:
 
 @pytest.mark.parametrize("action", ["error", "warn", "fix"])
 def test_leakage_rule_per_action(tmp_path, action):
-    train = write(tmp_path / "train.csv", "sequence,label\n" + "".join(
-        f"{s},{i % 2}\n" for i, s in enumerate(["AAAA", "CCCC", "GGGG", "TTTT", "ACGT",
-                                                 "TGCA", "AACC", "GGTT", "CAGT", "GTCA"])))
+    train = write(
+        tmp_path / "train.csv",
+        "sequence,label\n"
+        + "".join(
+            f"{s},{i % 2}\n"
+            for i, s in enumerate(
+                ["AAAA", "CCCC", "GGGG", "TTTT", "ACGT", "TGCA", "AACC", "GGTT", "CAGT", "GTCA"]
+            )
+        ),
+    )
     test = write(tmp_path / "test.csv", "sequence,label\nAAAA,0\nCCCC,1\nGGGA,0\n")
     files = {"train": train, "valid": None, "test": test}
+
     def run():
-        return load_splits(TinyTask(), files, policy=Policy.from_config({"leakage": action}),
-                           valid_fraction=0.2, carve_seed=0)
+        return load_splits(
+            TinyTask(),
+            files,
+            policy=Policy.from_config({"leakage": action}),
+            valid_fraction=0.2,
+            carve_seed=0,
+        )
 
     if action == "error":
         with pytest.raises(DataError, match="2 sequences appear in both train and test"):
@@ -127,6 +147,10 @@ def test_leakage_rule_per_action(tmp_path, action):
     assert leak["train_test_duplicates"] == 2
     remaining = set(data.splits["train"].sequences) & {"AAAA", "CCCC"}
     if action == "fix":
-        assert leak["dropped_from_train"] == len({"AAAA", "CCCC"} - set(data.splits["valid"].sequences))
+        assert leak["dropped_from_train"] == len(
+            {"AAAA", "CCCC"} - set(data.splits["valid"].sequences)
+        )
         assert not remaining
-    assert len(data.splits["valid"].labels) == 2 and data.protocol["valid"].startswith("carved from train: 20%")
+    assert len(data.splits["valid"].labels) == 2 and data.protocol["valid"].startswith(
+        "carved from train: 20%"
+    )

@@ -67,7 +67,7 @@ def toy(tmp_path):
     plugin.write_text((repo / "tests/fixtures/plugins/toy_backbone.py").read_text())
     registry = tmp_path / "registry.yaml"
     registry.write_text(f"""
-plugins: [{repo / 'plugins/datasets/gue.py'}, toy_backbone.py]
+plugins: [{repo / "plugins/datasets/gue.py"}, toy_backbone.py]
 models:
   toy: {{backbone: {{use: toy-gru, hidden: 4}}}}
 suites: {{}}
@@ -79,9 +79,32 @@ profiles:
     results = tmp_path / "results"
 
     def args(*extra: str) -> list[str]:
-        return ["--registry", str(registry), "run", "-m", "toy", "-t", "gue/mouse_2", "-p", "smoke",
-                "--seeds", "0,", "--device", "cpu", "--data-root", str(data), "--results", str(results),
-                *extra]
+        return [
+            "--registry",
+            str(registry),
+            "run",
+            "-m",
+            "toy",
+            "-t",
+            "gue/mouse_2",
+            "-p",
+            "smoke",
+            "--seeds",
+            "0,",
+            "--device",
+            "cpu",
+            "--data-root",
+            str(data),
+            "--results",
+            str(results),
+            *extra,
+        ]
 
-    return SimpleNamespace(plugin=plugin, registry=registry, data=data, results=results, args=args,
-                           write_task=write_task)
+    return SimpleNamespace(
+        plugin=plugin,
+        registry=registry,
+        data=data,
+        results=results,
+        args=args,
+        write_task=write_task,
+    )

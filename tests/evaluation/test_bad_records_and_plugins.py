@@ -10,12 +10,16 @@ from findna_bench.errors import PluginError
 from findna_bench.plugins import make_plugin_manager
 
 
-def test_malformed_and_truncated_records_are_skipped_with_one_warning_each(cli, tmp_path, make_record):
+def test_malformed_and_truncated_records_are_skipped_with_one_warning_each(
+    cli, tmp_path, make_record
+):
     results = tmp_path / "results"
     results.mkdir()
     good = make_record("cnn", "gue/tf_0", 0, 0.5)
     (results / "good.json").write_text(json.dumps(good))
-    (results / "no_model.json").write_text(json.dumps({k: v for k, v in good.items() if k != "model"}))
+    (results / "no_model.json").write_text(
+        json.dumps({k: v for k, v in good.items() if k != "model"})
+    )
     (results / "truncated.json").write_text(json.dumps(good)[:40])
     for command in (["leaderboard", "-f", "md"], ["report", "--out", str(tmp_path / "report")]):
         shown = cli(*command, "--results", results)
@@ -46,15 +50,20 @@ HOOKS = {
 }
 
 
-@pytest.mark.parametrize(("kind", "message"), [
-    ("raises", "plugin 'bad_hook' failed in hook on_suite_start: RuntimeError: kaput"),
-    ("exits", "plugin 'bad_hook' failed in hook on_run_end: it called sys.exit(3)"),
-    ("import_exit", "bad_hook.py failed to import: it called sys.exit(3)"),
-])
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("raises", "plugin 'bad_hook' failed in hook on_suite_start: RuntimeError: kaput"),
+        ("exits", "plugin 'bad_hook' failed in hook on_run_end: it called sys.exit(3)"),
+        ("import_exit", "bad_hook.py failed to import: it called sys.exit(3)"),
+    ],
+)
 def test_a_plugin_that_raises_or_exits_is_one_line_naming_it(cli, toy, kind, message):
     bad = toy.registry.parent / "bad_hook.py"
     bad.write_text("import sys\n\nfrom findna_bench import hookimpl\n\n" + HOOKS[kind])
-    toy.registry.write_text(toy.registry.read_text().replace("toy_backbone.py]", "toy_backbone.py, bad_hook.py]"))
+    toy.registry.write_text(
+        toy.registry.read_text().replace("toy_backbone.py]", "toy_backbone.py, bad_hook.py]")
+    )
     result = cli(*toy.args())
     assert result.exit_code not in (0, 3), result.output
     assert message in result.output and "Traceback" not in result.output
@@ -71,7 +80,9 @@ def test_a_registration_hook_that_raises_names_its_plugin():
 
     pm = make_plugin_manager(entrypoints=False)
     pm.register(Broken(), name="broken")
-    with pytest.raises(PluginError, match="plugin 'broken' failed in hook register_metrics: ValueError"):
+    with pytest.raises(
+        PluginError, match="plugin 'broken' failed in hook register_metrics: ValueError"
+    ):
         Catalog.from_plugin_manager(pm)
 
 
@@ -85,5 +96,7 @@ def test_warn_policy_prints_one_line_per_split_with_counts(cli, toy):
     result = cli(*args)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("data warning:")]
-    assert lines == [f"data warning: gue/mouse_2 {split}: 5 upper-cased (rows 64 -> 64; data.policy=warn)"
-                     for split in ("train", "valid", "test")], result.output
+    assert lines == [
+        f"data warning: gue/mouse_2 {split}: 5 upper-cased (rows 64 -> 64; data.policy=warn)"
+        for split in ("train", "valid", "test")
+    ], result.output

@@ -19,14 +19,29 @@ def test_fingerprint_covers_training_code_and_plugins_not_the_cli(registry, cata
     code = Fingerprinter(catalog).for_spec(spec)
     assert code == Fingerprinter(catalog).for_spec(spec)  # deterministic
     files = set(code["files"])
-    assert {"findna_bench/train.py", "findna_bench/runner.py", "cnn/cnn.py", "gue/gue.py",
-            "findna_bench/builtins/metrics.py"} <= files
+    assert {
+        "findna_bench/train.py",
+        "findna_bench/runner.py",
+        "cnn/cnn.py",
+        "gue/gue.py",
+        "findna_bench/builtins/metrics.py",
+    } <= files
     assert not any(f.startswith(("findna_bench/cli/", "findna_bench/pretrain/")) for f in files)
-    assert not files & {"findna_bench/leaderboard.py", "findna_bench/store.py", "findna_bench/report.py"}
-    pretrained = expand(registry, models=["findna"], tasks=["gue/mouse_2"], seeds=[0], profile="smoke")[0]
+    assert not files & {
+        "findna_bench/leaderboard.py",
+        "findna_bench/store.py",
+        "findna_bench/report.py",
+    }
+    pretrained = expand(
+        registry, models=["findna"], tasks=["gue/mouse_2"], seeds=[0], profile="smoke"
+    )[0]
     more = set(Fingerprinter(catalog).for_spec(pretrained)["files"])
-    assert {"findna_bench/pretrain/loop.py", "chordmixer/model.py", "self_distill/self_distill.py",
-            "augmentations/augmentations.py"} <= more
+    assert {
+        "findna_bench/pretrain/loop.py",
+        "chordmixer/model.py",
+        "self_distill/self_distill.py",
+        "augmentations/augmentations.py",
+    } <= more
 
 
 def test_editing_a_plugin_reruns_it_and_keeps_the_old_record(cli, toy):
@@ -58,7 +73,9 @@ def test_editing_a_plugin_reruns_it_and_keeps_the_old_record(cli, toy):
 
     board = cli("leaderboard", "--results", toy.results, "-f", "md")
     assert board.exit_code == 0
-    rows = [line.split("|")[1].strip() for line in board.output.splitlines() if line.startswith("| toy")]
+    rows = [
+        line.split("|")[1].strip() for line in board.output.splitlines() if line.startswith("| toy")
+    ]
     assert len(rows) == 3 and all(r.startswith("toy [code ") for r in rows)  # never pooled
     assert "never averaged" in board.output
 
@@ -83,9 +100,15 @@ def test_the_suite_runs_identical_specs_once(toy):
 
     registry = load_registry(toy.registry)
     pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root, entrypoints=False)
-    ctx = RunContext(catalog=Catalog.from_plugin_manager(pm), hook=pm.hook, data_root=toy.data,
-                     device=torch.device("cpu"))
-    specs = expand(registry, models=["toy", "toy"], tasks=["gue/mouse_2"], seeds=[0, 0, 1], profile="smoke")
+    ctx = RunContext(
+        catalog=Catalog.from_plugin_manager(pm),
+        hook=pm.hook,
+        data_root=toy.data,
+        device=torch.device("cpu"),
+    )
+    specs = expand(
+        registry, models=["toy", "toy"], tasks=["gue/mouse_2"], seeds=[0, 0, 1], profile="smoke"
+    )
     said: list[str] = []
     outcome = run_suite(specs, ctx, ResultsStore(toy.results), notify=said.append)
     assert len(specs) == 6 and outcome.plan.duplicates == 4 and len(outcome.records) == 2

@@ -64,8 +64,12 @@ def scripted(monkeypatch, catalog, data_root):
     from findna_bench.data.policy import Policy
 
     data = task.load(data_root, policy=Policy.from_config({}), valid_fraction=0.1, carve_seed=0)
-    train = Encoded.from_split(data.splits["train"].sequences[:200], data.splits["train"].labels[:200])
-    valid = Encoded.from_split(data.splits["valid"].sequences[:50], data.splits["valid"].labels[:50])
+    train = Encoded.from_split(
+        data.splits["train"].sequences[:200], data.splits["train"].labels[:200]
+    )
+    valid = Encoded.from_split(
+        data.splits["valid"].sequences[:50], data.splits["valid"].labels[:50]
+    )
 
     def run(curve: list[float], **over):
         calls = []
@@ -82,9 +86,17 @@ def scripted(monkeypatch, catalog, data_root):
         backbone = catalog.get("backbone", "cnn").factory(embed_dim=4, channels=[4, 4, 4])
         model = SequenceClassifier(backbone, 2)
         metrics = {"accuracy": catalog.get("metric", "accuracy").factory}
-        result = finetune(model, train, valid, cfg=ft(**over), metrics=metrics,
-                          main_metric="accuracy", higher_is_better=True,
-                          device=torch.device("cpu"), seed=0)
+        result = finetune(
+            model,
+            train,
+            valid,
+            cfg=ft(**over),
+            metrics=metrics,
+            main_metric="accuracy",
+            higher_is_better=True,
+            device=torch.device("cpu"),
+            seed=0,
+        )
         return result, calls
 
     return run
@@ -101,8 +113,9 @@ def test_a_plateaued_curve_stops_at_patience_and_keeps_the_best(scripted):
 
 
 def test_the_step_budget_is_honoured_and_named(scripted):
-    result, _calls = scripted([0.1 * i for i in range(10)], epochs=50, max_steps=7,
-                             eval_every=3, patience=2)
+    result, _calls = scripted(
+        [0.1 * i for i in range(10)], epochs=50, max_steps=7, eval_every=3, patience=2
+    )
     assert result.steps == result.planned_steps == 7
     assert result.stop_reason == STOP_STEPS
     assert [p["step"] for p in result.curve] == [3, 6, 7]

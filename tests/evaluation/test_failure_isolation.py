@@ -83,6 +83,4 @@ def test_nan_model_fails_alone_and_the_suite_goes_on(registry, data_root, tmp_pa
     )
     shown = cli("leaderboard", "--results", tmp_path / "results", "--format", "md")
     assert "| nan-model | failed (1) |" in shown.output
-    assert (
-        json.loads(store.success_files(specs[1].run_id)[0].read_text())["status"] == "ok"
-    )
+    assert json.loads(store.success_files(specs[1].run_id)[0].read_text())["status"] == "ok"

@@ -49,10 +49,27 @@ def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_pa
 
 
 def _launch_local(cli, data_root, tmp_path, tasks: str):
-    return cli("run", "-m", "cnn", "-t", tasks, "--seeds", "2", "--profile", "smoke",
-               "--data-root", data_root, "--results", tmp_path / "results",
-               "--launcher", "submitit-local", "--slurm", f"folder={tmp_path / 'jobs'}",
-               "finetune.max_train=128", "finetune.max_valid=128")
+    return cli(
+        "run",
+        "-m",
+        "cnn",
+        "-t",
+        tasks,
+        "--seeds",
+        "2",
+        "--profile",
+        "smoke",
+        "--data-root",
+        data_root,
+        "--results",
+        tmp_path / "results",
+        "--launcher",
+        "submitit-local",
+        "--slurm",
+        f"folder={tmp_path / 'jobs'}",
+        "finetune.max_train=128",
+        "finetune.max_valid=128",
+    )
 
 
 @pytest.mark.slow

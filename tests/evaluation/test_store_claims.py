@@ -12,8 +12,14 @@ from findna_bench.store import Claim, ResultsStore
 
 
 def _ok(run_id: str = "m__t__seed0__abc") -> dict:
-    return {"run_id": run_id, "status": "ok", "model": "m", "task": "t", "seed": 0,
-            "code": {"fingerprint": "f00d"}}
+    return {
+        "run_id": run_id,
+        "status": "ok",
+        "model": "m",
+        "task": "t",
+        "seed": 0,
+        "code": {"fingerprint": "f00d"},
+    }
 
 
 def test_a_record_written_twice_is_kept_once_without_raising(tmp_path):
@@ -39,16 +45,23 @@ def test_a_claim_is_exclusive_until_released(tmp_path):
 
 def test_a_stale_lock_is_taken_over_with_a_message(tmp_path):
     store = ResultsStore(tmp_path)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     import socket
 
-    (tmp_path / "k.lock").write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(),
-                                                 "time": time.time()}))
+    (tmp_path / "k.lock").write_text(
+        json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "time": time.time()})
+    )
     said: list[str] = []
     assert isinstance(store.claim("k", notify=said.append), Claim)
     assert "took over the stale lock k.lock" in said[0] and "is gone" in said[0]
-    (tmp_path / "old.lock").write_text(json.dumps({"pid": 1, "host": "elsewhere", "time": time.time() - 90}))
+    (tmp_path / "old.lock").write_text(
+        json.dumps({"pid": 1, "host": "elsewhere", "time": time.time() - 90})
+    )
     assert isinstance(store.claim("old", max_age=60, notify=said.append), Claim)
     assert "more than 60s" in said[1]
 
@@ -58,8 +71,10 @@ def test_two_processes_on_one_folder_run_each_cell_once(toy):
     args[args.index("0,")] = "0,1,2,3"
     cmd = [sys.executable, "-m", "findna_bench", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     names = sorted(p.name for p in toy.results.iterdir())

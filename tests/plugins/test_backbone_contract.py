@@ -13,8 +13,11 @@ from findna_bench.runner import build_backbone
 
 MAX_LEN = 48
 # non-default modes with their own code paths: (registered name, preset kwargs)
-VARIANTS = [("chordmixer", {"length_mode": "variable"}), ("chordmixer", {"prenorm": "layernorm"}),
-            ("transformer", {"positions": "learned"})]
+VARIANTS = [
+    ("chordmixer", {"length_mode": "variable"}),
+    ("chordmixer", {"prenorm": "layernorm"}),
+    ("transformer", {"positions": "learned"}),
+]
 
 
 def _catalog_names() -> list[str]:
@@ -39,7 +42,9 @@ def build(catalog, name: str, kwargs: dict, seed: int = 0) -> torch.nn.Module:
 
 def batch(lengths: list[int], width: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
-    x = torch.nn.functional.one_hot(torch.randint(0, 5, (len(lengths), width), generator=g), 5).float()
+    x = torch.nn.functional.one_hot(
+        torch.randint(0, 5, (len(lengths), width), generator=g), 5
+    ).float()
     mask = torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]
     return x * mask[..., None], mask
 
@@ -68,7 +73,9 @@ def test_padding_does_not_change_real_positions_where_promised(catalog, name, kw
     x, mask = batch([30, 12], 30, seed=3)
     with torch.no_grad():
         ref = net(x, mask)
-        padded = net(torch.nn.functional.pad(x, (0, 0, 0, 13)), torch.nn.functional.pad(mask, (0, 13)))
+        padded = net(
+            torch.nn.functional.pad(x, (0, 0, 0, 13)), torch.nn.functional.pad(mask, (0, 13))
+        )
         alone = net(x[1:, :12], mask[1:, :12])
     assert torch.allclose(padded[0, :30], ref[0], atol=1e-5)
     assert torch.allclose(padded[1, :12], ref[1, :12], atol=1e-5)

@@ -17,14 +17,21 @@ def n_params(net: torch.nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
 
 
-def preset(registry, catalog, model: str, max_len: int = 200, profile: str = "paper") -> torch.nn.Module:
+def preset(
+    registry, catalog, model: str, max_len: int = 200, profile: str = "paper"
+) -> torch.nn.Module:
     cfg = resolve(registry, model, "gue/prom_core_all", profile)
     return build_backbone(catalog, cfg["backbone"], max_len=max_len)
 
 
 def test_cnn_preset_is_the_genomic_benchmarks_size(registry, catalog):
     # Linear(5->100); Conv(100->16, w8) + BN; Conv(16->8, w8) + BN; Conv(8->4, w8) + BN
-    expected = (5 * 100 + 100) + (100 * 16 * 8 + 16 + 2 * 16) + (16 * 8 * 8 + 8 + 2 * 8) + (8 * 4 * 8 + 4 + 2 * 4)
+    expected = (
+        (5 * 100 + 100)
+        + (100 * 16 * 8 + 16 + 2 * 16)
+        + (16 * 8 * 8 + 8 + 2 * 8)
+        + (8 * 4 * 8 + 4 + 2 * 4)
+    )
     assert n_params(preset(registry, catalog, "cnn")) == expected == 14_764
 
 
@@ -71,7 +78,9 @@ def test_transformer_options(catalog):
         net(x, torch.ones(1, 17, dtype=torch.bool))
 
 
-def planted_motif(n: int, length: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def planted_motif(
+    n: int, length: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random DNA; label 1 sequences carry TATAAT at a random position."""
     g = torch.Generator().manual_seed(seed)
     seqs, labels = [], []
@@ -79,7 +88,7 @@ def planted_motif(n: int, length: int, seed: int) -> tuple[torch.Tensor, torch.T
         bases = "".join("ACGT"[int(j)] for j in torch.randint(0, 4, (length,), generator=g))
         if i % 2:
             at = int(torch.randint(0, length - 6, (1,), generator=g))
-            bases = bases[:at] + "TATAAT" + bases[at + 6:]
+            bases = bases[:at] + "TATAAT" + bases[at + 6 :]
         seqs.append(bases)
         labels.append(i % 2)
     x = one_hot(torch.from_numpy(encode(seqs)[0]))

@@ -31,16 +31,21 @@ def reference(net, x: torch.Tensor, n: int) -> torch.Tensor:
     for encoder in net.encoders:
         for layer in encoder.layers:
             branch = layer.mlp(layer.norm(h))
-            h = h + torch.stack([torch.stack([branch[(j + net.channel_shift[c]) % n, c]
-                                              for c in range(net.dim)]) for j in range(n)])
+            h = h + torch.stack(
+                [
+                    torch.stack([branch[(j + net.channel_shift[c]) % n, c] for c in range(net.dim)])
+                    for j in range(n)
+                ]
+            )
     return h
 
 
 @pytest.mark.parametrize("mode", ["fixed", "variable"])
 def test_matches_loop_reference(cm, mode):
     torch.manual_seed(0)
-    net = cm.ChordMixer(track_size=3, hidden=8, blocks=2, max_len=11, dim=10,
-                        length_mode=mode, prenorm="layernorm").double()
+    net = cm.ChordMixer(
+        track_size=3, hidden=8, blocks=2, max_len=11, dim=10, length_mode=mode, prenorm="layernorm"
+    ).double()
     x, mask = one_hot([11], 11)
     with torch.no_grad():
         assert torch.allclose(net(x, mask)[0], reference(net, x[0], 11), atol=1e-10)
@@ -48,13 +53,15 @@ def test_matches_loop_reference(cm, mode):
 
 def test_variable_mode_rolls_each_sequence_modulo_its_own_length(cm):
     torch.manual_seed(0)
-    net = cm.ChordMixer(track_size=2, hidden=8, blocks=1, max_len=16, length_mode="variable").double()
+    net = cm.ChordMixer(
+        track_size=2, hidden=8, blocks=1, max_len=16, length_mode="variable"
+    ).double()
     x, mask = one_hot([16, 9, 13], 16, seed=1)
     with torch.no_grad():
         out = net(x, mask)
         for b, n in enumerate([16, 9, 13]):
             assert torch.allclose(out[b, :n], reference(net, x[b, :n], n), atol=1e-10)
-            alone = net(x[b:b + 1, :n], mask[b:b + 1, :n])[0]
+            alone = net(x[b : b + 1, :n], mask[b : b + 1, :n])[0]
             assert torch.allclose(out[b, :n], alone, atol=1e-12)
             assert torch.all(out[b, n:] == 0)
 
@@ -62,7 +69,9 @@ def test_variable_mode_rolls_each_sequence_modulo_its_own_length(cm):
 def test_variable_equals_fixed_on_full_length_sequences(cm):
     torch.manual_seed(0)
     fixed = cm.ChordMixer(track_size=4, hidden=16, blocks=2, max_len=24).double()
-    variable = cm.ChordMixer(track_size=4, hidden=16, blocks=2, max_len=24, length_mode="variable").double()
+    variable = cm.ChordMixer(
+        track_size=4, hidden=16, blocks=2, max_len=24, length_mode="variable"
+    ).double()
     variable.load_state_dict(fixed.state_dict())
     x, mask = one_hot([24, 24], 24)
     with torch.no_grad():
@@ -110,8 +119,14 @@ def test_state_dict_layout_is_the_documented_one(cm):
     expected = {"embed.weight", "embed.bias"}
     for b in range(2):
         for i in range(3):
-            for name in ("mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias",
-                         "norm.weight", "norm.bias"):
+            for name in (
+                "mlp.fc1.weight",
+                "mlp.fc1.bias",
+                "mlp.fc2.weight",
+                "mlp.fc2.bias",
+                "norm.weight",
+                "norm.bias",
+            ):
                 expected.add(f"encoders.{b}.layers.{i}.{name}")
     assert keys == expected
 

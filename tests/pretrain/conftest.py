@@ -20,8 +20,13 @@ def fasta(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.fa"
     a = ("ACGT" * 25) + ("acgt" * 25) + ("N" * 100)
     b = "TTGCA" * 18
-    path.write_text(">a\n" + "\n".join(a[i:i + 60] for i in range(0, len(a), 60))
-                    + "\n>b\n" + "\n".join(b[i:i + 60] for i in range(0, len(b), 60)) + "\n")
+    path.write_text(
+        ">a\n"
+        + "\n".join(a[i : i + 60] for i in range(0, len(a), 60))
+        + "\n>b\n"
+        + "\n".join(b[i : i + 60] for i in range(0, len(b), 60))
+        + "\n"
+    )
     return path
 
 
@@ -29,12 +34,23 @@ def _tiny_recipe(objective: str = "self-distill", **over) -> dict:
     recipe = {
         "backbone": {"use": "chordmixer", "track_size": 2, "hidden": 16, "blocks": 1, "dim": 16},
         "objective": {"use": objective},
-        "views": {"student": [{"use": "mask", "rate": 0.3}, {"use": "noise", "sigma": 0.2},
-                              {"use": "reverse-complement"}],
-                  "teacher": [{"use": "deletion"}, {"use": "insertion"}, {"use": "translocation"}]},
+        "views": {
+            "student": [
+                {"use": "mask", "rate": 0.3},
+                {"use": "noise", "sigma": 0.2},
+                {"use": "reverse-complement"},
+            ],
+            "teacher": [{"use": "deletion"}, {"use": "insertion"}, {"use": "translocation"}],
+        },
         "data": {"fasta": ["genome/GRCh37_chr20/chr20.fa.gz"], "length": 48},
-        "steps": 8, "batch_size": 4, "lr": 3e-3, "warmup": 0.25, "seed": 3, "log_every": 1,
-        "checkpoint_every": 1, "amp": False,
+        "steps": 8,
+        "batch_size": 4,
+        "lr": 3e-3,
+        "warmup": 0.25,
+        "seed": 3,
+        "log_every": 1,
+        "checkpoint_every": 1,
+        "amp": False,
     }
     recipe.update(over)
     return recipe

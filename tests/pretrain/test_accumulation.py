@@ -15,13 +15,17 @@ from findna_bench.pretrain.loop import micro_slices, pretrain, recipe_hash, reci
 
 CPU = torch.device("cpu")
 TOLERANCE = 1e-5
-KEYS = {"self-distill": ("loss", "cl_loss", "mnm_loss", "mnm_acc"),
-        "self-distill-released": ("loss", "cl_loss", "mnm_loss", "mnm_acc"),
-        "mnm": ("loss", "mnm_loss", "mnm_acc")}
+KEYS = {
+    "self-distill": ("loss", "cl_loss", "mnm_loss", "mnm_acc"),
+    "self-distill-released": ("loss", "cl_loss", "mnm_loss", "mnm_acc"),
+    "mnm": ("loss", "mnm_loss", "mnm_acc"),
+}
 
 
 def run(catalog, data_root, folder, recipe) -> tuple[list[dict], dict]:
-    result = pretrain(recipe, catalog=catalog, data_root=data_root, device=CPU, checkpoint_dir=folder)
+    result = pretrain(
+        recipe, catalog=catalog, data_root=data_root, device=CPU, checkpoint_dir=folder
+    )
     return result.curve, checkpoint.load(result.checkpoint)["transfer"]
 
 
@@ -30,17 +34,22 @@ def test_micro_batches_equal_the_full_batch(catalog, data_root, tmp_path, tiny_r
     full = tiny_recipe(objective, steps=6, batch_size=6)
     curve, weights = run(catalog, data_root, tmp_path / "full", full)
     for micro in (1, 4):  # 4: uneven micro-batches of 4 and 2 rows
-        got, got_w = run(catalog, data_root, tmp_path / f"m{micro}", {**full, "micro_batch_size": micro})
+        got, got_w = run(
+            catalog, data_root, tmp_path / f"m{micro}", {**full, "micro_batch_size": micro}
+        )
         loss_gap = max(abs(a[k] - b[k]) for a, b in zip(curve, got) for k in KEYS[objective])
         weight_gap = max((weights[k] - got_w[k]).abs().max().item() for k in weights)
-        print(f"{objective} micro {micro}: max |loss diff| {loss_gap:.2e}, max |weight diff| {weight_gap:.2e}")
+        print(
+            f"{objective} micro {micro}: max |loss diff| {loss_gap:.2e}, max |weight diff| {weight_gap:.2e}"
+        )
         assert [p["step"] for p in got] == [p["step"] for p in curve] == list(range(1, 7))
         assert loss_gap <= TOLERANCE and weight_gap <= TOLERANCE
     assert curve[-1]["loss"] != curve[0]["loss"]
 
 
 def test_released_objective_normalises_micro_batches_exactly_but_scrambles_per_micro_batch(
-        catalog, data_root, tmp_path, tiny_recipe):
+    catalog, data_root, tmp_path, tiny_recipe
+):
     full = tiny_recipe("self-distill-released", steps=2, batch_size=4)
     curve, _ = run(catalog, data_root, tmp_path / "full", full)
     got, _ = run(catalog, data_root, tmp_path / "m2", {**full, "micro_batch_size": 2})

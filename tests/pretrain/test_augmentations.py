@@ -41,8 +41,11 @@ def test_reverse_complement_is_true_complement_and_moves_targets(augment):
 
 def test_reverse_complement_twice_is_identity(augment):
     rc = augment("reverse-complement")
-    view = augment("noise")(augment("mask")(random_view(16, 40, lengths=[40, 33] * 8), generator=gen(2),
-                                            rate=0.3), generator=gen(3), sigma=0.2)
+    view = augment("noise")(
+        augment("mask")(random_view(16, 40, lengths=[40, 33] * 8), generator=gen(2), rate=0.3),
+        generator=gen(3),
+        sigma=0.2,
+    )
     once = rc(view, generator=gen(4), p=0.5)
     assert not torch.equal(once.x, view.x)
     twice = rc(once, generator=gen(4), p=0.5)  # same draws: the same rows flip back
@@ -102,7 +105,7 @@ def test_deletion_removes_one_stretch_and_pads_both_ends(augment):
         kept = row[row >= 10] - 10
         d = 60 - len(kept)
         left = int((row[: (d // 2)] < 10).sum())
-        assert left == d // 2 and int((row[len(row) - (d - d // 2):] < 10).sum()) == d - d // 2
+        assert left == d // 2 and int((row[len(row) - (d - d // 2) :] < 10).sum()) == d - d // 2
         gaps = (kept[1:] - kept[:-1]).tolist()
         assert set(gaps) <= {1, d + 1} and (d == 0 or gaps.count(d + 1) <= 1)
         sizes.add(d)
@@ -132,8 +135,10 @@ def test_same_generator_same_views_and_content_independent_draws(augment):
         assert torch.equal(fn(a, generator=gen(7)).x, fn(a, generator=gen(7)).x), name
         # rows 0-3 of a global batch give the same result whatever rows 4-7 hold
         mixed = View.from_tokens(torch.cat([a.target[:4], b.target[4:]]))
-        assert torch.equal(fn(mixed, generator=gen(7)).rows(slice(0, 4)).x,
-                           fn(a, generator=gen(7)).rows(slice(0, 4)).x), name
+        assert torch.equal(
+            fn(mixed, generator=gen(7)).rows(slice(0, 4)).x,
+            fn(a, generator=gen(7)).rows(slice(0, 4)).x,
+        ), name
 
 
 def test_channel_flip_reproduces_released_bug(augment):

@@ -29,20 +29,57 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_two_process_gloo_matches_single_process(data_root, tmp_path):
-    args = ["-m", "findna_bench", "pretrain", "--model", "findna", "--profile", "smoke", "--device", "cpu",
-            "--data-root", str(data_root), "--quiet", "pretrain.steps=12", "pretrain.log_every=1"]
+    args = [
+        "-m",
+        "findna_bench",
+        "pretrain",
+        "--model",
+        "findna",
+        "--profile",
+        "smoke",
+        "--device",
+        "cpu",
+        "--data-root",
+        str(data_root),
+        "--quiet",
+        "pretrain.steps=12",
+        "pretrain.log_every=1",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    single = subprocess.run([sys.executable, *args, "--checkpoint-dir", str(tmp_path / "one")], env=env,
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    single = subprocess.run(
+        [sys.executable, *args, "--checkpoint-dir", str(tmp_path / "one")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert single.returncode == 0, single.stderr
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr",
-                "127.0.0.1", "--master_port", str(free_port())]
-    double = subprocess.run([*torchrun, *args, "--checkpoint-dir", str(tmp_path / "two")], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=300)
+    torchrun = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+    ]
+    double = subprocess.run(
+        [*torchrun, *args, "--checkpoint-dir", str(tmp_path / "two")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert double.returncode == 0, double.stderr[-2000:]
     one = checkpoint.load(tmp_path / "one" / checkpoint.FINAL)
     two = checkpoint.load(tmp_path / "two" / checkpoint.FINAL)
-    assert [p["step"] for p in one["curve"]] == [p["step"] for p in two["curve"]] == list(range(1, 13))
+    assert (
+        [p["step"] for p in one["curve"]] == [p["step"] for p in two["curve"]] == list(range(1, 13))
+    )
     for a, b in zip(one["curve"], two["curve"]):
         for key in ("loss", "mnm_loss", "cl_loss", "mnm_acc", "ema"):
             assert abs(a[key] - b[key]) <= TOLERANCE, (a["step"], key, a[key], b[key])

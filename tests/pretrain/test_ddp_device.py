@@ -22,8 +22,13 @@ def fake_cuda(monkeypatch):
 
 
 def torchrun_env(monkeypatch, rank: int, world: int) -> None:
-    for key, value in {"RANK": rank, "LOCAL_RANK": rank, "WORLD_SIZE": world,
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": 29500}.items():
+    for key, value in {
+        "RANK": rank,
+        "LOCAL_RANK": rank,
+        "WORLD_SIZE": world,
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": 29500,
+    }.items():
         monkeypatch.setenv(key, str(value))
 
 
@@ -55,8 +60,11 @@ def test_ddp_is_built_with_the_local_device_ids(monkeypatch, fake_cuda):
 def test_init_sets_the_device_before_nccl(monkeypatch, fake_cuda):
     torchrun_env(monkeypatch, 1, 2)
     seen = []
-    monkeypatch.setattr(torch.distributed, "init_process_group",
-                        lambda backend: seen.append((backend, list(fake_cuda))))
+    monkeypatch.setattr(
+        torch.distributed,
+        "init_process_group",
+        lambda backend: seen.append((backend, list(fake_cuda))),
+    )
     monkeypatch.setattr(ddp, "active", lambda: False)
     assert ddp.init_from_env(torch.device("cuda"))
     assert seen == [("nccl", [1])]  # cuda:1 was current when NCCL started

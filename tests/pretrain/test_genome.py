@@ -30,7 +30,7 @@ def test_chr20_windows_reproducible_and_match_the_fasta(data_root):
         rec, start, tokens = a.locate(k)
         assert (rec, start) == b.locate(k)[:2]
         assert start >= 0 and start + 200 <= rec.length == 63_025_520
-        assert decode(tokens) == fasta["20"][start:start + 200].upper()
+        assert decode(tokens) == fasta["20"][start : start + 200].upper()
     assert [a.locate(k)[1] for k in range(5)] != [c.locate(k)[1] for k in range(5)]
 
 
@@ -62,8 +62,9 @@ def test_windows_never_cross_a_record_end(fasta: Path):
 def test_n_and_softmask_policies(fasta: Path):
     keep = GenomeSampler([fasta], length=50, seed=0, chromosomes=["a"])
     skip_n = GenomeSampler([fasta], length=50, seed=0, chromosomes=["a"], max_n_fraction=0.1)
-    skip_lower = GenomeSampler([fasta], length=50, seed=0, chromosomes=["a"], softmask="skip",
-                               max_lower_fraction=0.2)
+    skip_lower = GenomeSampler(
+        [fasta], length=50, seed=0, chromosomes=["a"], softmask="skip", max_lower_fraction=0.2
+    )
     n_frac = [(keep.locate(k)[2] == 3).mean() for k in range(100)]
     assert max(n_frac) == 1.0  # N-rich windows are kept by default (FinDNA)
     assert max((skip_n.locate(k)[2] == 3).mean() for k in range(100)) <= 0.1

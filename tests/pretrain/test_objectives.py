@@ -18,20 +18,31 @@ from findna_bench.pretrain.view import View, build_views, make_views
 
 
 def build(catalog, name: str, views: dict | None = None, **kw):
-    backbone = catalog.get("backbone", "chordmixer").factory(track_size=2, hidden=8, blocks=1, dim=8,
-                                                              max_len=42)
+    backbone = catalog.get("backbone", "chordmixer").factory(
+        track_size=2, hidden=8, blocks=1, dim=8, max_len=42
+    )
     return catalog.get("objective", name).factory(backbone, views=build_views(catalog, views), **kw)
 
 
 def batch(seed: int = 0, b: int = 4, length: int = 32) -> dict:
     g = torch.Generator().manual_seed(seed)
-    return {"tokens": torch.randint(0, 5, (b, length), generator=g), "ids": torch.arange(b),
-            "rows": slice(0, b), "seed": seed, "generator": torch.Generator().manual_seed(seed + 1)}
+    return {
+        "tokens": torch.randint(0, 5, (b, length), generator=g),
+        "ids": torch.arange(b),
+        "rows": slice(0, b),
+        "seed": seed,
+        "generator": torch.Generator().manual_seed(seed + 1),
+    }
 
 
-VIEWS = {"student": [{"use": "mask", "rate": 0.3}, {"use": "noise", "sigma": 0.2},
-                     {"use": "reverse-complement"}],
-         "teacher": [{"use": "deletion"}, {"use": "insertion"}, {"use": "translocation"}]}
+VIEWS = {
+    "student": [
+        {"use": "mask", "rate": 0.3},
+        {"use": "noise", "sigma": 0.2},
+        {"use": "reverse-complement"},
+    ],
+    "teacher": [{"use": "deletion"}, {"use": "insertion"}, {"use": "translocation"}],
+}
 
 
 def test_ema_momentum_follows_cosine_formula():
@@ -127,8 +138,14 @@ def test_mnm_and_cl_only_objectives(catalog):
 
 
 def test_released_views_are_static_per_window(catalog):
-    views = {"student": [{"use": "mask", "rate": 0.3}, {"use": "noise", "sigma": 0.2},
-                         {"use": "channel-flip"}], "teacher": [{"use": "translocation"}]}
+    views = {
+        "student": [
+            {"use": "mask", "rate": 0.3},
+            {"use": "noise", "sigma": 0.2},
+            {"use": "channel-flip"},
+        ],
+        "teacher": [{"use": "translocation"}],
+    }
     fns = build_views(catalog, views)
     a, b = batch(0), batch(0)
     b["generator"] = torch.Generator().manual_seed(99)

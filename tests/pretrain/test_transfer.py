@@ -12,7 +12,9 @@ from findna_bench.pretrain.transfer import backbone_warnings, copy_weights
 
 
 def chordmixer(catalog, **kw):
-    return catalog.get("backbone", "chordmixer").factory(**{"track_size": 2, "hidden": 8, "dim": 12, **kw})
+    return catalog.get("backbone", "chordmixer").factory(
+        **{"track_size": 2, "hidden": 8, "dim": 12, **kw}
+    )
 
 
 def test_fewer_layers_drop_and_more_blocks_stay_random(catalog):
@@ -25,16 +27,24 @@ def test_fewer_layers_drop_and_more_blocks_stay_random(catalog):
     assert moved["dropped_modules"] == ["encoders.0.layers.7", "encoders.1.layers.7"]
     assert moved["kept_random_modules"] == [f"encoders.2.layers.{i}" for i in range(7)]
     assert moved["copied"] == 2 + 2 * 7 * 4
-    assert torch.equal(state["encoders.1.layers.3.mlp.fc1.weight"],
-                       pretrained.state_dict()["encoders.1.layers.3.mlp.fc1.weight"])
-    assert torch.equal(state["encoders.2.layers.0.mlp.fc1.weight"], before["encoders.2.layers.0.mlp.fc1.weight"])
+    assert torch.equal(
+        state["encoders.1.layers.3.mlp.fc1.weight"],
+        pretrained.state_dict()["encoders.1.layers.3.mlp.fc1.weight"],
+    )
+    assert torch.equal(
+        state["encoders.2.layers.0.mlp.fc1.weight"], before["encoders.2.layers.0.mlp.fc1.weight"]
+    )
 
 
 def test_longer_task_keeps_extra_layers_random(catalog):
     pretrained = chordmixer(catalog, blocks=1, max_len=64)  # 6 layers
     task = chordmixer(catalog, blocks=1, max_len=300)  # 9 layers
     moved = copy_weights(task, pretrained.state_dict())
-    assert moved["kept_random_modules"] == ["encoders.0.layers.6", "encoders.0.layers.7", "encoders.0.layers.8"]
+    assert moved["kept_random_modules"] == [
+        "encoders.0.layers.6",
+        "encoders.0.layers.7",
+        "encoders.0.layers.8",
+    ]
     assert moved["dropped_modules"] == []
 
 
@@ -49,15 +59,29 @@ def test_track_size_override_is_a_warning():
 def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the run cache (.findna-cache) goes here
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    common = ["--task", "gue/tf_0", "--profile", "smoke", "--data-root", data_root, "--quiet",
-              "pretrain.steps=6", "finetune.max_train=256", "finetune.max_valid=128"]
+    common = [
+        "--task",
+        "gue/tf_0",
+        "--profile",
+        "smoke",
+        "--data-root",
+        data_root,
+        "--quiet",
+        "pretrain.steps=6",
+        "finetune.max_train=256",
+        "finetune.max_valid=128",
+    ]
     result = cli("run", "--model", "findna", "--seeds", "2", "--results", tmp_path / "r1", *common)
     assert result.exit_code == 0, result.output
-    records = sorted((json.loads(p.read_text()) for p in (tmp_path / "r1").glob("*.json")),
-                     key=lambda r: r["seed"])
+    records = sorted(
+        (json.loads(p.read_text()) for p in (tmp_path / "r1").glob("*.json")),
+        key=lambda r: r["seed"],
+    )
     assert [r["pretrained"]["cache_hit"] for r in records] == [False, True]
     final = Path(records[0]["pretrained"]["checkpoint"])
-    assert final.is_relative_to(tmp_path / ".findna-cache" / "pretrained") and final.name == "final.pt"
+    assert (
+        final.is_relative_to(tmp_path / ".findna-cache" / "pretrained") and final.name == "final.pt"
+    )
     assert records[0]["pretrained"]["copied"] > 0 and records[0]["pretrained"]["steps"] == 6
     # a cache hit fine-tunes exactly as the run that pretrained (pretraining leaves the RNG alone)
     again = cli("run", "--model", "findna", "--seeds", "1", "--results", tmp_path / "r3", *common)
@@ -65,13 +89,28 @@ def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp
     (hit,) = [json.loads(p.read_text()) for p in (tmp_path / "r3").glob("*.json")]
     assert hit["pretrained"]["cache_hit"] and hit["metrics"] == records[0]["metrics"]
     # --checkpoint uses the given file (a model without a recipe is refused: tests/test_cli_inputs.py)
-    given = cli("run", "--model", "findna", "--seeds", "1", "--results", tmp_path / "r2",
-                "--checkpoint", final, *common)
+    given = cli(
+        "run",
+        "--model",
+        "findna",
+        "--seeds",
+        "1",
+        "--results",
+        tmp_path / "r2",
+        "--checkpoint",
+        final,
+        *common,
+    )
     assert given.exit_code == 0, given.output
-    by_model = {json.loads(p.read_text())["model"]: json.loads(p.read_text()) for p in (tmp_path / "r2").glob("*.json")}
+    by_model = {
+        json.loads(p.read_text())["model"]: json.loads(p.read_text())
+        for p in (tmp_path / "r2").glob("*.json")
+    }
     assert by_model["findna"]["pretrained"]["checkpoint"] == str(final)
 
 
 def test_pretrain_command_refuses_a_model_without_recipe(cli, data_root):
-    result = cli("pretrain", "--model", "chordmixer", "--profile", "smoke", "--data-root", data_root)
+    result = cli(
+        "pretrain", "--model", "chordmixer", "--profile", "smoke", "--data-root", data_root
+    )
     assert result.exit_code == 2 and "no pretrain: recipe" in result.output

@@ -133,7 +133,9 @@ class GenomeSampler:
             max_lower_fraction,
         )
         self.files = [open_fasta(Path(p), index_cache=index_cache) for p in fasta]
-        records = [Record(i, name, len(f[name])) for i, f in enumerate(self.files) for name in f]
+        # a pyfaidx Fasta iterates its records, not their names: keys() is needed
+        names = [(i, f, list(f.keys())) for i, f in enumerate(self.files)]
+        records = [Record(i, name, len(f[name])) for i, f, keys in names for name in keys]
         if chromosomes:
             unknown = set(map(str, chromosomes)) - {r.name for r in records}
             if unknown:

@@ -17,6 +17,7 @@ import pluggy
 from findna_bench.errors import PluginError, UnknownName
 from findna_bench.fingerprint import plugin_sources
 from findna_bench.plugins import call_plugin
+from findna_bench.types import MetricSpec
 
 KINDS = {
     "backbone": "register_backbones",
@@ -68,6 +69,11 @@ class Catalog:
         def register(
             name: str, factory: Callable[..., Any], *, description: str = "", **options: Any
         ) -> None:
+            if kind == "metric" and not isinstance(options.get("higher_is_better"), bool):
+                raise PluginError(
+                    f"plugin '{plugin}' registers metric '{name}' without higher_is_better=True "
+                    "or False; the leaderboard ranks by it"
+                )
             self.add(
                 Entry(
                     kind=kind,
@@ -97,6 +103,16 @@ class Catalog:
         if name not in table:
             raise UnknownName(kind, name, table)
         return table[name]
+
+    def metric(self, name: str) -> MetricSpec:
+        """A registered metric with its (required) direction."""
+        entry = self.get("metric", name)
+        return MetricSpec(
+            name=name,
+            fn=entry.factory,
+            higher_is_better=entry.options["higher_is_better"],
+            description=entry.description,
+        )
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.tables[kind])

@@ -3,17 +3,21 @@
 Plugins implement these with ``@findna_bench.hookimpl``. All hooks are called with keyword
 arguments, and an implementation may accept any subset of them. Registration hooks are called
 once when the catalog is built; lifecycle observers are called by the runner and their return
-values are ignored.
+values are ignored. The types named here (``Backbone``, ``Task``, ``View``, ``Objective``,
+``MetricSpec``, ``Record``...) are declared in ``findna_bench/types.py``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     import typer
+
+    from findna_bench.config import RunSpec
+    from findna_bench.types import Record, Register, RegisterMetric
 
 PROJECT = "findna_bench"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -25,12 +29,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_backbones(register: Any) -> None:
+def register_backbones(register: Register) -> None:
     """Register sequence backbones.
 
     Args:
         register: ``register(name, factory, *, description="")``. ``factory(**kwargs)`` returns
-            an ``nn.Module`` with an integer ``dim`` and ``forward(x, mask) -> [B, L, dim]``,
+            a ``Backbone``: an ``nn.Module`` with an integer ``dim`` and
+            ``forward(x, mask) -> [B, L, dim]``,
             where ``x`` is a float one-hot ``[B, L, 5]`` (A, C, G, N, T; padding all zero) and
             ``mask`` is a bool ``[B, L]`` that is True on real positions. Every factory argument
             is keyword-only with a small default; real sizes live in registry.yaml.
@@ -38,12 +43,12 @@ def register_backbones(register: Any) -> None:
 
 
 @hookspec
-def register_augmentations(register: Any) -> None:
+def register_augmentations(register: Register) -> None:
     """Register augmentations.
 
     Args:
         register: ``register(name, fn, *, description="")``. ``fn(view, *, generator, **kw)``
-            is a pure function of a ``findna_bench.pretrain.view.View`` (one-hot ``x``, ``mask``,
+            (an ``Augmentation``) is a pure function of a ``View`` (one-hot ``x``, ``mask``,
             MNM ``target`` tokens and ``masked`` flags) returning a new ``View`` of the same
             shape; its only randomness is the ``torch.Generator`` passed in, and it should draw
             the same number of values whatever the content (data-parallel ranks rely on it).
@@ -52,39 +57,42 @@ def register_augmentations(register: Any) -> None:
 
 
 @hookspec
-def register_objectives(register: Any) -> None:
+def register_objectives(register: Register) -> None:
     """Register pretraining objectives.
 
     Args:
         register: ``register(name, factory, *, description="")``.
             ``factory(backbone, *, views, **kw)`` gets the backbone and ``views``, a dict of
             composed augmentation chains by view name (``"student"``, ``"teacher"``), and returns
-            an ``nn.Module``. Its ``forward(batch)`` returns a dict of scalars with ``"loss"``
-            (and e.g. ``"mnm_loss"``, ``"mnm_acc"``); ``batch`` holds ``tokens``, ``ids``,
-            ``rows``, ``seed`` and a per-step ``generator`` (see
-            ``findna_bench.pretrain.view.make_views``). Optional ``after_step(step,
+            an ``Objective`` (an ``nn.Module``). Its ``forward(batch)`` returns a dict of
+            scalars with ``"loss"`` (and e.g. ``"mnm_loss"``, ``"mnm_acc"``); ``batch`` holds
+            ``tokens``, ``ids``, ``rows``, ``seed`` and a per-step ``generator`` (see
+            ``findna_bench.pretrain.view.make_views``). Optional members: ``after_step(step,
             total_steps)`` runs after every optimiser step (EMA teachers) and may return extra
-            metrics; ``transfer_module()`` returns the backbone that fine-tuning starts from.
+            metrics (``AfterStep``); ``transfer_module()`` returns the backbone fine-tuning
+            starts from (``Transfer``); ``totals``/``end_accumulation`` (``Accumulating``).
     """
 
 
 @hookspec
-def register_tasks(register: Any) -> None:
+def register_tasks(register: Register) -> None:
     """Register downstream tasks.
 
     Args:
         register: ``register(name, factory, *, description="")``. ``factory(**kw)`` returns a
-            ``Task`` (see ``findna_bench.tasks``). Names are ``<benchmark>/<task>``.
+            ``Task`` (optional members: ``sources``, ``describe``, ``read_split``). Names are
+            ``<benchmark>/<task>``.
     """
 
 
 @hookspec
-def register_metrics(register: Any) -> None:
+def register_metrics(register: RegisterMetric) -> None:
     """Register metrics.
 
     Args:
         register: ``register(name, fn, *, higher_is_better, description="")`` where
-            ``fn(y_true, y_pred, y_score) -> float`` on numpy arrays.
+            ``fn(y_true, y_pred, y_score) -> float`` on numpy arrays. Registering a metric
+            without ``higher_is_better`` is an error (the leaderboard ranks by it).
     """
 
 
@@ -105,7 +113,7 @@ def register_commands(app: typer.Typer) -> None:
 
 
 @hookspec
-def on_suite_start(specs: list[Any], skipped: list[Any]) -> None:
+def on_suite_start(specs: list[RunSpec], skipped: list[RunSpec]) -> None:
     """Called before a suite runs.
 
     Args:
@@ -115,7 +123,7 @@ def on_suite_start(specs: list[Any], skipped: list[Any]) -> None:
 
 
 @hookspec
-def on_run_start(spec: Any) -> None:
+def on_run_start(spec: RunSpec) -> None:
     """Called when one (model, task, seed) run starts.
 
     Args:
@@ -124,20 +132,23 @@ def on_run_start(spec: Any) -> None:
 
 
 @hookspec
-def on_train_step(spec: Any, stage: str, step: int, total_steps: int, metrics: dict) -> None:
+def on_train_step(
+    spec: RunSpec | None, stage: str, step: int, total_steps: int, metrics: dict[str, float]
+) -> None:
     """Called every few optimiser steps.
 
     Args:
-        spec: the ``RunSpec`` (or a pretraining spec).
+        spec: the ``RunSpec``; None under ``findna-bench pretrain`` (no run, only a recipe).
         stage: ``"pretrain"`` or ``"finetune"``.
         step: steps done so far.
         total_steps: steps planned.
-        metrics: running values such as ``loss`` and ``lr``.
+        metrics: running values such as ``loss`` and ``lr``; in pretraining, whatever the
+            objective's ``forward`` and ``after_step`` return.
     """
 
 
 @hookspec
-def on_evaluate(spec: Any, stage: str, split: str, metrics: dict) -> None:
+def on_evaluate(spec: RunSpec, stage: str, split: str, metrics: dict[str, float]) -> None:
     """Called after a split is evaluated.
 
     Args:
@@ -149,7 +160,7 @@ def on_evaluate(spec: Any, stage: str, split: str, metrics: dict) -> None:
 
 
 @hookspec
-def on_run_end(spec: Any, record: dict) -> None:
+def on_run_end(spec: RunSpec, record: Record) -> None:
     """Called when a run has finished (or failed) and its record is written.
 
     Args:
@@ -159,7 +170,7 @@ def on_run_end(spec: Any, record: dict) -> None:
 
 
 @hookspec
-def on_suite_end(records: list[dict]) -> None:
+def on_suite_end(records: list[Record]) -> None:
     """Called after the last run of a suite.
 
     Args:

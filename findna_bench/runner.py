@@ -84,7 +84,7 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
     data, encoded = ctx.task_data(task, cfg)
     metric_fns = {name: catalog.get("metric", name).factory for name in task.metrics}
     main = task.metrics[0]
-    higher = catalog.get("metric", main).options.get("higher_is_better", True)
+    higher = catalog.metric(main).higher_is_better
     carve_seed = cfg["data"].get("carve_seed", 0)
     train = subsample(encoded["train"], ft["max_train"], carve_seed)
     valid = subsample(encoded["valid"], ft["max_valid"], carve_seed)

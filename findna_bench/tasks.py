@@ -1,4 +1,4 @@
-"""The task contract and the loader shared by table-based benchmarks.
+"""The loader shared by table-based benchmarks (the ``Task`` contract is in ``types.py``).
 
 A task plugin registers ``factory(**kw) -> Task``. ``load_splits`` turns split files into a
 ``TaskData``: validated sequences, integer labels, the declared protocol (which split selects,
@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from findna_bench.data import checksums, tables
 from findna_bench.data import policy as policy_mod
 from findna_bench.errors import DataError, DataUnavailable
+from findna_bench.types import Task
 
 SPLITS = ("train", "valid", "test")
 
@@ -36,24 +36,6 @@ class TaskData:
     protocol: dict
     files: dict[str, str] = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
-
-
-class Task(Protocol):
-    """What a task plugin's factory returns."""
-
-    name: str
-    benchmark: str
-    max_len: int
-    classes: tuple[str, ...]  # label id -> class name
-    metrics: tuple[str, ...]  # first is the main metric
-
-    def split_files(self, root: Path) -> dict[str, Path | None]:
-        """Files per split under the data root (None where missing); 'valid' may be absent."""
-
-    def load(
-        self, root: Path, *, policy: policy_mod.Policy, valid_fraction: float, carve_seed: int
-    ) -> TaskData:
-        """Validated splits ready for training."""
 
 
 def carve(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

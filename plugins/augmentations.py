@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from findna_bench import dna, hookimpl
-from findna_bench.pretrain.view import View
+from findna_bench import View, dna, hookimpl
 
 #: one-hot channel permutation of the complement: A<->T, C<->G, N->N (channels A, C, G, N, T)
 COMPLEMENT_CHANNELS = [4, 2, 1, 3, 0]

@@ -34,3 +34,18 @@ def test_every_hook_has_a_docstring_and_a_readme_heading():
     for name in HOOKS:
         assert "Args:" in (getattr(hookspecs, name).__doc__ or ""), name
         assert f"### `{name}`" in README, f"README lacks a '### `{name}`' heading"
+
+
+def signature(name: str) -> str:
+    """``name(arg: Type, ...) -> None`` exactly as hookspecs.py declares it."""
+    sig = inspect.signature(getattr(hookspecs, name))
+    args = ", ".join(f"{p.name}: {p.annotation}" for p in sig.parameters.values())
+    return f"{name}({args}) -> {sig.return_annotation}"
+
+
+def test_every_readme_hook_heading_shows_the_exact_signature():
+    for name in HOOKS:
+        section = README.split(f"### `{name}`", 1)[1].split("\n#", 1)[0]
+        assert f"`{signature(name)}`" in section, (
+            f"README's {name} section lacks `{signature(name)}`"
+        )

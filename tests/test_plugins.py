@@ -90,3 +90,26 @@ def test_trace_env_writes_hook_calls_to_stderr(monkeypatch, capsys):
     Catalog.from_plugin_manager(make_plugin_manager(entrypoints=False))
     make_plugin_manager(entrypoints=False).hook.on_suite_end(records=[])
     assert "on_suite_end" in capsys.readouterr().err
+
+
+def test_a_metric_without_a_direction_is_an_error_not_higher_is_better():
+    class NoDirection:
+        @hookimpl
+        def register_metrics(self, register):
+            register("coin", lambda t, p, s: 0.5)
+
+    pm = make_plugin_manager(entrypoints=False)
+    pm.register(NoDirection(), name="no-direction")
+    with pytest.raises(PluginError, match=r"'no-direction' registers metric 'coin' without"):
+        Catalog.from_plugin_manager(pm)
+    ok = make_plugin_manager(entrypoints=False)
+    assert Catalog.from_plugin_manager(ok).metric("mcc").higher_is_better is True
+
+
+def test_the_public_surface_serves_the_contract_types():
+    import findna_bench
+    from findna_bench import types as contract
+
+    for name in ("Backbone", "Task", "View", "Objective", "MetricSpec", "Record"):
+        assert getattr(findna_bench, name) is getattr(contract, name)
+        assert name in findna_bench.__all__

@@ -38,7 +38,7 @@ def resolver(session):
         if name in ("accuracy", "mcc", "f1_macro", "f1_micro", "auroc") and fn is not None:
             return fn, True
         entry = session.catalog.get("metric", name)
-        return entry.factory, bool(entry.options.get("higher_is_better", True))
+        return entry.factory, entry.options["higher_is_better"]
 
     return resolve
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from findna_bench.cli.common import DataRoot, data_root, split_list
+from findna_bench.types import task_sources
 
 data_app = typer.Typer(help="Inspect, verify and download benchmark data.", no_args_is_help=True)
 
@@ -145,7 +146,7 @@ def _sources(session, target: str) -> list:
         )
     unique = {}
     for t in chosen:
-        for source in getattr(t, "sources", ()):
+        for source in task_sources(t):
             unique.setdefault(source.filename, source)
     return list(unique.values())
 

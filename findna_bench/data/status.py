@@ -17,6 +17,7 @@ from typing import Any
 
 from findna_bench.data import checksums, download, tables
 from findna_bench.errors import DataError
+from findna_bench.types import DescribedTask, SplitReaderTask
 
 MANIFEST = "manifest.json"
 
@@ -105,9 +106,9 @@ def stats(lengths: list[int], labels: list[int]) -> dict:
 
 def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[SplitStatus]:
     """One row per split (present or missing) of a task."""
-    if hasattr(task, "describe"):
+    if isinstance(task, DescribedTask):
         return task.describe(root, refs)
-    reader = getattr(task, "read_split", tables.read_rows)
+    reader = task.read_split if isinstance(task, SplitReaderTask) else tables.read_rows
     out = []
     for split, path in task.split_files(root).items():
         if path is None:

@@ -39,6 +39,7 @@ from findna_bench.pretrain import checkpoint, ddp
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
 from findna_bench.train import NonFiniteLoss, autocast, lr_lambda
+from findna_bench.types import Accumulating, AfterStep, EndAccumulation, transfer_module
 
 RECIPE_KEYS = {
     "backbone",
@@ -175,7 +176,7 @@ def forward_backward(
             out = model(make_batch(parts[0]))
         out["loss"].backward()
         return {k: v.detach() for k, v in out.items()}
-    if not hasattr(objective, "totals"):
+    if not isinstance(objective, Accumulating):
         raise ConfigError(
             f"pretrain.micro_batch_size: objective {type(objective).__name__} cannot "
             "run in micro-batches (it has no totals()); set micro_batch_size: null"
@@ -191,7 +192,7 @@ def forward_backward(
             out["loss"].backward()
         for key, value in out.items():
             summed[key] = summed.get(key, 0) + value.detach()
-    if hasattr(objective, "end_accumulation"):
+    if isinstance(objective, EndAccumulation):
         objective.end_accumulation()
     return summed
 
@@ -299,7 +300,7 @@ def pretrain(
         )
         bad |= ~torch.isfinite(out["loss"])
         apply_update(optimizer, scheduler, params, recipe["grad_clip"])
-        extra = objective.after_step(step, total) if hasattr(objective, "after_step") else None
+        extra = objective.after_step(step, total) if isinstance(objective, AfterStep) else None
         step += 1
         log = step % recipe["log_every"] == 0 or step == end
         if log or step % recipe["checkpoint_every"] == 0:
@@ -325,7 +326,7 @@ def pretrain(
                 "seconds": result.seconds,
                 "backbone": recipe["backbone"],
                 "transfer": {
-                    k: v.detach().cpu() for k, v in objective.transfer_module().state_dict().items()
+                    k: v.detach().cpu() for k, v in transfer_module(objective).state_dict().items()
                 },
             },
         )

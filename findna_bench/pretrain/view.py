@@ -1,4 +1,4 @@
-"""The ``View`` that augmentations transform, and composition of augmentation chains.
+"""Composition of augmentation chains over the ``View`` (declared in ``findna_bench.types``).
 
 A view is a batch of one-hot inputs together with what masked nucleotide modelling needs: the
 target token at every position (aligned with the input, so a reverse complement moves and
@@ -9,60 +9,16 @@ complements it too) and which positions were masked. Augmentations are registere
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
-from findna_bench import dna
 from findna_bench.errors import ConfigError
+from findna_bench.types import View
 
-Augment = Callable[..., "View"]
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
-class View:
-    """One augmented batch.
-
-    Attributes:
-        x: float one-hot ``[B, L, 5]`` (A, C, G, N, T); padding, mask token and CLS are zero.
-        mask: bool ``[B, L]``, True on real positions (padding on the right).
-        target: long ``[B, L]`` MNM target tokens 0-4 aligned with ``x`` (PAD=5 on padding).
-        masked: bool ``[B, L]``, True where the MNM loss applies.
-    """
-
-    x: torch.Tensor
-    mask: torch.Tensor
-    target: torch.Tensor
-    masked: torch.Tensor
-
-    @classmethod
-    def from_tokens(cls, tokens: torch.Tensor) -> View:
-        """A clean view of ``[B, L]`` tokens (PAD=5 on the right)."""
-        tokens = tokens.long()
-        return cls(
-            x=dna.one_hot(tokens),
-            mask=tokens != dna.PAD,
-            target=tokens,
-            masked=torch.zeros_like(tokens, dtype=torch.bool),
-        )
-
-    def replace(self, **changes: torch.Tensor) -> View:
-        return dataclasses.replace(self, **changes)
-
-    def rows(self, index: slice | torch.Tensor) -> View:
-        """The sub-batch ``index`` (a data-parallel rank's share)."""
-        return View(
-            x=self.x[index],
-            mask=self.mask[index],
-            target=self.target[index],
-            masked=self.masked[index],
-        )
-
-    @property
-    def lengths(self) -> torch.Tensor:
-        return self.mask.sum(1)
+Augment = Callable[..., View]
+__all__ = ["Augment", "View", "build_views", "compose", "make_views"]
 
 
 def compose(catalog: Any, steps: Sequence[dict] | None, *, where: str = "views") -> Augment:

@@ -52,9 +52,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from findna_bench import hookimpl
+from findna_bench import ConfigError, hookimpl
 from findna_bench.dna import COMPLEMENT
-from findna_bench.errors import ConfigError
 
 PAPER_BLOCKS = 5
 MAX_DILATION = 1024

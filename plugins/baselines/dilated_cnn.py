@@ -22,8 +22,7 @@ import math
 import torch
 from torch import nn
 
-from findna_bench import hookimpl
-from findna_bench.errors import ConfigError
+from findna_bench import ConfigError, hookimpl
 
 
 class ChannelNorm(nn.Module):

@@ -19,8 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from findna_bench import hookimpl
-from findna_bench.errors import ConfigError
+from findna_bench import ConfigError, hookimpl
 
 POSITIONS = ("rotary", "learned")
 

@@ -62,7 +62,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from findna_bench.errors import ConfigError
+from findna_bench import ConfigError
 
 LENGTH_MODES = ("fixed", "variable")
 PRENORMS = ("none", "layernorm")

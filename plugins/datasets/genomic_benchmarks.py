@@ -21,11 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from findna_bench import hookimpl
+from findna_bench import Policy, Source, TaskData, hookimpl, load_splits
 from findna_bench.data import tables
-from findna_bench.data.download import Source
-from findna_bench.data.policy import Policy
-from findna_bench.tasks import TaskData, load_splits
 
 BENCHMARK = "genomic_benchmarks"
 BINARY = ("negative", "positive")

@@ -26,12 +26,19 @@ from pathlib import Path
 
 import numpy as np
 
-from findna_bench import hookimpl
+from findna_bench import (
+    ConfigError,
+    DataError,
+    DataUnavailable,
+    Policy,
+    Source,
+    Split,
+    TaskData,
+    check_rows,
+    handle_leakage,
+    hookimpl,
+)
 from findna_bench.data import checksums, fasta
-from findna_bench.data.download import Source
-from findna_bench.data.policy import Policy, check_rows
-from findna_bench.errors import ConfigError, DataError, DataUnavailable
-from findna_bench.tasks import Split, TaskData, handle_leakage
 
 BENCHMARK = "mtcdna"
 ENSEMBL = "https://ftp.ensembl.org/pub/release-110/fasta"

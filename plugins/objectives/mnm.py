@@ -13,9 +13,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from findna_bench import hookimpl
-from findna_bench.pretrain.network import PretrainNet, append_cls, mnm_categorical, mnm_count
-from findna_bench.pretrain.view import make_views
+from findna_bench import PretrainNet, append_cls, hookimpl, make_views, mnm_categorical, mnm_count
 
 
 class MaskedNucleotideModel(nn.Module):

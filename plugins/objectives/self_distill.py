@@ -25,21 +25,21 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from findna_bench import hookimpl
-from findna_bench.errors import ConfigError
-from findna_bench.pretrain.network import (
+from findna_bench import (
+    ConfigError,
     PretrainNet,
     append_cls,
     dino_loss,
     ema_momentum,
     ema_update,
+    hookimpl,
+    make_views,
     mnm_bce_scrambled,
     mnm_categorical,
     mnm_count,
     update_center,
     update_center_from_sum,
 )
-from findna_bench.pretrain.view import make_views
 
 MNM_LOSSES = ("categorical", "bce-scrambled")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from findna_bench import leaderboard
+from findna_bench import leaderboard, record
 from findna_bench.errors import ConfigError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "references.yaml"
@@ -170,18 +170,16 @@ def _pseudo_records(
     rows: list[Reference], metrics: dict[str, str], directions: dict[str, bool], profile: str | None
 ) -> list[dict]:
     return [
-        {
-            "run_id": f"published:{ref.source.key}:{ref.model}:{task}",
-            "status": "ok",
-            "model": ref.label,
-            "task": task,
-            "seed": 0,
-            "profile": profile,
-            "main_metric": metric,
-            "higher_is_better": directions.get(task, True),
-            "metrics": {"test": {metric: mean}},
-            "finetune_mode": "full",
-        }
+        record.published(
+            source=ref.source.key,
+            model=ref.model,
+            label=ref.label,
+            task=task,
+            metric=metric,
+            value=mean,
+            higher_is_better=directions.get(task, True),
+            profile=profile,
+        )
         for ref, task, metric, mean, _ in _hits(rows, metrics)
     ]
 

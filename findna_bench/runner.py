@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from findna_bench import predictions
+from findna_bench import predictions, record
 from findna_bench.catalog import Catalog
 from findna_bench.config import RunSpec, config_hash
 from findna_bench.data.policy import Policy
@@ -128,34 +128,27 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
     )
     test_metrics = score(probs, encoded["test"].labels.numpy(), metric_fns)
     ctx.hook.on_evaluate(spec=spec, stage="finetune", split="test", metrics=test_metrics)
-    return {
-        "run_id": spec.run_id,
-        "status": "ok",
-        "model": spec.model,
-        "task": spec.task,
-        "benchmark": task.benchmark,
-        "seed": spec.seed,
-        "profile": spec.profile,
-        "config": cfg,
-        "config_hash": spec.hash,
-        "main_metric": main,
-        "higher_is_better": higher,
-        "metrics": {"valid": result.selected_valid, "test": test_metrics},
-        "best_epoch": result.best_epoch,
-        "best_step": result.best_step,
-        "curve": result.curve,
-        "steps": result.steps,
-        "planned_steps": result.planned_steps,
-        "stop_reason": result.stop_reason,
-        predictions.PENDING: (probs, encoded["test"].labels.numpy()),  # stored beside the record
-        "finetune_mode": ft["mode"] + (" + rc-tta" if ft["rc_tta"] else ""),
-        "protocol": declared(
+    return record.ok(
+        spec,
+        benchmark=task.benchmark,
+        main_metric=main,
+        higher_is_better=higher,
+        metrics={"valid": result.selected_valid, "test": test_metrics},
+        best_epoch=result.best_epoch,
+        best_step=result.best_step,
+        curve=result.curve,
+        steps=result.steps,
+        planned_steps=result.planned_steps,
+        stop_reason=result.stop_reason,
+        **{predictions.PENDING: (probs, encoded["test"].labels.numpy())},  # saved by the suite
+        finetune_mode=record.finetune_mode(ft),
+        protocol=declared(
             cfg, main_metric=main, higher_is_better=higher, data_protocol=data.protocol
         ),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "pretrained": pretrained,
-        "data": {
+        parameters=sum(p.numel() for p in model.parameters()),
+        trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        pretrained=pretrained,
+        data={
             "root": str(ctx.data_root),
             "files": data.files,
             "classes": data.classes,
@@ -163,12 +156,12 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
             "validation": data.validation,
             "sizes": {"train": len(train), "valid": len(valid), "test": len(encoded["test"])},
         },
-        "plugins": {
+        plugins={
             "backbone": catalog.get("backbone", cfg["backbone"]["use"]).plugin,
             "task": task_entry.plugin,
         },
-        "train_seconds": round(result.seconds, 3),
-        "wall_seconds": round(time.time() - started, 3),
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "environment": environment(ctx.device),
-    }
+        train_seconds=round(result.seconds, 3),
+        wall_seconds=round(time.time() - started, 3),
+        started_at=record.stamp(started),
+        environment=environment(ctx.device),
+    )

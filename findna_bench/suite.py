@@ -17,16 +17,15 @@ Never prints: messages go to the ``notify`` callback the caller passes.
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from findna_bench import predictions
+from findna_bench import record as record_mod
 from findna_bench.config import RunSpec
 from findna_bench.errors import ConfigError, DataUnavailable, FindnaError
 from findna_bench.fingerprint import Fingerprinter
 from findna_bench.plugins import GuardedHooks
-from findna_bench.protocol import declared
 from findna_bench.runner import RunContext, run_one
 from findna_bench.store import LOCK_MAX_AGE, Claim, ResultsStore, record_key
 
@@ -146,31 +145,6 @@ def plan_suite(
     return plan
 
 
-def failed_record(spec: RunSpec, exc: BaseException, started: float) -> dict:
-    error = (
-        f"SystemExit: code called sys.exit({exc.code!r})"
-        if isinstance(exc, SystemExit)
-        else f"{type(exc).__name__}: {exc}"
-    )
-    return {
-        "run_id": spec.run_id,
-        "status": "failed",
-        "model": spec.model,
-        "task": spec.task,
-        "seed": spec.seed,
-        "profile": spec.profile,
-        "config": spec.config,
-        "config_hash": spec.hash,
-        "finetune_mode": spec.config["finetune"]["mode"]
-        + (" + rc-tta" if spec.config["finetune"]["rc_tta"] else ""),
-        "protocol": declared(spec.config),
-        "error": error,
-        "traceback": traceback.format_exc(limit=8),
-        "wall_seconds": round(time.time() - started, 3),
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-    }
-
-
 def _execute(spec: RunSpec, ctx: RunContext, outcome: SuiteOutcome) -> dict | None:
     """The run's record (ok or failed), or None when its data turned out to be unavailable."""
     started = time.time()
@@ -182,7 +156,7 @@ def _execute(spec: RunSpec, ctx: RunContext, outcome: SuiteOutcome) -> dict | No
     except (FindnaError, KeyboardInterrupt):  # DataError, ConfigError, PluginError stop the suite
         raise
     except (Exception, SystemExit) as exc:  # failure isolation: record it, go on
-        return failed_record(spec, exc, started)
+        return record_mod.failed(spec, exc, started)
 
 
 def _holder(lock: dict) -> str:

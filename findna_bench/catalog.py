@@ -52,17 +52,18 @@ class Catalog:
 
     @classmethod
     def from_plugin_manager(cls, pm: pluggy.PluginManager) -> Catalog:
+        """Call every ``register_*`` hook, one plugin at a time (so each entry knows its
+        plugin), through pluggy, so ``FINDNA_BENCH_TRACE_PLUGINS=1`` traces these calls too."""
         catalog = cls()
+        plugins = pm.get_plugins()
         for kind, hook_name in KINDS.items():
-            hook = getattr(pm.hook, hook_name)
-            for impl in hook.get_hookimpls():  # registration order: builtins first
+            for impl in getattr(pm.hook, hook_name).get_hookimpls():  # builtins first
                 plugin = pm.get_name(impl.plugin) or "?"
-                register = catalog._registrar(kind, plugin, impl.plugin)
-                call_plugin(
-                    plugin,
-                    hook_name,
-                    lambda impl=impl, register=register: impl.function(register=register),
+                only = pm.subset_hook_caller(
+                    hook_name, [p for p in plugins if p is not impl.plugin]
                 )
+                register = catalog._registrar(kind, plugin, impl.plugin)
+                call_plugin(plugin, hook_name, lambda only=only, r=register: only(register=r))
         return catalog
 
     def _registrar(self, kind: str, plugin: str, obj: Any = None) -> Callable[..., None]:
@@ -116,6 +117,15 @@ class Catalog:
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.tables[kind])
+
+    def build_backbone(self, backbone_cfg: dict, max_len: int) -> Any:
+        """A backbone from its preset (``use`` + keywords); ``max_len`` is supplied when the
+        factory takes it and the preset does not set it."""
+        kwargs = {k: v for k, v in backbone_cfg.items() if k != "use"}
+        entry = self.get("backbone", backbone_cfg["use"])
+        if "max_len" in entry.signature().parameters and "max_len" not in kwargs:
+            kwargs["max_len"] = max_len
+        return entry.factory(**kwargs)
 
     def build(self, kind: str, name: str, **kwargs: Any) -> Any:
         return self.get(kind, name).factory(**kwargs)

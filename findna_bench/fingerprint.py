@@ -35,7 +35,7 @@ ENGINE = (
     "data/tables.py",
     "builtins/metrics.py",
 )  # not data/download.py or data/status.py: they never shape a number
-PRETRAIN = ("pretrain/*.py",)
+PRETRAIN = ("pretrain/*.py", "types.py")  # types.py: the View pretraining batches are made of
 
 
 def package_version() -> str:

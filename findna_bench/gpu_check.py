@@ -182,7 +182,7 @@ def finetune_bench(
     from findna_bench import dna
     from findna_bench.config import resolve
     from findna_bench.model import SequenceClassifier
-    from findna_bench.runner import RunContext, build_backbone
+    from findna_bench.runner import RunContext
     from findna_bench.train import autocast, batch_inputs
 
     cfg = resolve(registry, "chordmixer", p["task"], p["profile"])
@@ -194,7 +194,7 @@ def finetune_bench(
     train = encoded["train"]
     torch.manual_seed(0)
     model = SequenceClassifier(
-        build_backbone(catalog, cfg["backbone"], task.max_len),
+        catalog.build_backbone(cfg["backbone"], task.max_len),
         len(task.classes),
         pooling=ft["pooling"],
     ).to(device)
@@ -298,14 +298,10 @@ def run(
     progress: Progress = lambda s: None,
 ) -> dict[str, Any]:
     """Run the whole plan; each check's failure is recorded in its section, not raised."""
-    from findna_bench.catalog import Catalog
-    from findna_bench.config import load_registry
-    from findna_bench.plugins import make_plugin_manager
+    from findna_bench.engine import Engine
 
-    registry = load_registry(registry_path)
-    catalog = Catalog.from_plugin_manager(
-        make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
-    )
+    engine = Engine(registry_path)
+    registry, catalog = engine.registry, engine.catalog
     p = plan(device, quick)
     report: dict[str, Any] = {"quick": quick, "plan": p, "environment": environment(device)}
     checks = [

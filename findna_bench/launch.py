@@ -4,7 +4,7 @@
 ``"submitit-local"`` runs the very same jobs as local processes (submitit's local executor), to
 try a cluster setup on a workstation. The in-process launcher is the suite itself (``suite.py``).
 
-A job rebuilds the registry, plugins and catalog from the registry path, then runs its single
+A job rebuilds its ``Engine`` (registry, plugins, catalog) from the registry path, then runs its single
 spec through ``run_suite``, so it gets the same resume and failure isolation as a local suite:
 if SLURM requeues a preempted or timed-out job (``checkpoint``), the re-run skips a record of the
 same code that already exists, two jobs of one run never train it twice (the suite's claim), and
@@ -69,25 +69,16 @@ class RunJob:
     def __call__(self) -> dict:
         import torch
 
-        from findna_bench.catalog import Catalog
-        from findna_bench.config import load_registry
-        from findna_bench.plugins import make_plugin_manager
-        from findna_bench.runner import RunContext
+        from findna_bench.engine import Engine
         from findna_bench.store import ResultsStore
         from findna_bench.suite import run_suite
 
         job = self.job
-        registry = load_registry(Path(job.registry))
-        pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
-        name = (
-            job.device if job.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-        )
-        ctx = RunContext(
-            catalog=Catalog.from_plugin_manager(pm),
-            hook=pm.hook,
-            data_root=Path(job.data_root),
-            device=torch.device(name),
-        )
+        name = job.device
+        if name == "auto":
+            name = "cuda" if torch.cuda.is_available() else "cpu"
+        engine = Engine(Path(job.registry))
+        ctx = engine.context(data_root=Path(job.data_root), device=torch.device(name))
         spec = job.spec
         outcome = run_suite(
             [spec], ctx, ResultsStore(Path(job.results)), rerun=job.rerun, reuse=job.reuse

@@ -23,7 +23,9 @@ from findna_bench import hookspecs
 from findna_bench.errors import FindnaError, PluginError
 
 ENTRY_POINT_GROUP = "findna_bench"
-DEFAULT_PLUGINS = ("findna_bench.builtins.metrics",)
+# builtins, registered first through the same hooks as any plugin: a module, or
+# "module:Class" for a plugin that keeps state (one instance per plugin manager)
+DEFAULT_PLUGINS = ("findna_bench.builtins.metrics", "findna_bench.builtins.progress:ProgressPlugin")
 LOCAL_NAMESPACE = "findna_bench_plugins"
 
 
@@ -175,7 +177,11 @@ def make_plugin_manager(
     pm.add_hookspecs(hookspecs)
     pm.findna_origins = {}  # type: ignore[attr-defined]
     for dotted in DEFAULT_PLUGINS:
-        _register(pm, importlib.import_module(dotted), dotted.rsplit(".", 1)[-1], "builtin")
+        module_name, _, cls = dotted.partition(":")
+        module = importlib.import_module(module_name)
+        _register(
+            pm, getattr(module, cls)() if cls else module, module_name.rsplit(".", 1)[-1], "builtin"
+        )
     root = root or Path.cwd()
     for path in plugin_paths:
         full = (root / path) if not Path(path).is_absolute() else Path(path)

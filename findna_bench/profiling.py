@@ -134,21 +134,14 @@ def build_model(
     registry_path: Path | None, model: str, profile: str, length: int
 ) -> torch.nn.Module:
     """The model's backbone preset under ``profile``, at ``max_len = length``, with a 2-class head."""
-    from findna_bench.catalog import Catalog
-    from findna_bench.config import load_registry, resolve
+    from findna_bench.engine import Engine
     from findna_bench.model import SequenceClassifier
-    from findna_bench.plugins import make_plugin_manager
 
-    registry = load_registry(registry_path)
-    catalog = Catalog.from_plugin_manager(
-        make_plugin_manager(plugin_paths=registry.plugins, root=registry.root)
-    )
-    backbone_cfg = resolve(registry, model, "profile/-", profile)["backbone"]
-    entry = catalog.get("backbone", backbone_cfg["use"])
-    kwargs = {k: v for k, v in backbone_cfg.items() if k != "use"}
-    if "max_len" in entry.signature().parameters:
-        kwargs["max_len"] = length
-    return SequenceClassifier(entry.factory(**kwargs), 2)
+    engine = Engine(registry_path)
+    backbone_cfg = engine.recipe(model, profile, [], task="profile/-")["backbone"]
+    # the preset's own max_len, if any, gives way to the length profiled
+    preset = {k: v for k, v in backbone_cfg.items() if k != "max_len"}
+    return SequenceClassifier(engine.catalog.build_backbone(preset, length), 2)
 
 
 def measure(

@@ -43,8 +43,9 @@ def stamp(started: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
 
 
-def ok(spec: RunSpec, *, benchmark: str, main_metric: str, higher_is_better: bool,
-       **fields: Any) -> Record:  # fmt: skip
+def ok(
+    spec: RunSpec, *, benchmark: str, main_metric: str, higher_is_better: bool, **fields: Any
+) -> Record:
     """A successful run's record; ``fields`` (metrics, curve, data, ...) follow the identity."""
     return new(
         run_id=spec.run_id,
@@ -87,8 +88,17 @@ def failed(spec: RunSpec, exc: BaseException, started: float) -> Record:
     )
 
 
-def published(*, source: str, model: str, label: str, task: str, metric: str, value: float,
-              higher_is_better: bool, profile: str | None) -> Record:  # fmt: skip
+def published(
+    *,
+    source: str,
+    model: str,
+    label: str,
+    task: str,
+    metric: str,
+    value: float,
+    higher_is_better: bool,
+    profile: str | None,
+) -> Record:
     """A published number (``model`` per ``source``) as a single-seed row shown as ``label``,
     so it can take part in per-task ranks."""
     return new(

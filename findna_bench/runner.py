@@ -57,15 +57,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def build_backbone(catalog: Catalog, backbone_cfg: dict, max_len: int) -> torch.nn.Module:
-    """Build a backbone from its preset; ``max_len`` is supplied when the factory takes it."""
-    kwargs = {k: v for k, v in backbone_cfg.items() if k != "use"}
-    entry = catalog.get("backbone", backbone_cfg["use"])
-    if "max_len" in entry.signature().parameters and "max_len" not in kwargs:
-        kwargs["max_len"] = max_len
-    return entry.factory(**kwargs)
-
-
 def subsample(data: Encoded, limit: int | None, seed: int) -> Encoded:
     if not limit or len(data) <= limit:
         return data
@@ -90,7 +81,7 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
     valid = subsample(encoded["valid"], ft["max_valid"], carve_seed)
 
     seed_everything(spec.seed)
-    backbone = build_backbone(catalog, cfg["backbone"], task.max_len)
+    backbone = catalog.build_backbone(cfg["backbone"], task.max_len)
     ctx.hook.on_run_start(spec=spec)  # before pretraining, so its progress shows under this run
     pretrained = None
     if cfg.get("pretrain"):

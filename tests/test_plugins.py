@@ -113,3 +113,10 @@ def test_the_public_surface_serves_the_contract_types():
     for name in ("Backbone", "Task", "View", "Objective", "MetricSpec", "Record"):
         assert getattr(findna_bench, name) is getattr(contract, name)
         assert name in findna_bench.__all__
+
+
+def test_trace_env_covers_the_registration_hooks(monkeypatch, capsys):
+    monkeypatch.setenv("FINDNA_BENCH_TRACE_PLUGINS", "1")
+    Catalog.from_plugin_manager(make_plugin_manager(entrypoints=False))
+    err = capsys.readouterr().err
+    assert "register_metrics [hook]" in err and "finish register_metrics" in err

@@ -20,7 +20,15 @@ def test_an_undeclared_field_or_status_is_refused():
 
 
 def test_published_rows_are_single_seed_ok_records():
-    row = record.published(source="s", model="M", label="M [pub]", task="gue/tf_0", metric="mcc",
-                           value=0.5, higher_is_better=True, profile=None)  # fmt: skip
+    row = record.published(
+        source="s",
+        model="M",
+        label="M [pub]",
+        task="gue/tf_0",
+        metric="mcc",
+        value=0.5,
+        higher_is_better=True,
+        profile=None,
+    )
     assert row["run_id"] == "published:s:M:gue/tf_0" and row["model"] == "M [pub]"
     assert row["metrics"] == {"test": {"mcc": 0.5}} and row["seed"] == 0

@@ -1,5 +1,8 @@
-"""Progress display as a plugin on the lifecycle hooks: rich bars on a terminal, plain lines
-otherwise, nothing with ``quiet``. Registered by the CLI, not by the engine.
+"""Progress display as a builtin plugin on the lifecycle hooks: rich bars on a terminal, plain
+lines otherwise, nothing with ``quiet``. Registered with every plugin manager (``plugins.py``) and
+silent until a command points it at a console (``configure``), so the engine never prints.
+Used by ``run`` (suite, run and step bars) and ``pretrain`` (``on_train_step`` with no spec:
+one bar, or one line per logged step, showing whatever metrics the objective returns).
 
 Data rows changed under the ``warn`` policy get one summary line per split (also with
 ``quiet``: they are warnings), once per task and data config.
@@ -61,12 +64,43 @@ def _main(record: dict) -> str:
     )
 
 
+def metrics_text(metrics: dict) -> str:
+    return " ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+
+
 class ProgressPlugin:
-    def __init__(self, console: Console, *, live: bool, quiet: bool) -> None:
-        self.console, self.live, self.quiet = console, live and not quiet, quiet
+    def __init__(
+        self, console: Console | None = None, *, live: bool = False, quiet: bool = False
+    ) -> None:
         self.progress: Progress | None = None
         self.suite_bar = self.step_bar = None
+        self.configure(console, live=live, quiet=quiet)
+
+    def configure(
+        self, console: Console | None, *, live: bool = False, quiet: bool = False
+    ) -> None:
+        """Show progress on ``console`` (None: silent, the default), as bars when ``live``."""
+        self.stop()
+        self.console, self.live, self.quiet = console, live and not quiet, quiet or console is None
         self.warned: set[tuple] = set()
+
+    def stop(self) -> None:
+        if self.progress:
+            self.progress.stop()
+        self.progress, self.suite_bar, self.step_bar = None, None, None
+
+    def _bars(self) -> Progress:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.progress.start()
+        return self.progress
 
     @hookimpl
     def on_suite_start(self, specs: list, skipped: list) -> None:
@@ -77,17 +111,7 @@ class ProgressPlugin:
                 f"resume: {len(skipped)} run(s) already recorded, {len(specs)} to run"
             )
         if self.live:
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[info]}"),
-                TimeElapsedColumn(),
-                console=self.console,
-                transient=False,
-            )
-            self.progress.start()
-            self.suite_bar = self.progress.add_task("suite", total=len(specs), info="")
+            self.suite_bar = self._bars().add_task("suite", total=len(specs), info="")
 
     @hookimpl
     def on_run_start(self, spec) -> None:
@@ -100,17 +124,38 @@ class ProgressPlugin:
 
     @hookimpl
     def on_train_step(self, spec, stage: str, step: int, total_steps: int, metrics: dict) -> None:
-        if self.progress and self.step_bar is not None:
-            info = " ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+        if spec is None:
+            self._pretrain_step(step, total_steps, metrics)
+        elif self.progress and self.step_bar is not None:
+            info = metrics_text(metrics)
             self.progress.update(
                 self.step_bar, total=total_steps, completed=step, info=f"{stage} {info}"
             )
+
+    def _pretrain_step(self, step: int, total_steps: int, metrics: dict) -> None:
+        """``findna-bench pretrain``: one bar, or a plain line per logged step."""
+        if self.quiet:
+            return
+        if not self.live:
+            self.console.print(
+                f"pretrain step {step}/{total_steps} {metrics_text(metrics)}", highlight=False
+            )
+            return
+        if self.step_bar is None:
+            self.step_bar = (self.progress or self._bars()).add_task(
+                "pretrain", total=None, info=""
+            )
+        self.progress.update(
+            self.step_bar, completed=step, total=total_steps, info=metrics_text(metrics)
+        )
 
     def _say(self, line: str) -> None:
         console = self.progress.console if self.progress else self.console
         console.print(line, markup=False, highlight=False)
 
     def _warn_data(self, record: dict) -> None:
+        if self.console is None:
+            return
         key = (record.get("task"), repr((record.get("config") or {}).get("data")))
         if key not in self.warned:
             self.warned.add(key)
@@ -128,6 +173,4 @@ class ProgressPlugin:
 
     @hookimpl
     def on_suite_end(self, records: list) -> None:
-        if self.progress:
-            self.progress.stop()
-            self.progress = None
+        self.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperGroup
 
-from findna_bench.cli.session import Session
+from findna_bench.engine import Engine
 from findna_bench.errors import FindnaError
 
 
@@ -23,8 +23,7 @@ class PluginGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        session = Session(ctx.params.get("registry"))
-        return session.plugin_commands().get(cmd_name)
+        return Engine(ctx.params.get("registry")).plugin_commands().get(cmd_name)
 
     def invoke(self, ctx):
         """User errors become one red line on stderr and their exit code (2 for bad input)."""
@@ -78,7 +77,7 @@ def make_app() -> typer.Typer:
             help="registry.yaml to use (default: the bundled one)",
         ),
     ) -> None:
-        ctx.obj = Session(registry)
+        ctx.obj = Engine(registry)
 
     for module in (
         run_cmd,

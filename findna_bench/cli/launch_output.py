@@ -1,9 +1,9 @@
-"""``run --launcher slurm|submitit-local``: submit one job per run and report the jobs.
+"""Renders ``run --launcher slurm|submitit-local``: the plan, the jobs, and (submitit-local,
+which is waited for) the failures and the leaderboard.
 
 Runs whose record of the same code exists (resume) and tasks whose data is missing are not
-submitted; ``--rerun`` and ``--reuse-records`` apply as for a local run. SLURM jobs
-are left running (check them later with ``findna-bench leaderboard``); submitit-local jobs are
-waited for and the leaderboard of the runs is printed, as an in-process run would.
+submitted; ``--rerun`` and ``--reuse-records`` apply as for a local run. SLURM jobs are left
+running (check them later with ``findna-bench leaderboard``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from pathlib import Path
 from findna_bench import ui
 
 
+def _err(message: str) -> None:
+    ui.err.print(message, highlight=False, markup=False)
+
+
 def submit_and_report(
-    session,
+    engine,
     specs: list,
     *,
     launcher: str,
@@ -26,65 +30,45 @@ def submit_and_report(
     rerun: bool = False,
     reuse: str = "same-code",
 ) -> None:
-    import torch
-
-    from findna_bench.launch import JobSpec, parse_options, submit
-    from findna_bench.leaderboard import build
-    from findna_bench.runner import RunContext
-    from findna_bench.store import ResultsStore
-    from findna_bench.suite import plan_suite
-
-    params = parse_options(options)
-    folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))
-    store = ResultsStore(results)
-    ctx = RunContext(
-        catalog=session.catalog,
-        hook=session.pm.hook,
-        data_root=data_root,
-        device=torch.device("cpu"),
-    )
-    plan = plan_suite(
+    sub = engine.submit(
         specs,
-        ctx,
-        store,
+        launcher=launcher,
+        options=options,
+        data_root=data_root,
+        results=results,
+        device=device,
         rerun=rerun,
         reuse=reuse,
-        notify=lambda m: ui.err.print(m, highlight=False, markup=False),
+        notify=_err,
     )
-    unavailable = plan.unavailable
-    for task, reason in unavailable.items():
+    plan = sub.plan
+    for task, reason in plan.unavailable.items():
         ui.err.print(f"unavailable: {task}: {reason}", highlight=False)
-    ui.err.print(plan.line(), highlight=False, markup=False)
-    todo, resumed = plan.todo, len(plan.skipped)
-    jobs = submit(
-        [
-            JobSpec.from_run(
-                s,
-                registry=session.registry.path,
-                data_root=data_root,
-                results=results,
-                device=device,
-                rerun=rerun,
-                reuse=reuse,
-            )
-            for s in todo
-        ],
-        launcher=launcher,
-        folder=folder,
-        options=params,
-    )
+    _err(plan.line())
     ui.err.print(
-        f"submitted {len(jobs)} {launcher} job(s), {resumed} resumed; logs in {folder}",
+        f"submitted {len(sub.jobs)} {launcher} job(s), {len(plan.skipped)} resumed; logs in "
+        f"{sub.folder}",
         highlight=False,
     )
-    for job, spec in zip(jobs, todo):
+    for job, spec in zip(sub.jobs, sub.todo):
         ui.out.print(f"{job.job_id}\t{spec.run_id}")
     if launcher != "submitit-local":
         ui.err.print(
             f"when they finish: findna-bench leaderboard --results {results}", highlight=False
         )
         return
-    for job, spec in zip(jobs, todo):
+    _wait(sub)
+    if any(plan.selects(r) for r in sub.store.read_all()[0]):
+        board = engine.board(
+            sub.store, plan, expected_seeds=expected_seeds, unavailable=plan.unavailable
+        )
+        title = f"test main metric ×100, mean ± std over seeds (results in {results})"
+        ui.out.print(ui.frame_table(board.table, title=title))
+
+
+def _wait(sub) -> None:
+    """Wait for every job; say which crashed and which runs failed."""
+    for job, spec in zip(sub.jobs, sub.todo):
         try:
             outcome = job.result()
         except Exception as exc:  # the job process itself died: say which, go on
@@ -95,12 +79,3 @@ def submit_and_report(
             continue
         if outcome["status"] == "failed":
             ui.err.print(f"failed: {spec.run_id}: {outcome['error']}", highlight=False)
-    records = [r for r in store.read_all()[0] if plan.selects(r)]
-    if records:
-        board = build(records, expected_seeds=expected_seeds, unavailable=unavailable)
-        ui.out.print(
-            ui.frame_table(
-                board.table,
-                title=f"test main metric ×100, mean ± std over seeds (results in {results})",
-            )
-        )

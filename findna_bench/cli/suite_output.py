@@ -1,11 +1,10 @@
-"""Runs specs with the progress plugin attached and prints the resulting leaderboard."""
+"""Renders a local suite run: the plan line, unavailable tasks and the leaderboard."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from findna_bench import ui
-from findna_bench.builtins.progress import ProgressPlugin
 
 
 def say(message: str) -> None:
@@ -14,7 +13,7 @@ def say(message: str) -> None:
 
 
 def run_and_report(
-    session,
+    engine,
     specs: list,
     *,
     data_root: Path,
@@ -25,42 +24,49 @@ def run_and_report(
     rerun: bool = False,
     reuse: str = "same-code",
 ) -> None:
-    from findna_bench.leaderboard import build
-    from findna_bench.plugins import GuardedHooks
-    from findna_bench.runner import RunContext
-    from findna_bench.store import ResultsStore
-    from findna_bench.suite import plan_suite, run_suite
+    """Run ``specs`` here with progress shown (unless ``quiet``), then print the board."""
+    progress = engine.plugin("progress")
+    if progress is not None:
+        progress.configure(ui.err, live=ui.interactive(), quiet=quiet)
 
-    pm = session.pm
-    progress = ProgressPlugin(ui.err, live=ui.interactive(), quiet=quiet)
-    pm.register(progress, name="progress")
-    try:
-        store = ResultsStore(results)
-        ctx = RunContext(
-            catalog=session.catalog, hook=GuardedHooks(pm.hook), data_root=data_root, device=device
-        )
-        plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=say)
+    def show_plan(plan) -> None:
         if not quiet or plan.duplicates or plan.other_code:
             say(plan.line())
-        outcome = run_suite(specs, ctx, store, plan=plan, notify=say)
+
+    try:
+        run = engine.run_local(
+            specs,
+            data_root=data_root,
+            results=results,
+            device=device,
+            rerun=rerun,
+            reuse=reuse,
+            notify=say,
+            on_plan=show_plan,
+        )
     finally:
-        pm.unregister(progress)
+        if progress is not None:
+            progress.configure(None)
+    outcome = run.outcome
     for task, reason in outcome.unavailable.items():
         ui.err.print(f"unavailable: {task}: {reason}", highlight=False)
-    records, problems = store.read_all()
-    for problem in problems:
-        ui.err.print(f"warning: {problem}", highlight=False, markup=False)
-    mine = [r for r in records if plan.selects(r)]
-    board = build(mine, expected_seeds=expected_seeds, unavailable=outcome.unavailable)
+    board = engine.board(
+        run.store,
+        run.plan,
+        expected_seeds=expected_seeds,
+        unavailable=outcome.unavailable,
+        notify=warn,
+    )
     for note in board.notes:
         say(note)
     failed = sum(1 for r in outcome.records if r.get("status") != "ok")
     busy = f", {len(outcome.busy)} left to another process" if outcome.busy else ""
-    ui.out.print(
-        ui.board_table(
-            board.table,
-            title=f"test main metric ×100, mean ± std over seeds "
-            f"({len(outcome.records)} run, {len(outcome.skipped)} resumed, "
-            f"{failed} failed{busy}, results in {results})",
-        )
+    title = (
+        f"test main metric ×100, mean ± std over seeds ({len(outcome.records)} run, "
+        f"{len(outcome.skipped)} resumed, {failed} failed{busy}, results in {results})"
     )
+    ui.out.print(ui.board_table(board.table, title=title))
+
+
+def warn(message: str) -> None:
+    ui.err.print(message, highlight=False, markup=False)

@@ -107,13 +107,11 @@ def build_objective(catalog: Any, recipe: dict) -> nn.Module:
     """Backbone (sized for window length + CLS slots) wrapped by the registered objective."""
     objective_cfg = dict(recipe["objective"])
     entry = catalog.get("objective", objective_cfg.pop("use"))
-    backbone_cfg = dict(recipe["backbone"])
-    backbone_entry = catalog.get("backbone", backbone_cfg.pop("use"))
-    if "max_len" in backbone_entry.signature().parameters and "max_len" not in backbone_cfg:
-        slots = objective_cfg.get("cls_slots", entry.signature().parameters.get("cls_slots"))
-        slots = slots.default if isinstance(slots, inspect.Parameter) else (slots or 0)
-        backbone_cfg["max_len"] = recipe["data"].get("length", 1000) + int(slots)
-    backbone = backbone_entry.factory(**backbone_cfg)
+    slots = objective_cfg.get("cls_slots", entry.signature().parameters.get("cls_slots"))
+    slots = slots.default if isinstance(slots, inspect.Parameter) else (slots or 0)
+    backbone = catalog.build_backbone(
+        recipe["backbone"], recipe["data"].get("length", 1000) + int(slots)
+    )
     return entry.factory(backbone, views=build_views(catalog, recipe["views"]), **objective_cfg)
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from findna_bench.runner import build_backbone
-
 MAX_LEN = 48
 # non-default modes with their own code paths: (registered name, preset kwargs)
 VARIANTS = [
@@ -37,7 +35,7 @@ IDS = [n + "".join(f"-{v}" for v in kw.values()) for n, kw in CASES]
 
 def build(catalog, name: str, kwargs: dict, seed: int = 0) -> torch.nn.Module:
     torch.manual_seed(seed)
-    return build_backbone(catalog, {"use": name, **kwargs}, max_len=MAX_LEN)
+    return catalog.build_backbone({"use": name, **kwargs}, max_len=MAX_LEN)
 
 
 def batch(lengths: list[int], width: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -10,7 +10,6 @@ from findna_bench.config import resolve
 from findna_bench.dna import encode, one_hot
 from findna_bench.errors import ConfigError
 from findna_bench.model import SequenceClassifier
-from findna_bench.runner import build_backbone
 
 
 def n_params(net: torch.nn.Module) -> int:
@@ -21,7 +20,7 @@ def preset(
     registry, catalog, model: str, max_len: int = 200, profile: str = "paper"
 ) -> torch.nn.Module:
     cfg = resolve(registry, model, "gue/prom_core_all", profile)
-    return build_backbone(catalog, cfg["backbone"], max_len=max_len)
+    return catalog.build_backbone(cfg["backbone"], max_len=max_len)
 
 
 def test_cnn_preset_is_the_genomic_benchmarks_size(registry, catalog):

@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from findna_bench.errors import ConfigError
-from findna_bench.runner import build_backbone
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +144,7 @@ def test_registry_presets_build(registry, catalog, profile):
     from findna_bench.config import resolve
 
     cfg = resolve(registry, "chordmixer", "gue/prom_core_all", profile)
-    net = build_backbone(catalog, cfg["backbone"], max_len=70)
+    net = catalog.build_backbone(cfg["backbone"], max_len=70)
     x, mask = one_hot([70, 50], 70)
     assert net(x.float(), mask).shape == (2, 70, net.dim)
     if profile == "paper":

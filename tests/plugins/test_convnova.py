@@ -8,7 +8,6 @@ import torch
 
 from findna_bench.config import resolve
 from findna_bench.model import SequenceClassifier
-from findna_bench.runner import build_backbone
 
 
 def n_params(net: torch.nn.Module) -> int:
@@ -39,7 +38,7 @@ def batch(lengths: list[int], width: int, seed: int = 0) -> tuple[torch.Tensor, 
 @pytest.mark.parametrize(("max_len", "layers"), [(70, 5), (101, 6), (300, 6)])
 def test_registry_preset_size_at_gue_lengths(registry, catalog, max_len, layers):
     cfg = resolve(registry, "convnova", "gue/prom_core_all", "paper")
-    net = build_backbone(catalog, cfg["backbone"], max_len=max_len)
+    net = catalog.build_backbone(cfg["backbone"], max_len=max_len)
     assert (net.dim, len(net.blocks)) == (128, layers)
     assert n_params(net) == expected_params(128, layers)
     assert n_params(net) <= 2_000_000  # 1,984,384 at 98-353 bp, 1,688,704 below
@@ -134,7 +133,7 @@ def test_smoke_preset_learns_a_planted_motif(registry, catalog):
     """Label 1 rows carry TATAAT somewhere; AdamW at the smoke profile's rate must learn it."""
     torch.manual_seed(0)
     cfg = resolve(registry, "convnova", "gue/prom_core_all", "smoke")
-    model = SequenceClassifier(build_backbone(catalog, cfg["backbone"], max_len=40), 2)
+    model = SequenceClassifier(catalog.build_backbone(cfg["backbone"], max_len=40), 2)
     g = torch.Generator().manual_seed(0)
     tokens = torch.randint(0, 4, (128, 40), generator=g)
     tokens[tokens == 3] = 4  # A, C, G, T only (channel 3 is N)

@@ -1,0 +1,239 @@
+"""The engine: registry -> plugin manager -> catalog -> run context -> store, built once.
+
+An ``Engine`` is what every command (``run``, ``pretrain``, ``profile``, ``launch`` jobs,
+``leaderboard``) works through: it loads the registry and plugins lazily (so ``--help`` stays
+fast), turns options into specs, and runs them in this process (``run_local``) or as
+submitit jobs (``submit``), returning what happened for the caller to render. Never prints:
+messages go to the ``notify`` callback the caller passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pluggy
+    import torch
+
+    from findna_bench.catalog import Catalog
+    from findna_bench.config import Registry, RunSpec
+    from findna_bench.leaderboard import Board
+    from findna_bench.runner import RunContext
+    from findna_bench.store import ResultsStore
+    from findna_bench.suite import Notify, Plan, SuiteOutcome
+
+
+def _quiet(message: str) -> None:
+    """The default ``notify``: the engine never prints."""
+
+
+@dataclass(kw_only=True)
+class LocalRun:
+    """A suite run in this process: its plan, what happened, and the store it wrote to."""
+
+    plan: Plan
+    outcome: SuiteOutcome
+    store: ResultsStore
+
+
+@dataclass(kw_only=True)
+class Submission:
+    """Jobs submitted through submitit, one per spec to run (``todo``)."""
+
+    plan: Plan
+    store: ResultsStore
+    folder: Path
+    todo: list[RunSpec] = field(default_factory=list)
+    jobs: list[Any] = field(default_factory=list)
+
+
+class Engine:
+    """One invocation's registry, plugins and catalog, and the runs made with them."""
+
+    def __init__(self, registry_path: Path | None = None, *, entrypoints: bool = True) -> None:
+        self.registry_path = registry_path
+        self.entrypoints = entrypoints
+
+    # --- setup, once --------------------------------------------------------------------------
+
+    @cached_property
+    def registry(self) -> Registry:
+        from findna_bench.config import load_registry
+
+        return load_registry(self.registry_path)
+
+    @cached_property
+    def pm(self) -> pluggy.PluginManager:
+        from findna_bench.plugins import make_plugin_manager
+
+        return make_plugin_manager(
+            plugin_paths=self.registry.plugins,
+            root=self.registry.root,
+            entrypoints=self.entrypoints,
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from findna_bench.catalog import Catalog
+
+        return Catalog.from_plugin_manager(self.pm)
+
+    @property
+    def hook(self) -> Any:
+        """``pm.hook`` whose plugin errors name the plugin (``plugins.GuardedHooks``)."""
+        from findna_bench.plugins import GuardedHooks
+
+        return GuardedHooks(self.pm.hook)
+
+    def plugin(self, name: str) -> Any:
+        """A registered plugin object by name (None when blocked or absent)."""
+        return self.pm.get_plugin(name)
+
+    def plugin_commands(self) -> dict[str, Any]:
+        """Click commands that plugins add through ``register_commands``."""
+        import typer
+
+        app = typer.Typer()
+        self.pm.hook.register_commands(app=app)
+        if not app.registered_commands and not app.registered_groups:
+            return {}
+        return dict(typer.main.get_group(app).commands)
+
+    def context(self, *, data_root: Path, device: torch.device) -> RunContext:
+        from findna_bench.runner import RunContext
+
+        return RunContext(catalog=self.catalog, hook=self.hook, data_root=data_root, device=device)
+
+    # --- options -> specs ---------------------------------------------------------------------
+
+    def specs(
+        self,
+        *,
+        models: list[str],
+        suites: list[str],
+        tasks: list[str],
+        seeds: list[int],
+        profile: str,
+        overrides: list[str],
+    ) -> list[RunSpec]:
+        """Every (model, task, seed) spec, each config checked before any data is read."""
+        from findna_bench import config
+
+        for m in models:
+            self.registry.model(m)
+        self.registry.profile(profile)
+        names = config.expand_tasks(self.registry, suites, tasks, self.catalog.names("task"))
+        return config.expand(
+            self.registry,
+            models=list(dict.fromkeys(models)),
+            tasks=names,
+            seeds=seeds,
+            profile=profile,
+            catalog=self.catalog,
+            overrides=config.parse_overrides(overrides),
+        )
+
+    def recipe(
+        self, model: str, profile: str, overrides: list[str], *, task: str = "pretrain"
+    ) -> dict[str, Any]:
+        """A model's resolved config outside a real task (``task`` names the purpose)."""
+        from findna_bench import config
+
+        return config.resolve(
+            self.registry,
+            model,
+            task,
+            profile,
+            config.parse_overrides(overrides),
+            catalog=self.catalog,
+        )
+
+    # --- specs -> runs ------------------------------------------------------------------------
+
+    def run_local(
+        self,
+        specs: list[RunSpec],
+        *,
+        data_root: Path,
+        results: Path,
+        device: torch.device,
+        rerun: bool = False,
+        reuse: str = "same-code",
+        notify: Notify = _quiet,
+        on_plan: Callable[[Plan], None] = lambda plan: None,
+    ) -> LocalRun:
+        """Plan (resume, availability, fingerprints), hand the plan to ``on_plan``, then run the
+        specs still to run in this process."""
+        from findna_bench.store import ResultsStore
+        from findna_bench.suite import plan_suite, run_suite
+
+        store = ResultsStore(results)
+        ctx = self.context(data_root=data_root, device=device)
+        plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+        on_plan(plan)
+        outcome = run_suite(specs, ctx, store, plan=plan, notify=notify)
+        return LocalRun(plan=plan, outcome=outcome, store=store)
+
+    def submit(
+        self,
+        specs: list[RunSpec],
+        *,
+        launcher: str,
+        options: list[str],
+        data_root: Path,
+        results: Path,
+        device: str,
+        rerun: bool = False,
+        reuse: str = "same-code",
+        notify: Notify = _quiet,
+    ) -> Submission:
+        """Plan as a local run would, then submit one job per spec still to run."""
+        import torch
+
+        from findna_bench import launch
+        from findna_bench.store import ResultsStore
+        from findna_bench.suite import plan_suite
+
+        params = launch.parse_options(options)
+        folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))
+        store = ResultsStore(results)
+        ctx = self.context(data_root=data_root, device=torch.device("cpu"))
+        plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+        jobs = [
+            launch.JobSpec.from_run(
+                s,
+                registry=self.registry.path,
+                data_root=data_root,
+                results=results,
+                device=device,
+                rerun=rerun,
+                reuse=reuse,
+            )
+            for s in plan.todo
+        ]
+        handles = launch.submit(jobs, launcher=launcher, folder=folder, options=params)
+        return Submission(plan=plan, store=store, folder=folder, todo=plan.todo, jobs=handles)
+
+    # --- records -> board ---------------------------------------------------------------------
+
+    @staticmethod
+    def board(
+        store: ResultsStore,
+        plan: Plan,
+        *,
+        expected_seeds: int,
+        unavailable: dict[str, str],
+        notify: Notify = _quiet,
+    ) -> Board:
+        """The leaderboard of the plan's records in the store (unreadable files reported)."""
+        from findna_bench.leaderboard import build
+
+        records, problems = store.read_all()
+        for problem in problems:
+            notify(f"warning: {problem}")
+        mine = [r for r in records if plan.selects(r)]
+        return build(mine, expected_seeds=expected_seeds, unavailable=unavailable)

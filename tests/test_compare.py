@@ -127,6 +127,8 @@ def test_two_models_three_gue_tasks_end_to_end(cli, tmp_path, data_root):
         results,
         "-q",
         "finetune.max_train=512",
+        "finetune.max_valid=128",
+        "finetune.epochs=1",
     )
     assert run.exit_code == 0, run.output
     records = [json.loads(p.read_text()) for p in results.glob("*.json")]

@@ -61,6 +61,9 @@ def test_wheel_runs_its_bundled_plugins_outside_the_checkout(tmp_path, data_root
             "--results",
             str(tmp_path / "r"),
             "-q",
+            "finetune.max_train=128",  # the bundled plugins running is the point, not training
+            "finetune.max_valid=64",
+            "finetune.epochs=1",
         ],
         capture_output=True,
         text=True,

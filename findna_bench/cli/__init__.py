@@ -43,8 +43,22 @@ class PluginGroup(TyperGroup):
             raise typer.Exit(code=exc.exit_code) from None
 
 
+def root(
+    ctx: typer.Context,
+    registry: Path | None = typer.Option(
+        None,
+        "--registry",
+        envvar="FINDNA_BENCH_REGISTRY",
+        help="registry.yaml to use (default: the bundled one)",
+    ),
+) -> None:
+    """Options every command shares; ``ctx.obj`` becomes the invocation's engine."""
+    ctx.obj = Engine(registry)
+
+
 def make_app() -> typer.Typer:
     from findna_bench.cli import (
+        compare_cmd,
         data_cmd,
         gpu_check_cmd,
         leaderboard_cmd,
@@ -67,18 +81,7 @@ def make_app() -> typer.Typer:
         epilog="Plugins may add commands: `findna-bench plugins` lists them.",
     )
 
-    @app.callback()
-    def root(
-        ctx: typer.Context,
-        registry: Path | None = typer.Option(
-            None,
-            "--registry",
-            envvar="FINDNA_BENCH_REGISTRY",
-            help="registry.yaml to use (default: the bundled one)",
-        ),
-    ) -> None:
-        ctx.obj = Engine(registry)
-
+    app.callback()(root)
     for module in (
         run_cmd,
         list_cmd,
@@ -89,9 +92,9 @@ def make_app() -> typer.Typer:
         report_cmd,
         profile_cmd,
         gpu_check_cmd,
+        compare_cmd,
     ):
         module.register(app)
-    app.command()(__import__("findna_bench.cli.compare_cmd", fromlist=["compare"]).compare)
     return app
 
 

@@ -28,7 +28,7 @@ ALPHA = typer.Option(0.05, "--alpha", help="significance level (intervals are 1 
 SEED = typer.Option(0, "--seed", help="seed of the bootstrap draws")
 
 
-def resolver(session):
+def resolver(engine):
     """Metric name -> (function, higher is better): builtins without loading plugins, else the
     catalog (plugin metrics)."""
     from findna_bench.builtins import metrics as builtin
@@ -37,7 +37,7 @@ def resolver(session):
         fn = getattr(builtin, name, None)
         if name in ("accuracy", "mcc", "f1_macro", "f1_micro", "auroc") and fn is not None:
             return fn, True
-        entry = session.catalog.get("metric", name)
+        entry = engine.catalog.get("metric", name)
         return entry.factory, entry.options["higher_is_better"]
 
     return resolve
@@ -145,3 +145,7 @@ def compare(
         if missing:
             ui.out.print(f"only {side} has runs of: {', '.join(missing)} (not compared)")
     ui.out.print(result.verdict)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(compare)

@@ -16,12 +16,12 @@ from findna_bench.types import task_sources
 data_app = typer.Typer(help="Inspect, verify and download benchmark data.", no_args_is_help=True)
 
 
-def _tasks(session, suites: list[str], tasks: list[str]) -> list:
+def _tasks(engine, suites: list[str], tasks: list[str]) -> list:
     from findna_bench.config import expand_tasks
 
-    catalog = session.catalog
+    catalog = engine.catalog
     names = (
-        expand_tasks(session.registry, suites, tasks, catalog.names("task"))
+        expand_tasks(engine.registry, suites, tasks, catalog.names("task"))
         if suites or tasks
         else catalog.names("task")
     )
@@ -127,15 +127,15 @@ def verify(data: Path | None = DataRoot) -> None:
     ui.out.print(f"all {len(results)} files match their checksums")
 
 
-def _sources(session, target: str) -> list:
+def _sources(engine, target: str) -> list:
     from findna_bench.errors import UnknownName
 
-    catalog, registry = session.catalog, session.registry
+    catalog, registry = engine.catalog, engine.registry
     tasks = [catalog.get("task", n).factory() for n in catalog.names("task")]
     if target in catalog.names("task"):
         chosen = [t for t in tasks if t.name == target]
     elif target in registry.suites:
-        chosen = _tasks(session, [target], [])
+        chosen = _tasks(engine, [target], [])
     else:
         chosen = [t for t in tasks if t.benchmark == target]
     if not chosen:

@@ -14,36 +14,38 @@ import typer
 from findna_bench.cli.common import DataRoot, data_root
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("gpu-check")
-    def gpu_check(
-        ctx: typer.Context,
-        out: Path = typer.Option(..., "--out", help="folder for gpu-check.json and gpu-check.md"),
-        device: str = typer.Option("cuda", "--device", help="cuda | cuda:N | cpu"),
-        quick: bool = typer.Option(
-            False, "--quick", help="the same plan at tiny sizes (minutes on a CPU)"
-        ),
-        data: Path | None = DataRoot,
-    ) -> None:
-        """Versions, chordmixer vs transformer profile, bounded paper pretraining and fine-tuning
-        (steps/s, peak memory, projected time), a torchrun smoke and per-task memory needs."""
-        from findna_bench import gpu_check as engine
-        from findna_bench import ui
-        from findna_bench.cli.common import resolve_device
+def gpu_check(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="folder for gpu-check.json and gpu-check.md"),
+    device: str = typer.Option("cuda", "--device", help="cuda | cuda:N | cpu"),
+    quick: bool = typer.Option(
+        False, "--quick", help="the same plan at tiny sizes (minutes on a CPU)"
+    ),
+    data: Path | None = DataRoot,
+) -> None:
+    """Versions, chordmixer vs transformer profile, bounded paper pretraining and fine-tuning
+    (steps/s, peak memory, projected time), a torchrun smoke and per-task memory needs."""
+    from findna_bench import gpu_check as checks
+    from findna_bench import ui
+    from findna_bench.cli.common import resolve_device
 
-        dev = resolve_device(device)
-        report = engine.run(
-            registry_path=ctx.obj.registry.path,
-            data_root=data_root(data),
-            device=dev,
-            quick=quick,
-            progress=lambda line: ui.err.print(line, highlight=False),
-        )
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "gpu-check.json").write_text(json.dumps(report, indent=1, default=str))
-        (out / "gpu-check.md").write_text(engine.render_md(report))
-        failed = [k for k, v in report.items() if isinstance(v, dict) and v.get("error")]
-        ui.out.print(
-            f"wrote {out / 'gpu-check.md'} and gpu-check.json"
-            + (f"; failed checks: {', '.join(failed)}" if failed else "; all checks ran")
-        )
+    dev = resolve_device(device)
+    report = checks.run(
+        registry_path=ctx.obj.registry.path,
+        data_root=data_root(data),
+        device=dev,
+        quick=quick,
+        progress=lambda line: ui.err.print(line, highlight=False),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gpu-check.json").write_text(json.dumps(report, indent=1, default=str))
+    (out / "gpu-check.md").write_text(checks.render_md(report))
+    failed = [k for k, v in report.items() if isinstance(v, dict) and v.get("error")]
+    ui.out.print(
+        f"wrote {out / 'gpu-check.md'} and gpu-check.json"
+        + (f"; failed checks: {', '.join(failed)}" if failed else "; all checks ran")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gpu-check")(gpu_check)

@@ -24,7 +24,7 @@ def select(
 
 
 def selected_records(
-    session,
+    engine,
     results: Path,
     *,
     model: list[str] | None,
@@ -43,69 +43,63 @@ def selected_records(
         ui.err.print(f"warning: {problem}", highlight=False, markup=False, soft_wrap=True)
     tasks = split_list(task)
     for name in split_list(suite):
-        tasks += session.registry.suite(name).get("tasks") or []
+        tasks += engine.registry.suite(name).get("tasks") or []
     chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
     if not chosen:
         raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
     return chosen
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def leaderboard(
-        ctx: typer.Context,
-        results: Path = Results,
-        fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
-        split: str = typer.Option("test", "--split", help="test | valid"),
-        model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
-        suite: list[str] | None = typer.Option(
-            None, "--suite", "-s", help="only this suite's tasks"
-        ),
-        task: list[str] | None = typer.Option(
-            None, "--task", "-t", help="only these tasks (globs)"
-        ),
-        profile: str | None = typer.Option(
-            None, "--profile", "-p", help="only runs of this profile"
-        ),
-        seeds: int | None = typer.Option(
-            None, "--seeds", help="flag cells with fewer seeds than this"
-        ),
-        references: bool = typer.Option(
-            False, "--references", help="add published rows (not re-run) for these tasks"
-        ),
-        rank_references: bool = typer.Option(
-            False, "--rank-references", help="rank published rows with ours (implies --references)"
-        ),
-    ) -> None:
-        """Rank models per task by the main metric (mean ± std over seeds)."""
-        from findna_bench import ui
-        from findna_bench.errors import ConfigError
-        from findna_bench.leaderboard import build, to_markdown
-        from findna_bench.references import legend, load, with_references
+def leaderboard(
+    ctx: typer.Context,
+    results: Path = Results,
+    fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
+    split: str = typer.Option("test", "--split", help="test | valid"),
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
+    suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
+    task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+    profile: str | None = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
+    seeds: int | None = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+    references: bool = typer.Option(
+        False, "--references", help="add published rows (not re-run) for these tasks"
+    ),
+    rank_references: bool = typer.Option(
+        False, "--rank-references", help="rank published rows with ours (implies --references)"
+    ),
+) -> None:
+    """Rank models per task by the main metric (mean ± std over seeds)."""
+    from findna_bench import ui
+    from findna_bench.errors import ConfigError
+    from findna_bench.leaderboard import build, to_markdown
+    from findna_bench.references import legend, load, with_references
 
-        if fmt not in ("table", "md", "csv", "json"):
-            raise ConfigError(f"--format {fmt}: use table, md, csv or json")
-        chosen = selected_records(
-            ctx.obj, results, model=model, suite=suite, task=task, profile=profile
+    if fmt not in ("table", "md", "csv", "json"):
+        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
+    chosen = selected_records(
+        ctx.obj, results, model=model, suite=suite, task=task, profile=profile
+    )
+    if references or rank_references:
+        board, used = with_references(
+            chosen, load(), split=split, expected_seeds=seeds, rank=rank_references
         )
-        if references or rank_references:
-            board, used = with_references(
-                chosen, load(), split=split, expected_seeds=seeds, rank=rank_references
-            )
-        else:
-            board, used = build(chosen, split=split, expected_seeds=seeds), []
-        for note in board.notes:  # rows split by config or code, rows over fewer tasks
-            ui.err.print(note, highlight=False, markup=False, soft_wrap=True)
-        if fmt == "table":
-            ui.out.print(
-                ui.board_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)")
-            )
-            for line in legend(used):
-                ui.out.print(line)
-        elif fmt == "md":
-            ui.out.print(to_markdown(board.table))
-            ui.out.print("".join(f"\n- {line}" for line in legend(used)))
-        elif fmt == "csv":
-            ui.out.print(board.cells.to_csv(index=False), end="")
-        else:
-            ui.out.print(board.cells.to_json(orient="records", indent=1))
+    else:
+        board, used = build(chosen, split=split, expected_seeds=seeds), []
+    for note in board.notes:  # rows split by config or code, rows over fewer tasks
+        ui.err.print(note, highlight=False, markup=False, soft_wrap=True)
+    if fmt == "table":
+        ui.out.print(
+            ui.board_table(board.table, title=f"{split} main metric ×100 (mean ± std, n seeds)")
+        )
+        for line in legend(used):
+            ui.out.print(line)
+    elif fmt == "md":
+        ui.out.print(to_markdown(board.table))
+        ui.out.print("".join(f"\n- {line}" for line in legend(used)))
+    elif fmt == "csv":
+        ui.out.print(board.cells.to_csv(index=False), end="")
+    else:
+        ui.out.print(board.cells.to_json(orient="records", indent=1))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(leaderboard)

@@ -120,111 +120,111 @@ def render(rows: list[dict], report: dict):
     return table
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def profile(
-        ctx: typer.Context,
-        model: list[str] = typer.Option(
-            ..., "--model", "-m", help="registry models, e.g. chordmixer,transformer"
-        ),
-        length: list[str] = typer.Option(
-            ["1024,4096"], "--length", "-L", help="sequence lengths, e.g. 1024,4096,16384"
-        ),
-        preset_profile: str = typer.Option(
-            "cpu", "--profile", "-p", help="profile whose backbone sizes to use"
-        ),
-        device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
-        batch_size: int = typer.Option(
-            1, "--batch-size", "-b", help="sequences per step (fixed across lengths)"
-        ),
-        steps: int = typer.Option(
-            3, "--steps", help="timed steps per measurement (median reported)"
-        ),
-        warmup: int = typer.Option(
-            1, "--warmup", help="untimed steps before timing (after the counted step)"
-        ),
-        amp: bool = typer.Option(
-            True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)"
-        ),
-        isolate: bool = typer.Option(
-            True,
-            "--isolate/--no-isolate",
-            help="a fresh process per measurement (honest CPU memory, OOM-safe)",
-        ),
-        timeout: float | None = typer.Option(
-            None, "--timeout", help="seconds per measurement (isolated only)"
-        ),
-        json_path: Path | None = typer.Option(
-            None, "--json", help="also write the report as JSON here"
-        ),
-    ) -> None:
-        """Parameters, MACs/sequence, train/inference tokens/s, peak memory and % of GEMM rate."""
-        import torch
-        from rich.console import Console
+def profile(
+    ctx: typer.Context,
+    model: list[str] = typer.Option(
+        ..., "--model", "-m", help="registry models, e.g. chordmixer,transformer"
+    ),
+    length: list[str] = typer.Option(
+        ["1024,4096"], "--length", "-L", help="sequence lengths, e.g. 1024,4096,16384"
+    ),
+    preset_profile: str = typer.Option(
+        "cpu", "--profile", "-p", help="profile whose backbone sizes to use"
+    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
+    batch_size: int = typer.Option(
+        1, "--batch-size", "-b", help="sequences per step (fixed across lengths)"
+    ),
+    steps: int = typer.Option(3, "--steps", help="timed steps per measurement (median reported)"),
+    warmup: int = typer.Option(
+        1, "--warmup", help="untimed steps before timing (after the counted step)"
+    ),
+    amp: bool = typer.Option(
+        True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)"
+    ),
+    isolate: bool = typer.Option(
+        True,
+        "--isolate/--no-isolate",
+        help="a fresh process per measurement (honest CPU memory, OOM-safe)",
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="seconds per measurement (isolated only)"
+    ),
+    json_path: Path | None = typer.Option(
+        None, "--json", help="also write the report as JSON here"
+    ),
+) -> None:
+    """Parameters, MACs/sequence, train/inference tokens/s, peak memory and % of GEMM rate."""
+    import torch
+    from rich.console import Console
 
-        from findna_bench import ui
-        from findna_bench.cli.common import resolve_device
-        from findna_bench.errors import ConfigError
-        from findna_bench.profiling import gemm_rate, measure_isolated, measure_one
+    from findna_bench import ui
+    from findna_bench.cli.common import resolve_device
+    from findna_bench.errors import ConfigError
+    from findna_bench.profiling import gemm_rate, measure_isolated, measure_one
 
-        session = ctx.obj
-        models = split_list(model)
-        for name in models:
-            session.registry.model(name)  # unknown names fail here, with suggestions
-        session.registry.profile(preset_profile)
-        lengths = parse_lengths(length)
-        if batch_size < 1 or steps < 1 or warmup < 0:
-            raise ConfigError("--batch-size and --steps must be >= 1 and --warmup >= 0")
-        dev = resolve_device(device)
-        load_before = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-        gemm_dtype = torch.bfloat16 if amp and dev.type == "cuda" else torch.float32
-        n = 8192 if dev.type == "cuda" else 2048
-        ui.err.print(f"dense GEMM rate on {dev} ({n}³, {gemm_dtype}) ...")
-        gflops = gemm_rate(dev, dtype=gemm_dtype, n=n)
-        rows = []
-        for name in models:
-            for L in lengths:
-                ui.err.print(f"measuring {name} at L={L} ...")
-                request = {
-                    "registry": str(session.registry.path),
-                    "model": name,
-                    "profile": preset_profile,
-                    "length": L,
-                    "batch_size": batch_size,
-                    "device": str(dev),
-                    "steps": steps,
-                    "warmup": warmup,
-                    "amp": amp,
-                }
-                rows.append(
-                    measure_isolated(request, timeout=timeout) if isolate else measure_one(request)
-                )
-        add_ratios(rows, gflops)
-        report = {
-            "device": torch.cuda.get_device_name(dev)
-            if dev.type == "cuda"
-            else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)",
-            "gemm": {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")},
-            "settings": {
+    engine = ctx.obj
+    models = split_list(model)
+    for name in models:
+        engine.registry.model(name)  # unknown names fail here, with suggestions
+    engine.registry.profile(preset_profile)
+    lengths = parse_lengths(length)
+    if batch_size < 1 or steps < 1 or warmup < 0:
+        raise ConfigError("--batch-size and --steps must be >= 1 and --warmup >= 0")
+    dev = resolve_device(device)
+    load_before = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    gemm_dtype = torch.bfloat16 if amp and dev.type == "cuda" else torch.float32
+    n = 8192 if dev.type == "cuda" else 2048
+    ui.err.print(f"dense GEMM rate on {dev} ({n}³, {gemm_dtype}) ...")
+    gflops = gemm_rate(dev, dtype=gemm_dtype, n=n)
+    rows = []
+    for name in models:
+        for L in lengths:
+            ui.err.print(f"measuring {name} at L={L} ...")
+            request = {
+                "registry": str(engine.registry.path),
+                "model": name,
                 "profile": preset_profile,
+                "length": L,
                 "batch_size": batch_size,
+                "device": str(dev),
                 "steps": steps,
                 "warmup": warmup,
                 "amp": amp,
-                "isolate": isolate,
-                "torch": torch.__version__,
-            },
-            "machine": {
-                "loadavg_before": load_before,
-                "loadavg_after": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
-            },
-            "results": rows,
-        }
-        if ui.out.is_terminal:
-            ui.out.print(render(rows, report))
-        else:  # a file or pipe: full width rather than rich's 80 columns
-            Console(file=ui.out.file, width=220, highlight=False).print(render(rows, report))
-        if json_path:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(json.dumps(report, indent=1))
-            ui.err.print(f"wrote {json_path}")
+            }
+            rows.append(
+                measure_isolated(request, timeout=timeout) if isolate else measure_one(request)
+            )
+    add_ratios(rows, gflops)
+    report = {
+        "device": torch.cuda.get_device_name(dev)
+        if dev.type == "cuda"
+        else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)",
+        "gemm": {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")},
+        "settings": {
+            "profile": preset_profile,
+            "batch_size": batch_size,
+            "steps": steps,
+            "warmup": warmup,
+            "amp": amp,
+            "isolate": isolate,
+            "torch": torch.__version__,
+        },
+        "machine": {
+            "loadavg_before": load_before,
+            "loadavg_after": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
+        },
+        "results": rows,
+    }
+    if ui.out.is_terminal:
+        ui.out.print(render(rows, report))
+    else:  # a file or pipe: full width rather than rich's 80 columns
+        Console(file=ui.out.file, width=220, highlight=False).print(render(rows, report))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=1))
+        ui.err.print(f"wrote {json_path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(profile)

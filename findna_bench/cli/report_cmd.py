@@ -9,59 +9,53 @@ import typer
 from findna_bench.cli.common import Results
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def report(
-        ctx: typer.Context,
-        results: Path = Results,
-        out: Path = typer.Option(
-            Path("report"), "--out", "-o", help="folder for index.html and PNG plots"
-        ),
-        model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
-        suite: list[str] | None = typer.Option(
-            None, "--suite", "-s", help="only this suite's tasks"
-        ),
-        task: list[str] | None = typer.Option(
-            None, "--task", "-t", help="only these tasks (globs)"
-        ),
-        profile: str | None = typer.Option(
-            None, "--profile", "-p", help="only runs of this profile"
-        ),
-        seeds: int | None = typer.Option(
-            None, "--seeds", help="flag cells with fewer seeds than this"
-        ),
-        efficiency: list[Path] | None = typer.Option(
-            None, "--efficiency", help="`findna-bench profile` JSON file(s) to show"
-        ),
-        references: bool = typer.Option(
-            True,
-            "--references/--no-references",
-            help="show published rows (not re-run) beside ours",
-        ),
-    ) -> None:
-        """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, manifest."""
-        from findna_bench import report as report_mod
-        from findna_bench import ui
-        from findna_bench.cli.leaderboard_cmd import selected_records
-        from findna_bench.errors import ConfigError
-        from findna_bench.references import load
-        from findna_bench.report_tables import load_profile_rows
+def report(
+    ctx: typer.Context,
+    results: Path = Results,
+    out: Path = typer.Option(
+        Path("report"), "--out", "-o", help="folder for index.html and PNG plots"
+    ),
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
+    suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
+    task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
+    profile: str | None = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
+    seeds: int | None = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+    efficiency: list[Path] | None = typer.Option(
+        None, "--efficiency", help="`findna-bench profile` JSON file(s) to show"
+    ),
+    references: bool = typer.Option(
+        True,
+        "--references/--no-references",
+        help="show published rows (not re-run) beside ours",
+    ),
+) -> None:
+    """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, manifest."""
+    from findna_bench import report as report_mod
+    from findna_bench import ui
+    from findna_bench.cli.leaderboard_cmd import selected_records
+    from findna_bench.errors import ConfigError
+    from findna_bench.references import load
+    from findna_bench.report_tables import load_profile_rows
 
-        chosen = selected_records(
-            ctx.obj, results, model=model, suite=suite, task=task, profile=profile
+    chosen = selected_records(
+        ctx.obj, results, model=model, suite=suite, task=task, profile=profile
+    )
+    missing = [p for p in efficiency or [] if not p.is_file()]
+    if missing:
+        raise ConfigError(
+            f"--efficiency {missing[0]}: no such file; write one with "
+            "`findna-bench profile ... --json FILE`"
         )
-        missing = [p for p in efficiency or [] if not p.is_file()]
-        if missing:
-            raise ConfigError(
-                f"--efficiency {missing[0]}: no such file; write one with "
-                "`findna-bench profile ... --json FILE`"
-            )
-        files = report_mod.write(
-            out,
-            chosen,
-            refs=load() if references else None,
-            expected_seeds=seeds,
-            profile_rows=load_profile_rows(efficiency or []),
-        )
-        for path in files:
-            ui.out.print(str(path))
+    files = report_mod.write(
+        out,
+        chosen,
+        refs=load() if references else None,
+        expected_seeds=seeds,
+        profile_rows=load_profile_rows(efficiency or []),
+    )
+    for path in files:
+        ui.out.print(str(path))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)

@@ -5,23 +5,25 @@ from __future__ import annotations
 import typer
 
 
+def validate(ctx: typer.Context) -> None:
+    """Check models, suites and profiles against the registered factories' signatures."""
+    from rich.markup import escape
+
+    from findna_bench import ui
+    from findna_bench.validate import validate as check
+
+    engine = ctx.obj
+    errors = check(engine.registry, engine.catalog)
+    for line in errors:
+        ui.err.print(f"[red]x[/] {escape(line)}", highlight=False, soft_wrap=True)
+    if errors:
+        raise typer.Exit(code=2)
+    reg = engine.registry
+    ui.out.print(
+        f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "
+        f"{len(reg.profiles)} profiles, {len(engine.catalog.names('task'))} tasks"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def validate(ctx: typer.Context) -> None:
-        """Check models, suites and profiles against the registered factories' signatures."""
-        from rich.markup import escape
-
-        from findna_bench import ui
-        from findna_bench.validate import validate as check
-
-        session = ctx.obj
-        errors = check(session.registry, session.catalog)
-        for line in errors:
-            ui.err.print(f"[red]x[/] {escape(line)}", highlight=False, soft_wrap=True)
-        if errors:
-            raise typer.Exit(code=2)
-        reg = session.registry
-        ui.out.print(
-            f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "
-            f"{len(reg.profiles)} profiles, {len(session.catalog.names('task'))} tasks"
-        )
+    app.command()(validate)

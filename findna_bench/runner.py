@@ -17,7 +17,7 @@ from findna_bench import predictions, record
 from findna_bench.catalog import Catalog
 from findna_bench.config import RunSpec, config_hash
 from findna_bench.data.policy import Policy
-from findna_bench.manifest import environment
+from findna_bench.environment import environment
 from findna_bench.model import SequenceClassifier
 from findna_bench.protocol import declared
 from findna_bench.tasks import TaskData

@@ -11,10 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from findna_bench import ui
-
-
-def _err(message: str) -> None:
-    ui.err.print(message, highlight=False, markup=False)
+from findna_bench.cli.suite_output import show_unavailable, warn
 
 
 def submit_and_report(
@@ -39,12 +36,11 @@ def submit_and_report(
         device=device,
         rerun=rerun,
         reuse=reuse,
-        notify=_err,
+        notify=warn,
     )
     plan = sub.plan
-    for task, reason in plan.unavailable.items():
-        ui.err.print(f"unavailable: {task}: {reason}", highlight=False)
-    _err(plan.line())
+    show_unavailable(plan.unavailable)
+    warn(plan.line())
     ui.err.print(
         f"submitted {len(sub.jobs)} {launcher} job(s), {len(plan.skipped)} resumed; logs in "
         f"{sub.folder}",

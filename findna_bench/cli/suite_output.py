@@ -48,8 +48,7 @@ def run_and_report(
         if progress is not None:
             progress.configure(None)
     outcome = run.outcome
-    for task, reason in outcome.unavailable.items():
-        ui.err.print(f"unavailable: {task}: {reason}", highlight=False)
+    show_unavailable(outcome.unavailable)
     board = engine.board(
         run.store,
         run.plan,
@@ -69,4 +68,11 @@ def run_and_report(
 
 
 def warn(message: str) -> None:
+    """A warning or a plain engine message as one line on stderr (wrapped by the terminal)."""
     ui.err.print(message, highlight=False, markup=False)
+
+
+def show_unavailable(unavailable: dict[str, str]) -> None:
+    """One line per task whose data is missing, with the reason (local and launched runs)."""
+    for task, reason in unavailable.items():
+        ui.err.print(f"unavailable: {task}: {reason}", highlight=False)

@@ -1,6 +1,6 @@
 """What is under a data root: per task and split, presence, rows, class balance, lengths, checksums.
 
-Reference checksums come from ``<root>/manifest.json`` (a list of ``{path, sha256, missing}``, as
+Expected checksums come from ``<root>/manifest.json`` (a list of ``{path, sha256, missing}``, as
 in shared/data) and from ``<root>/downloads/checksums.json`` (written by downloads). A split file's
 checksum state is ``ok``, ``MISMATCH`` or ``unrecorded`` (no reference for it). Tasks whose data is
 not one file per split (MTcDNA) describe themselves through an optional ``describe(root, refs)``.
@@ -23,7 +23,7 @@ MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Reference:
+class Checksum:
     sha256: str | None  # None: listed as missing in the manifest
     origin: str
 
@@ -52,17 +52,17 @@ class SplitStatus:
         }
 
 
-def references(root: Path) -> dict[str, Reference]:
+def references(root: Path) -> dict[str, Checksum]:
     """Relative path -> reference checksum, from the root's manifest and the download record."""
     root = Path(root)
-    refs: dict[str, Reference] = {}
+    refs: dict[str, Checksum] = {}
     manifest = root / MANIFEST
     if manifest.exists():
         try:
             entries = json.loads(manifest.read_text())
             for entry in entries:
                 if entry.get("path"):  # entries of missing files may have no path
-                    refs[entry["path"]] = Reference(
+                    refs[entry["path"]] = Checksum(
                         sha256=None if entry.get("missing") else entry["sha256"], origin="manifest"
                     )
         except (ValueError, TypeError, KeyError) as exc:
@@ -71,12 +71,12 @@ def references(root: Path) -> dict[str, Reference]:
                 "fix or remove it"
             ) from exc
     for rel, sha in download.read_record(root).items():
-        refs.setdefault(rel, Reference(sha256=sha, origin="download record"))
+        refs.setdefault(rel, Checksum(sha256=sha, origin="download record"))
     return refs
 
 
 def checksum_state(
-    path: Path, root: Path, refs: dict[str, Reference], *, cached: bool = True
+    path: Path, root: Path, refs: dict[str, Checksum], *, cached: bool = True
 ) -> str:
     """``ok (<origin>)``, ``MISMATCH (<origin>)``, ``missing`` or ``unrecorded``."""
     path = Path(path)
@@ -104,7 +104,7 @@ def stats(lengths: list[int], labels: list[int]) -> dict:
     }
 
 
-def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[SplitStatus]:
+def task_status(task: Any, root: Path, refs: dict[str, Checksum]) -> list[SplitStatus]:
     """One row per split (present or missing) of a task."""
     if isinstance(task, DescribedTask):
         return task.describe(root, refs)
@@ -132,7 +132,7 @@ def task_status(task: Any, root: Path, refs: dict[str, Reference]) -> list[Split
     return out
 
 
-def verify(root: Path, refs: dict[str, Reference]) -> list[tuple[str, str]]:
+def verify(root: Path, refs: dict[str, Checksum]) -> list[tuple[str, str]]:
     """Re-hash every referenced file that should exist: ``(relative path, state)`` per file."""
     results = []
     for rel, ref in sorted(refs.items(), key=lambda item: item[0]):

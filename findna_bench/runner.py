@@ -64,39 +64,74 @@ def subsample(data: Encoded, limit: int | None, seed: int) -> Encoded:
     return data.subset(index.sort().values)
 
 
-def run_one(spec: RunSpec, ctx: RunContext) -> dict:
-    """Execute a spec and return its record (status 'ok'); exceptions propagate to the suite."""
-    started = time.time()
-    cfg = spec.config
+@dataclass(kw_only=True)
+class Prepared:
+    """A run's task, data and metrics, before any model exists."""
+
+    task: Any
+    task_plugin: str
+    data: TaskData
+    test: Encoded
+    train: Encoded
+    valid: Encoded
+    metric_fns: dict[str, Any]
+    main: str
+    higher: bool
+
+
+def prepare(spec: RunSpec, ctx: RunContext) -> Prepared:
+    """Build the task, load its data (once per invocation) and subsample the training splits."""
+    cfg, catalog = spec.config, ctx.catalog
     ft = cfg["finetune"]
-    catalog = ctx.catalog
     task_entry = catalog.get("task", spec.task)
     task = task_entry.factory(**cfg["task"])
     data, encoded = ctx.task_data(task, cfg)
-    metric_fns = {name: catalog.get("metric", name).factory for name in task.metrics}
     main = task.metrics[0]
-    higher = catalog.metric(main).higher_is_better
     carve_seed = cfg["data"].get("carve_seed", 0)
-    train = subsample(encoded["train"], ft["max_train"], carve_seed)
-    valid = subsample(encoded["valid"], ft["max_valid"], carve_seed)
+    return Prepared(
+        task=task,
+        task_plugin=task_entry.plugin,
+        data=data,
+        test=encoded["test"],
+        train=subsample(encoded["train"], ft["max_train"], carve_seed),
+        valid=subsample(encoded["valid"], ft["max_valid"], carve_seed),
+        metric_fns={name: catalog.get("metric", name).factory for name in task.metrics},
+        main=main,
+        higher=catalog.metric(main).higher_is_better,
+    )
 
+
+def build_model(spec: RunSpec, ctx: RunContext, job: Prepared) -> tuple[SequenceClassifier, Any]:
+    """Seeded backbone (with pretrained weights when the model pretrains) and the task head;
+    fires ``on_run_start`` before pretraining, so its progress shows under this run."""
+    cfg, task = spec.config, job.task
     seed_everything(spec.seed)
-    backbone = catalog.build_backbone(cfg["backbone"], task.max_len)
-    ctx.hook.on_run_start(spec=spec)  # before pretraining, so its progress shows under this run
+    backbone = ctx.catalog.build_backbone(cfg["backbone"], task.max_len)
+    ctx.hook.on_run_start(spec=spec)
     pretrained = None
     if cfg.get("pretrain"):
         from findna_bench.pretrain.transfer import load_pretrained
 
         pretrained = load_pretrained(backbone, cfg, ctx, spec)
     model = SequenceClassifier(
-        backbone, len(task.classes), pooling=ft["pooling"], max_len=task.max_len
+        backbone, len(task.classes), pooling=cfg["finetune"]["pooling"], max_len=task.max_len
     ).to(ctx.device)
+    return model, pretrained
+
+
+def run_one(spec: RunSpec, ctx: RunContext) -> dict:
+    """Execute a spec and return its record (status 'ok'); exceptions propagate to the suite."""
+    started = time.time()
+    ft = spec.config["finetune"]
+    job = prepare(spec, ctx)
+    main, higher, train, valid, test = job.main, job.higher, job.train, job.valid, job.test
+    model, pretrained = build_model(spec, ctx, job)
     result = finetune(
         model,
         train,
         valid,
         cfg=ft,
-        metrics=metric_fns,
+        metrics=job.metric_fns,
         main_metric=main,
         higher_is_better=higher,
         device=ctx.device,
@@ -111,14 +146,32 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
     # The test split is scored exactly once, with the weights selected on validation.
     probs = predict(
         model,
-        encoded["test"],
+        test,
         batch_size=ft["eval_batch_size"],
         device=ctx.device,
         amp=ft["amp"],
         rc_tta=ft["rc_tta"],
     )
-    test_metrics = score(probs, encoded["test"].labels.numpy(), metric_fns)
+    test_metrics = score(probs, test.labels.numpy(), job.metric_fns)
     ctx.hook.on_evaluate(spec=spec, stage="finetune", split="test", metrics=test_metrics)
+    return ok_record(spec, ctx, job, model, result, (probs, test_metrics), pretrained, started)
+
+
+def ok_record(
+    spec: RunSpec,
+    ctx: RunContext,
+    job: Prepared,
+    model: SequenceClassifier,
+    result: Any,
+    tested: tuple[Any, dict],
+    pretrained: Any,
+    started: float,
+) -> dict:
+    """The record of a finished run: what it scored and everything that made the numbers."""
+    cfg, catalog = spec.config, ctx.catalog
+    ft, task, data, main, higher = cfg["finetune"], job.task, job.data, job.main, job.higher
+    train, valid, test = job.train, job.valid, job.test
+    probs, test_metrics = tested
     return record.ok(
         spec,
         benchmark=task.benchmark,
@@ -131,7 +184,7 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         steps=result.steps,
         planned_steps=result.planned_steps,
         stop_reason=result.stop_reason,
-        **{predictions.PENDING: (probs, encoded["test"].labels.numpy())},  # saved by the suite
+        **{predictions.PENDING: (probs, test.labels.numpy())},  # saved by the suite
         finetune_mode=record.finetune_mode(ft),
         protocol=declared(
             cfg, main_metric=main, higher_is_better=higher, data_protocol=data.protocol
@@ -145,11 +198,11 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
             "classes": data.classes,
             "protocol": data.protocol,
             "validation": data.validation,
-            "sizes": {"train": len(train), "valid": len(valid), "test": len(encoded["test"])},
+            "sizes": {"train": len(train), "valid": len(valid), "test": len(test)},
         },
         plugins={
             "backbone": catalog.get("backbone", cfg["backbone"]["use"]).plugin,
-            "task": task_entry.plugin,
+            "task": job.task_plugin,
         },
         train_seconds=round(result.seconds, 3),
         wall_seconds=round(time.time() - started, 3),

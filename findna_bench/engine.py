@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from findna_bench.catalog import Catalog
     from findna_bench.config import Registry, RunSpec
-    from findna_bench.leaderboard import Board
+    from findna_bench.results.leaderboard import Board
     from findna_bench.runner import RunContext
     from findna_bench.store import ResultsStore
     from findna_bench.suite import Notify, Plan, SuiteOutcome
@@ -230,7 +230,7 @@ class Engine:
         notify: Notify = _quiet,
     ) -> Board:
         """The leaderboard of the plan's records in the store (unreadable files reported)."""
-        from findna_bench.leaderboard import build
+        from findna_bench.results.leaderboard import build
 
         records, problems = store.read_all()
         for problem in problems:

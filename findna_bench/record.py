@@ -13,8 +13,8 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from findna_bench.predictions import PENDING
 from findna_bench.protocol import declared
+from findna_bench.results.predictions import PENDING
 from findna_bench.types import Record
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from findna_bench import predictions
+from findna_bench.results import predictions
 
 TASKS = ("gue/t1", "gue/t2", "gue/t3")
 
@@ -26,7 +26,7 @@ def write_model(
     root: Path, model: str, accuracy: float, *, stored: bool = True, offset: int = 0
 ) -> None:
     """Two seeds on three tasks; each record's test MCC is computed from its predictions."""
-    from findna_bench.stats import mcc
+    from findna_bench.results.stats import mcc
 
     root.mkdir(exist_ok=True)
     for t, task in enumerate(TASKS):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from findna_bench.leaderboard import build, to_markdown
+from findna_bench.results.leaderboard import build, to_markdown
 
 
 def rec(model, task, seed, value, *, metric="mcc", higher=True, status="ok", mode="full"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from findna_bench import predictions
 from findna_bench.errors import DataError
+from findna_bench.results import predictions
 
 
 def test_round_trip_keeps_labels_and_full_precision_argmax(tmp_path):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from findna_bench import stats
+from findna_bench.results import stats
 
 
 def synthetic(
@@ -134,7 +134,7 @@ def parse_svg(text: str):
 
 
 def test_cd_diagram_labels_and_bars_on_a_hand_case():
-    from findna_bench import cd_diagram
+    from findna_bench.results import cd_diagram
 
     ranks = {"findna": 1.0, "chordmixer": 1.5, "cnn <small>": 2.2, "transformer": 3.9, "lstm": 4.0}
     root, of = parse_svg(cd_diagram.svg(ranks, cd=1.3, caption="hand case"))
@@ -147,7 +147,7 @@ def test_cd_diagram_labels_and_bars_on_a_hand_case():
 
 
 def test_cd_diagram_from_scores_no_bar_when_all_differ():
-    from findna_bench import cd_diagram
+    from findna_bench.results import cd_diagram
 
     scores = np.array([[0.9] * 30, [0.5] * 30, [0.1] * 30])  # always the same order
     _, of = parse_svg(cd_diagram.from_scores(["a", "b", "c"], scores))

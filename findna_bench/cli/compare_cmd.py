@@ -3,7 +3,7 @@
 Per task: both models' mean over seeds, the difference A - B with a paired bootstrap 95%
 interval and p-value over the shared test examples (from stored predictions; a seed-level
 Welch test where a record has none, and the row says so); across tasks: a Wilcoxon signed-rank
-test; then a one-line verdict. The numbers come from ``findna_bench.comparison``.
+test; then a one-line verdict. The numbers come from ``findna_bench.results.comparison``.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def compare(
     """Compare two models: per-task paired bootstrap CIs and p-values, Wilcoxon across tasks."""
     from findna_bench import ui
     from findna_bench.cli.leaderboard_cmd import selected_records
-    from findna_bench.comparison import compare as run_compare
     from findna_bench.errors import ConfigError
+    from findna_bench.results.comparison import compare as run_compare
 
     if fmt not in ("table", "json"):
         raise ConfigError(f"--format {fmt}: use table or json")

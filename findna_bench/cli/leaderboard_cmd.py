@@ -70,8 +70,8 @@ def leaderboard(
     """Rank models per task by the main metric (mean ± std over seeds)."""
     from findna_bench import ui
     from findna_bench.errors import ConfigError
-    from findna_bench.leaderboard import build, to_markdown
-    from findna_bench.references import legend, load, with_references
+    from findna_bench.results.leaderboard import build, to_markdown
+    from findna_bench.results.references import legend, load, with_references
 
     if fmt not in ("table", "md", "csv", "json"):
         raise ConfigError(f"--format {fmt}: use table, md, csv or json")

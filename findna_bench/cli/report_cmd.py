@@ -30,12 +30,12 @@ def report(
     ),
 ) -> None:
     """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, manifest."""
-    from findna_bench import report as report_mod
     from findna_bench import ui
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
-    from findna_bench.references import load
-    from findna_bench.report_tables import load_profile_rows
+    from findna_bench.results import report as report_mod
+    from findna_bench.results.references import load
+    from findna_bench.results.report_tables import load_profile_rows
 
     chosen = selected_records(
         ctx.obj, results, model=model, suite=suite, task=task, profile=profile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from findna_bench.leaderboard import build
+from findna_bench.results.leaderboard import build
 
 
 def test_seeds_aggregate_to_mean_std_n(make_record):

@@ -28,9 +28,9 @@ def test_fingerprint_covers_training_code_and_plugins_not_the_cli(registry, cata
     } <= files
     assert not any(f.startswith(("findna_bench/cli/", "findna_bench/pretrain/")) for f in files)
     assert not files & {
-        "findna_bench/leaderboard.py",
+        "findna_bench/results/leaderboard.py",
         "findna_bench/store.py",
-        "findna_bench/report.py",
+        "findna_bench/results/report.py",
     }
     pretrained = expand(
         registry, models=["findna"], tasks=["gue/mouse_2"], seeds=[0], profile="smoke"

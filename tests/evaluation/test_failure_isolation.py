@@ -11,8 +11,8 @@ from torch import nn
 from findna_bench import hookimpl
 from findna_bench.catalog import Catalog
 from findna_bench.config import expand
-from findna_bench.leaderboard import build
 from findna_bench.plugins import make_plugin_manager
+from findna_bench.results.leaderboard import build
 from findna_bench.runner import RunContext
 from findna_bench.store import ResultsStore
 from findna_bench.suite import run_suite

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from findna_bench import references
 from findna_bench.errors import ConfigError
+from findna_bench.results import references
 
 
 def test_transcription_reproduces_the_published_averages():

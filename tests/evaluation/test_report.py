@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from findna_bench import references, report, report_tables
+from findna_bench.results import references, report, report_tables
 
 
 def full_record(make_record, model, task, seed, value, **kw):

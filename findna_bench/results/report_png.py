@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from findna_bench.report_svg import MARKERS, PALETTE, Series
+from findna_bench.results.report_svg import MARKERS, PALETTE, Series
 
 
 def bars(path: Path, tasks: list[str], series: list[Series], markers: list[Series]) -> Path:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from findna_bench import leaderboard, references
-from findna_bench.report_svg import Series, bar_chart
-from findna_bench.report_tables import efficiency, group_means_table, manifest, profile_table
+from findna_bench.results import leaderboard, references
+from findna_bench.results.report_svg import Series, bar_chart
+from findna_bench.results.report_tables import efficiency, group_means_table, manifest, profile_table
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#1a1a1a;max-width:1400px}
@@ -204,7 +204,7 @@ def write(
     records = [r for r in records if leaderboard.usable(r)]
     pngs: list[Path] = []
     if matplotlib_available():  # the 'report' extra; without it the page alone
-        from findna_bench import report_png
+        from findna_bench.results import report_png
 
         pngs = report_png.write_pngs(
             out, *chart_data(*board_and_references(records, refs, expected_seeds)), records=records

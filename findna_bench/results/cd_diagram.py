@@ -14,7 +14,7 @@ from html import escape
 
 import numpy as np
 
-from findna_bench import stats
+from findna_bench.results import stats
 
 FAMILY = 'font-family="system-ui, sans-serif"'
 FONT = f'{FAMILY} font-size="12"'

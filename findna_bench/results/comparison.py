@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from findna_bench import predictions, stats
+from findna_bench.results import predictions, stats
 from findna_bench.errors import ConfigError
-from findna_bench.leaderboard import row_label
+from findna_bench.results.leaderboard import row_label
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
 

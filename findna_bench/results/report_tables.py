@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from findna_bench import leaderboard, references
+from findna_bench.results import leaderboard, references
 from findna_bench.errors import ConfigError
 
 MANIFEST_COLUMNS = [

@@ -80,7 +80,7 @@ CONFUSION_METRICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-KNOWN_MODULES = ("findna_bench.stats", "findna_bench.builtins.metrics")
+KNOWN_MODULES = ("findna_bench.results.stats", "findna_bench.builtins.metrics")
 
 
 def _batch_form(metric: Metric) -> Callable[[np.ndarray], np.ndarray] | None:

@@ -22,6 +22,8 @@ ARGS = [
     "--seeds",
     "2",
     "-q",
+    "finetune.max_train=1024",  # runs of about a second: killed part-way, and soon
+    "finetune.epochs=1",
 ]
 
 

@@ -24,6 +24,8 @@ from typing import Any
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENGINE = (
     "train.py",
+    "budget.py",
+    "accumulate.py",
     "runner.py",
     "model.py",
     "dna.py",

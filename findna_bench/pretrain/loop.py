@@ -217,6 +217,85 @@ def check_finite(bad: torch.Tensor, since: int, step: int) -> None:
         )
 
 
+def resume_state(
+    last: Path,
+    digest: str,
+    sampler: GenomeSampler,
+    objective: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    result: PretrainResult,
+) -> tuple[int, float]:
+    """Load ``last.pt`` into the objective, optimiser, scheduler and RNGs (refusing another
+    recipe's); returns (steps done, seconds spent) and restores the curve so far."""
+    state = checkpoint.load(last)  # on the CPU: RNG states must stay there
+    if state["recipe_hash"] != digest or state["sampler"]["fingerprint"] != sampler.fingerprint():
+        raise ConfigError(
+            f"{last} was written by a different pretraining recipe; pass a fresh "
+            "--checkpoint-dir or drop --resume"
+        )
+    objective.load_state_dict(state["objective"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    checkpoint.set_rng_state(state["rng"])
+    result.curve = state["curve"]
+    result.resumed_from = state["step"]
+    return state["step"], state["seconds"]
+
+
+def save_last(
+    last: Path,
+    digest: str,
+    recipe: dict,
+    step: int,
+    seconds: float,
+    curve: list[dict],
+    objective: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    sampler: GenomeSampler,
+) -> None:
+    """``last.pt``: everything ``resume_state`` needs to continue exactly where this stopped."""
+    checkpoint.save(
+        last,
+        {
+            "recipe_hash": digest,
+            "recipe": recipe,
+            "step": step,
+            "curve": curve,
+            "seconds": seconds,
+            "objective": objective.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "sampler": {
+                "fingerprint": sampler.fingerprint(),
+                "windows": step * int(recipe["batch_size"]),
+            },
+            "rng": checkpoint.rng_state(),
+        },
+    )
+
+
+def save_final(
+    folder: Path, digest: str, recipe: dict, result: PretrainResult, objective: nn.Module
+) -> Path:
+    """``final.pt``: the recipe, the curve and the weights fine-tuning starts from."""
+    return checkpoint.save(
+        folder / checkpoint.FINAL,
+        {
+            "recipe_hash": digest,
+            "recipe": recipe,
+            "steps": int(recipe["steps"]),
+            "curve": result.curve,
+            "seconds": result.seconds,
+            "backbone": recipe["backbone"],
+            "transfer": {
+                k: v.detach().cpu() for k, v in transfer_module(objective).state_dict().items()
+            },
+        },
+    )
+
+
 def pretrain(
     pretrain_cfg: dict,
     *,
@@ -248,21 +327,7 @@ def pretrain(
     last = Path(checkpoint_dir) / checkpoint.LAST if checkpoint_dir else None
     step, elapsed = 0, 0.0
     if resume and last is not None and last.exists():
-        state = checkpoint.load(last)  # on the CPU: RNG states must stay there
-        if (
-            state["recipe_hash"] != digest
-            or state["sampler"]["fingerprint"] != sampler.fingerprint()
-        ):
-            raise ConfigError(
-                f"{last} was written by a different pretraining recipe; pass a fresh "
-                "--checkpoint-dir or drop --resume"
-            )
-        objective.load_state_dict(state["objective"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        checkpoint.set_rng_state(state["rng"])
-        step, elapsed, result.curve = state["step"], state["seconds"], state["curve"]
-        result.resumed_from = step
+        step, elapsed = resume_state(last, digest, sampler, objective, optimizer, scheduler, result)
     model = ddp.wrap(objective, device) if ddp.active() else objective
     rows = ddp.shard(batch_size)
     started = time.perf_counter() - elapsed
@@ -270,20 +335,17 @@ def pretrain(
 
     def save_state() -> None:
         if last is not None and ddp.rank() == 0:
-            checkpoint.save(
+            save_last(
                 last,
-                {
-                    "recipe_hash": digest,
-                    "recipe": recipe,
-                    "step": step,
-                    "curve": result.curve,
-                    "seconds": time.perf_counter() - started,
-                    "objective": objective.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "sampler": {"fingerprint": sampler.fingerprint(), "windows": step * batch_size},
-                    "rng": checkpoint.rng_state(),
-                },
+                digest,
+                recipe,
+                step,
+                time.perf_counter() - started,
+                result.curve,
+                objective,
+                optimizer,
+                scheduler,
+                sampler,
             )
 
     end = min(total, stop_at) if stop_at is not None else total
@@ -314,20 +376,7 @@ def pretrain(
             save_state()
     result.seconds = time.perf_counter() - started
     if step == total and checkpoint_dir is not None and ddp.rank() == 0:
-        result.checkpoint = checkpoint.save(
-            Path(checkpoint_dir) / checkpoint.FINAL,
-            {
-                "recipe_hash": digest,
-                "recipe": recipe,
-                "steps": total,
-                "curve": result.curve,
-                "seconds": result.seconds,
-                "backbone": recipe["backbone"],
-                "transfer": {
-                    k: v.detach().cpu() for k, v in transfer_module(objective).state_dict().items()
-                },
-            },
-        )
+        result.checkpoint = save_final(Path(checkpoint_dir), digest, recipe, result, objective)
     if ddp.active():
         torch.distributed.barrier()
     return result

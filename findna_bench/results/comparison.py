@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from findna_bench.results import predictions, stats
 from findna_bench.errors import ConfigError
+from findna_bench.results import predictions, stats
 from findna_bench.results.leaderboard import row_label
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)

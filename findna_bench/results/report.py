@@ -18,7 +18,12 @@ import pandas as pd
 
 from findna_bench.results import leaderboard, references
 from findna_bench.results.report_svg import Series, bar_chart
-from findna_bench.results.report_tables import efficiency, group_means_table, manifest, profile_table
+from findna_bench.results.report_tables import (
+    efficiency,
+    group_means_table,
+    manifest,
+    profile_table,
+)
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#1a1a1a;max-width:1400px}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from findna_bench.results import leaderboard, references
 from findna_bench.errors import ConfigError
+from findna_bench.results import leaderboard, references
 
 MANIFEST_COLUMNS = [
     "run_id",

@@ -17,7 +17,6 @@ written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from findna_bench.data import checksums
 from findna_bench.errors import DataError
 
 SUFFIX = ".preds.npz"
@@ -40,11 +40,8 @@ class Predictions(NamedTuple):
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The file's sha256, always read afresh (a stored file is checked against its record)."""
+    return checksums.sha256(path, cached=False)
 
 
 def _check_shapes(probs: np.ndarray, labels: np.ndarray) -> None:

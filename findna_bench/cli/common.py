@@ -26,6 +26,15 @@ Results = typer.Option(
     envvar="FINDNA_BENCH_RESULTS",
     help="results store directory (one JSON record per run)",
 )
+# options several commands share, declared once
+Device = typer.Option("auto", "--device", help="auto | cpu | cuda")
+Quiet = typer.Option(False, "--quiet", "-q", help="no progress output")
+# filters of the commands that read the results store (leaderboard, report, compare)
+OnlyModels = typer.Option(None, "--model", "-m", help="only these models")
+OnlySuites = typer.Option(None, "--suite", "-s", help="only this suite's tasks")
+OnlyTasks = typer.Option(None, "--task", "-t", help="only these tasks (globs)")
+OnlyProfile = typer.Option(None, "--profile", "-p", help="only runs of this profile")
+FewerSeeds = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this")
 
 
 def data_root(path: Path | None, *, must_exist: bool = True) -> Path:

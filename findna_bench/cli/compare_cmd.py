@@ -14,13 +14,10 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import Results
+from findna_bench.cli.common import OnlyProfile, OnlySuites, OnlyTasks, Results
 
 A = typer.Argument(..., metavar="A", help="model A, named as in the leaderboard rows (e.g. findna)")
 B = typer.Argument(..., metavar="B", help="model B")
-SUITE = typer.Option(None, "--suite", "-s", help="only this suite's tasks")
-TASK = typer.Option(None, "--task", "-t", help="only these tasks (globs)")
-PROFILE = typer.Option(None, "--profile", "-p", help="only runs of this profile")
 METRIC = typer.Option(None, "--metric", help="test metric to compare (default: each task's main)")
 FORMAT = typer.Option("table", "--format", "-f", help="table | json")
 BOOT = typer.Option(1000, "--bootstrap", help="bootstrap resamples per task")
@@ -97,9 +94,9 @@ def compare(
     a: str = A,
     b: str = B,
     results: Path = Results,
-    suite: list[str] | None = SUITE,
-    task: list[str] | None = TASK,
-    profile: str | None = PROFILE,
+    suite: list[str] | None = OnlySuites,
+    task: list[str] | None = OnlyTasks,
+    profile: str | None = OnlyProfile,
     metric: str | None = METRIC,
     fmt: str = FORMAT,
     n_boot: int = BOOT,

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import Results, split_list
+from findna_bench.cli.common import (
+    FewerSeeds,
+    OnlyModels,
+    OnlyProfile,
+    OnlySuites,
+    OnlyTasks,
+    Results,
+    split_list,
+)
 
 
 def select(
@@ -55,11 +63,11 @@ def leaderboard(
     results: Path = Results,
     fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
     split: str = typer.Option("test", "--split", help="test | valid"),
-    model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
-    suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
-    task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
-    profile: str | None = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
-    seeds: int | None = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+    model: list[str] | None = OnlyModels,
+    suite: list[str] | None = OnlySuites,
+    task: list[str] | None = OnlyTasks,
+    profile: str | None = OnlyProfile,
+    seeds: int | None = FewerSeeds,
     references: bool = typer.Option(
         False, "--references", help="add published rows (not re-run) for these tasks"
     ),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import DataRoot, data_root, resolve_device
+from findna_bench.cli.common import DataRoot, Device, Quiet, data_root, resolve_device
 
 
 def pretrain(
@@ -33,8 +33,8 @@ def pretrain(
     resume: bool = typer.Option(
         False, "--resume", help="continue from last.pt in the checkpoint dir"
     ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
+    device: str = Device,
+    quiet: bool = Quiet,
 ) -> None:
     """Pretrain MODEL's recipe; prints the checkpoint path and, for every metric
     the objective logs, its first and last value.

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import Results
+from findna_bench.cli.common import (
+    FewerSeeds,
+    OnlyModels,
+    OnlyProfile,
+    OnlySuites,
+    OnlyTasks,
+    Results,
+)
 
 
 def report(
@@ -15,11 +22,11 @@ def report(
     out: Path = typer.Option(
         Path("report"), "--out", "-o", help="folder for index.html and PNG plots"
     ),
-    model: list[str] | None = typer.Option(None, "--model", "-m", help="only these models"),
-    suite: list[str] | None = typer.Option(None, "--suite", "-s", help="only this suite's tasks"),
-    task: list[str] | None = typer.Option(None, "--task", "-t", help="only these tasks (globs)"),
-    profile: str | None = typer.Option(None, "--profile", "-p", help="only runs of this profile"),
-    seeds: int | None = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this"),
+    model: list[str] | None = OnlyModels,
+    suite: list[str] | None = OnlySuites,
+    task: list[str] | None = OnlyTasks,
+    profile: str | None = OnlyProfile,
+    seeds: int | None = FewerSeeds,
     efficiency: list[Path] | None = typer.Option(
         None, "--efficiency", help="`findna-bench profile` JSON file(s) to show"
     ),

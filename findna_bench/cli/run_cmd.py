@@ -8,6 +8,8 @@ import typer
 
 from findna_bench.cli.common import (
     DataRoot,
+    Device,
+    Quiet,
     Results,
     data_root,
     parse_seeds,
@@ -37,13 +39,13 @@ def run(
     profile: str = typer.Option(
         "cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"
     ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    device: str = Device,
     data: Path | None = DataRoot,
     results: Path = Results,
     dry_run: bool = typer.Option(
         False, "--dry-run", help="print the resolved runs and configs, run nothing"
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output"),
+    quiet: bool = Quiet,
     checkpoint: Path | None = typer.Option(
         None,
         "--checkpoint",

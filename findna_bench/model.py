@@ -14,6 +14,9 @@ LOW_PRECISION = (torch.float16, torch.bfloat16)
 class SequenceClassifier(nn.Module):
     """``backbone -> pool over positions -> Linear(dim, classes)``.
 
+    A backbone that returns ``(hidden [B, T, dim], token_mask [B, T])`` (its own tokens, e.g.
+    the ``hf`` backbone) is pooled over ``token_mask`` instead of the nucleotide mask.
+
     ``pooling="mean"`` averages real positions only. ``"mean-with-padding"`` reproduces FinDNA's
     released classifier, which pads every sequence of a dataset with all-zero vectors to one
     length and averages the backbone output over all of those positions: here the input is
@@ -49,6 +52,8 @@ class SequenceClassifier(nn.Module):
         if self.pooling == "mean-with-padding":
             return self._padded_mean(x, mask)
         h = self.backbone(x, mask)
+        if isinstance(h, tuple):  # token features and their own mask (types.Backbone)
+            h, mask = h
         weights = mask.unsqueeze(-1).to(h.dtype)
         return (h * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)
 
@@ -62,6 +67,11 @@ class SequenceClassifier(nn.Module):
         x = nn.functional.pad(x, (0, 0, 0, extra))
         mask = nn.functional.pad(mask, (0, extra), value=False)
         h = self.backbone(x, mask)
+        if isinstance(h, tuple):
+            raise ConfigError(
+                f"finetune.pooling mean-with-padding pools positions, but backbone "
+                f"{type(self.backbone).__name__} returns token features; use pooling: mean"
+            )
         return h.mean(dim=1, dtype=torch.float32 if h.dtype in LOW_PRECISION else h.dtype)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

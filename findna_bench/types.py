@@ -3,7 +3,8 @@ registered factories return. ``hookspecs.py`` names the hooks; this file says wh
 through them. Plugins import these from ``findna_bench`` (see its ``__all__``).
 
 * ``Backbone``: ``factory(**kw)`` -> an ``nn.Module`` mapping one-hot ``x`` ``[B, L, 5]`` and
-  ``mask`` ``[B, L]`` to features ``[B, L, dim]``; optional ``padding_invariant``.
+  ``mask`` ``[B, L]`` to features ``[B, L, dim]`` (or ``(hidden [B, T, dim], token_mask)`` over
+  its own tokens); optional ``padding_invariant``, ``describe``, ``check_available``.
 * ``Task`` (+ the optional ``SourcesTask``, ``DescribedTask``, ``SplitReaderTask``).
 * ``View`` and ``Augmentation``: pure ``fn(view, *, generator, **kw) -> View``.
 * ``Objective`` (+ the optional ``AfterStep``, ``Transfer``, ``Accumulating``,
@@ -64,11 +65,19 @@ class Backbone(Protocol):
     ``mask`` bool ``[B, L]`` True on real positions; returns features ``[B, L, dim]``.
     Optional class attribute ``padding_invariant = True``: features of real positions do not
     depend on right padding (the contract test then checks it); see ``padding_invariant()``.
+
+    A backbone with its own tokenizer (``hf``) may instead return ``(hidden [B, T, dim],
+    token_mask [B, T])``: the classifier pools over ``token_mask`` (one-hot backbones are
+    untouched). Optional: ``describe() -> dict`` (facts a record should hold), and on the
+    factory ``check_available(**kwargs) -> list[str]`` (why it cannot be built here, before
+    any run; e.g. weights absent from the local cache).
     """
 
     dim: int
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: ...
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]: ...
 
 
 def padding_invariant(backbone: object) -> bool:

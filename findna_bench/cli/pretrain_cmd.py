@@ -13,26 +13,26 @@ import typer
 
 from findna_bench.cli.common import DataRoot, Device, Quiet, data_root, resolve_device
 
+OVERRIDES = typer.Argument(None, help="key=value overrides, e.g. pretrain.steps=200")
+MODEL = typer.Option(
+    ..., "--model", "-m", help="a model with a pretrain: recipe (findna, cm-mnm, ...)"
+)
+CHECKPOINT_DIR = typer.Option(
+    None, "--checkpoint-dir", help="where last.pt/final.pt go [default: the cache]"
+)
+CACHE_DIR = typer.Option(Path(".findna-cache"), "--cache-dir", help="pretrained-checkpoint cache")
+RESUME = typer.Option(False, "--resume", help="continue from last.pt in the checkpoint dir")
+
 
 def pretrain(
     ctx: typer.Context,
-    overrides: list[str] | None = typer.Argument(
-        None, help="key=value overrides, e.g. pretrain.steps=200"
-    ),
-    model: str = typer.Option(
-        ..., "--model", "-m", help="a model with a pretrain: recipe (findna, cm-mnm, ...)"
-    ),
+    overrides: list[str] | None = OVERRIDES,
+    model: str = MODEL,
     profile: str = typer.Option("cpu", "--profile", "-p", help="smoke | cpu | paper"),
     data: Path | None = DataRoot,
-    checkpoint_dir: Path | None = typer.Option(
-        None, "--checkpoint-dir", help="where last.pt/final.pt go [default: the cache]"
-    ),
-    cache_dir: Path = typer.Option(
-        Path(".findna-cache"), "--cache-dir", help="pretrained-checkpoint cache"
-    ),
-    resume: bool = typer.Option(
-        False, "--resume", help="continue from last.pt in the checkpoint dir"
-    ),
+    checkpoint_dir: Path | None = CHECKPOINT_DIR,
+    cache_dir: Path = CACHE_DIR,
+    resume: bool = RESUME,
     device: str = Device,
     quiet: bool = Quiet,
 ) -> None:

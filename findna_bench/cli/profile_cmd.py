@@ -120,43 +120,43 @@ def render(rows: list[dict], report: dict):
     return table
 
 
+MODEL = typer.Option(..., "--model", "-m", help="registry models, e.g. chordmixer,transformer")
+LENGTH = typer.Option(
+    ["1024,4096"], "--length", "-L", help="sequence lengths, e.g. 1024,4096,16384"
+)
+PRESET_PROFILE = typer.Option("cpu", "--profile", "-p", help="profile whose backbone sizes to use")
+BATCH_SIZE = typer.Option(1, "--batch-size", "-b", help="sequences per step (fixed across lengths)")
+WARMUP = typer.Option(1, "--warmup", help="untimed steps before timing (after the counted step)")
+AMP = typer.Option(True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)")
+ISOLATE = typer.Option(
+    True,
+    "--isolate/--no-isolate",
+    help="a fresh process per measurement (honest CPU memory, OOM-safe)",
+)
+TIMEOUT = typer.Option(None, "--timeout", help="seconds per measurement (isolated only)")
+JSON_PATH = typer.Option(None, "--json", help="also write the report as JSON here")
+
+
+DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N")
+STEPS = typer.Option(3, "--steps", help="timed steps per measurement (median reported)")
+
+
 def profile(
     ctx: typer.Context,
-    model: list[str] = typer.Option(
-        ..., "--model", "-m", help="registry models, e.g. chordmixer,transformer"
-    ),
-    length: list[str] = typer.Option(
-        ["1024,4096"], "--length", "-L", help="sequence lengths, e.g. 1024,4096,16384"
-    ),
-    preset_profile: str = typer.Option(
-        "cpu", "--profile", "-p", help="profile whose backbone sizes to use"
-    ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
-    batch_size: int = typer.Option(
-        1, "--batch-size", "-b", help="sequences per step (fixed across lengths)"
-    ),
-    steps: int = typer.Option(3, "--steps", help="timed steps per measurement (median reported)"),
-    warmup: int = typer.Option(
-        1, "--warmup", help="untimed steps before timing (after the counted step)"
-    ),
-    amp: bool = typer.Option(
-        True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)"
-    ),
-    isolate: bool = typer.Option(
-        True,
-        "--isolate/--no-isolate",
-        help="a fresh process per measurement (honest CPU memory, OOM-safe)",
-    ),
-    timeout: float | None = typer.Option(
-        None, "--timeout", help="seconds per measurement (isolated only)"
-    ),
-    json_path: Path | None = typer.Option(
-        None, "--json", help="also write the report as JSON here"
-    ),
+    model: list[str] = MODEL,
+    length: list[str] = LENGTH,
+    preset_profile: str = PRESET_PROFILE,
+    device: str = DEVICE,
+    batch_size: int = BATCH_SIZE,
+    steps: int = STEPS,
+    warmup: int = WARMUP,
+    amp: bool = AMP,
+    isolate: bool = ISOLATE,
+    timeout: float | None = TIMEOUT,
+    json_path: Path | None = JSON_PATH,
 ) -> None:
     """Parameters, MACs/sequence, train/inference tokens/s, peak memory and % of GEMM rate."""
     import torch
-    from rich.console import Console
 
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device
@@ -196,26 +196,43 @@ def profile(
                 measure_isolated(request, timeout=timeout) if isolate else measure_one(request)
             )
     add_ratios(rows, gflops)
-    report = {
+    settings = {
+        "profile": preset_profile,
+        "batch_size": batch_size,
+        "steps": steps,
+        "warmup": warmup,
+        "amp": amp,
+        "isolate": isolate,
+        "torch": torch.__version__,
+    }
+    gemm = {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")}
+    show(rows, make_report(rows, dev, gemm, settings, load_before), json_path)
+
+
+def make_report(rows: list[dict], dev, gemm: dict, settings: dict, load_before: str) -> dict:
+    """The JSON report: device, GEMM rate, settings, machine load before and after, rows."""
+    import torch
+
+    return {
         "device": torch.cuda.get_device_name(dev)
         if dev.type == "cuda"
         else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)",
-        "gemm": {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")},
-        "settings": {
-            "profile": preset_profile,
-            "batch_size": batch_size,
-            "steps": steps,
-            "warmup": warmup,
-            "amp": amp,
-            "isolate": isolate,
-            "torch": torch.__version__,
-        },
+        "gemm": gemm,
+        "settings": settings,
         "machine": {
             "loadavg_before": load_before,
             "loadavg_after": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
         },
         "results": rows,
     }
+
+
+def show(rows: list[dict], report: dict, json_path: Path | None) -> None:
+    """The table on stdout (full width when not a terminal) and the JSON file if asked."""
+    from rich.console import Console
+
+    from findna_bench import ui
+
     if ui.out.is_terminal:
         ui.out.print(render(rows, report))
     else:  # a file or pipe: full width rather than rich's 80 columns

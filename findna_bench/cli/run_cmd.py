@@ -20,61 +20,66 @@ from findna_bench.cli.common import (
 )
 from findna_bench.errors import ConfigError
 
+MODEL = typer.Option(..., "--model", "-m", help="model name(s), comma-separated")
+OVERRIDES = typer.Argument(None, help="key=value config overrides, e.g. finetune.lr=3e-4")
+SUITE = typer.Option(None, "--suite", "-s", help="suite name(s): gue, gb, mtcdna, ...")
+TASK = typer.Option(None, "--task", "-t", help="task name(s) or globs, e.g. gue/tf_0")
+SEEDS = typer.Option(
+    "3", "--seeds", help="a count (3 -> 0,1,2) or a list (0,4,7; 0, is seed 0 alone)"
+)
+PROFILE = typer.Option(
+    "cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"
+)
+DRY_RUN = typer.Option(False, "--dry-run", help="print the resolved runs and configs, run nothing")
+CHECKPOINT = typer.Option(
+    None,
+    "--checkpoint",
+    help="pretrained final.pt to fine-tune "
+    "from (models with a pretrain: recipe) instead of the cache",
+)
+LAUNCHER = typer.Option(
+    "local",
+    "--launcher",
+    help="local (this process) | slurm (one submitit "
+    "job per run) | submitit-local (the same jobs as local processes)",
+)
+SLURM = typer.Option(
+    None,
+    "--slurm",
+    help="submitit parameter key=value, e.g. "
+    "slurm_partition=gpu timeout_min=240 gpus_per_node=1 folder=DIR",
+)
+RERUN = typer.Option(
+    False,
+    "--rerun",
+    help="run again even if recorded (the new record goes beside the old one)",
+)
+REUSE = typer.Option(
+    "same-code",
+    "--reuse-records",
+    help="same-code: resume only from records "
+    "of this code | any-code: also accept records made by other code",
+)
+
 
 def run(
     ctx: typer.Context,
-    overrides: list[str] | None = typer.Argument(
-        None, help="key=value config overrides, e.g. finetune.lr=3e-4"
-    ),
-    model: list[str] = typer.Option(..., "--model", "-m", help="model name(s), comma-separated"),
-    suite: list[str] | None = typer.Option(
-        None, "--suite", "-s", help="suite name(s): gue, gb, mtcdna, ..."
-    ),
-    task: list[str] | None = typer.Option(
-        None, "--task", "-t", help="task name(s) or globs, e.g. gue/tf_0"
-    ),
-    seeds: str = typer.Option(
-        "3", "--seeds", help="a count (3 -> 0,1,2) or a list (0,4,7; 0, is seed 0 alone)"
-    ),
-    profile: str = typer.Option(
-        "cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"
-    ),
+    overrides: list[str] | None = OVERRIDES,
+    model: list[str] = MODEL,
+    suite: list[str] | None = SUITE,
+    task: list[str] | None = TASK,
+    seeds: str = SEEDS,
+    profile: str = PROFILE,
     device: str = Device,
     data: Path | None = DataRoot,
     results: Path = Results,
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="print the resolved runs and configs, run nothing"
-    ),
+    dry_run: bool = DRY_RUN,
     quiet: bool = Quiet,
-    checkpoint: Path | None = typer.Option(
-        None,
-        "--checkpoint",
-        help="pretrained final.pt to fine-tune "
-        "from (models with a pretrain: recipe) instead of the cache",
-    ),
-    launcher: str = typer.Option(
-        "local",
-        "--launcher",
-        help="local (this process) | slurm (one submitit "
-        "job per run) | submitit-local (the same jobs as local processes)",
-    ),
-    slurm: list[str] | None = typer.Option(
-        None,
-        "--slurm",
-        help="submitit parameter key=value, e.g. "
-        "slurm_partition=gpu timeout_min=240 gpus_per_node=1 folder=DIR",
-    ),
-    rerun: bool = typer.Option(
-        False,
-        "--rerun",
-        help="run again even if recorded (the new record goes beside the old one)",
-    ),
-    reuse: str = typer.Option(
-        "same-code",
-        "--reuse-records",
-        help="same-code: resume only from records "
-        "of this code | any-code: also accept records made by other code",
-    ),
+    checkpoint: Path | None = CHECKPOINT,
+    launcher: str = LAUNCHER,
+    slurm: list[str] | None = SLURM,
+    rerun: bool = RERUN,
+    reuse: str = REUSE,
 ) -> None:
     """Run every (model, task, seed); records already in --results are skipped (resume)."""
     import json
@@ -117,7 +122,12 @@ def run(
         submit_and_report(
             engine, specs, launcher=launcher, options=split_list(slurm), device=device, **common
         )
-        return
+    else:
+        run_here(engine, specs, device=device, quiet=quiet, **common)
+
+
+def run_here(engine, specs: list, *, device: str, quiet: bool, **common) -> None:
+    """The in-process launcher: the suite with progress, the board, and the exit code."""
     from findna_bench.cli.exit_codes import SuiteTally
     from findna_bench.cli.suite_output import run_and_report
 
@@ -127,7 +137,7 @@ def run(
         run_and_report(engine, specs, device=resolve_device(device), quiet=quiet, **common)
     finally:
         engine.pm.unregister(tally)
-    tally.verdict(results)
+    tally.verdict(common["results"])
 
 
 def register(app: typer.Typer) -> None:

@@ -97,6 +97,19 @@ def config_hash(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+ADHOC_HF = "hf:"
+
+
+def adhoc_hf_model(ref: str) -> dict:
+    """``-m hf:<hub id or folder>``: the ``hf`` backbone at the Hugging Face Trainer's default
+    fine-tuning settings (lr 5e-5); named presets live in registry.yaml."""
+    return {
+        "description": f"Hugging Face model {ref}",
+        "backbone": {"use": "hf", "model": ref},
+        "finetune": {"lr": 5.0e-5, "weight_decay": 0.0, "batch_size": 32},
+    }
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RunSpec:
     """One (model, task, seed) run with its fully resolved config."""
@@ -115,7 +128,8 @@ class RunSpec:
 
     @property
     def run_id(self) -> str:
-        return f"{self.model}__{self.task.replace('/', '-')}__seed{self.seed}__{self.hash}"
+        model = re.sub(r"[^\w.-]+", "-", self.model)  # ad-hoc hf:<path> names hold / and :
+        return f"{model}__{self.task.replace('/', '-')}__seed{self.seed}__{self.hash}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -133,6 +147,8 @@ class Registry:
         return self.path.parent
 
     def model(self, name: str) -> dict:
+        if name not in self.models and name.startswith(ADHOC_HF) and name != ADHOC_HF:
+            return adhoc_hf_model(name[len(ADHOC_HF) :])
         if name not in self.models:
             raise UnknownName("model", name, self.models)
         return self.models[name]

@@ -309,6 +309,24 @@ def catalog_problems(cfg: dict, catalog: Any, task: str | None = None) -> list[s
     return out
 
 
+def unavailable(cfg: dict, catalog: Any) -> list[str]:
+    """Why the backbone cannot be built on this machine (weights absent from the local cache,
+    an optional dependency missing): its factory's optional ``check_available(**kwargs)``."""
+    kwargs = {k: v for k, v in cfg["backbone"].items() if k != "use"}
+    probe = getattr(
+        catalog.get("backbone", cfg["backbone"]["use"]).factory, "check_available", None
+    )
+    return list(probe(**kwargs)) if probe else []
+
+
+def check_available(specs: Iterable[Any], catalog: Any) -> None:
+    """Before any run: raise ConfigError naming the first model this machine cannot build."""
+    for spec in specs:
+        found = unavailable(spec.config, catalog)
+        if found:
+            raise ConfigError(f"{found[0]} (model {spec.model})")
+
+
 def check(cfg: dict, *, catalog: Any = None, task: str | None = None, context: str = "") -> None:
     """Raise ConfigError with the first problem (and how many more) of a resolved config."""
     found = problems(cfg)

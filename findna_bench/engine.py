@@ -121,13 +121,13 @@ class Engine:
         overrides: list[str],
     ) -> list[RunSpec]:
         """Every (model, task, seed) spec, each config checked before any data is read."""
-        from findna_bench import config
+        from findna_bench import config, config_schema
 
         for m in models:
             self.registry.model(m)
         self.registry.profile(profile)
         names = config.expand_tasks(self.registry, suites, tasks, self.catalog.names("task"))
-        return config.expand(
+        specs = config.expand(
             self.registry,
             models=list(dict.fromkeys(models)),
             tasks=names,
@@ -136,6 +136,8 @@ class Engine:
             catalog=self.catalog,
             overrides=config.parse_overrides(overrides),
         )
+        config_schema.check_available(specs, self.catalog)  # weights absent: stop before any run
+        return specs
 
     def recipe(
         self, model: str, profile: str, overrides: list[str], *, task: str = "pretrain"

@@ -57,3 +57,16 @@ def validate(registry: Registry, catalog: Catalog) -> list[str]:
                     for line in config_schema.catalog_problems(cfg, catalog, task)
                 ]
     return list(dict.fromkeys(errors))
+
+
+def unavailable(registry: Registry, catalog: Catalog) -> list[str]:
+    """Models this machine cannot build now (weights absent from the local cache, an optional
+    dependency missing): notes, not errors; ``run`` with one of them stops before any run."""
+    out = []
+    for model, spec in registry.models.items():
+        backbone = (spec or {}).get("backbone")
+        if not isinstance(backbone, dict) or backbone.get("use") not in catalog.tables["backbone"]:
+            continue
+        lines = config_schema.unavailable({"backbone": backbone}, catalog)
+        out += [f"model '{model}': {lines[0]}"] if lines else []
+    return out

@@ -79,12 +79,16 @@ def _not_cached(ref: str) -> str:
     )
 
 
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def availability(model: str | None, revision: str | None, adapter: str | None) -> list[str]:
     """One line per reason the model cannot be built here (empty when it can)."""
     if not model:
         return ["backbone.model: name a Hugging Face hub id or a local folder"]
     needed = ["transformers"] + (["peft"] if adapter == "lora" else [])
-    if any(importlib.util.find_spec(name) is None for name in needed):
+    if not all(_installed(name) for name in needed):
         return [INSTALL]
     if _looks_like_path(model):
         folder = Path(model).expanduser()

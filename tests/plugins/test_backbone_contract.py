@@ -28,7 +28,9 @@ def _catalog_names() -> list[str]:
     return Catalog.from_plugin_manager(pm).names("backbone")
 
 
-NAMES = _catalog_names()
+# hf loads its weights from files (no seed decides them): test_huggingface.py holds it to this
+# contract with a tiny model it builds
+NAMES = [n for n in _catalog_names() if n != "hf"]
 CASES = [(n, {}) for n in NAMES] + [(n, kw) for n, kw in VARIANTS if n in NAMES]
 IDS = [n + "".join(f"-{v}" for v in kw.values()) for n, kw in CASES]
 

@@ -10,6 +10,7 @@ def validate(ctx: typer.Context) -> None:
     from rich.markup import escape
 
     from findna_bench import ui
+    from findna_bench.validate import unavailable
     from findna_bench.validate import validate as check
 
     engine = ctx.obj
@@ -18,6 +19,8 @@ def validate(ctx: typer.Context) -> None:
         ui.err.print(f"[red]x[/] {escape(line)}", highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(code=2)
+    for line in unavailable(engine.registry, engine.catalog):  # valid, not runnable here
+        ui.err.print(f"[yellow]![/] {escape(line)}", highlight=False, soft_wrap=True)
     reg = engine.registry
     ui.out.print(
         f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "

@@ -14,7 +14,7 @@ TORCH_SPEC ?= torch==2.13.0
 $(BIN)/findna-bench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH_SPEC)"
-	$(BIN)/pip install -q -e ".[test,report,slurm]"
+	$(BIN)/pip install -q -e ".[test,report,slurm,hf]"
 	touch $@
 
 install: $(BIN)/findna-bench

@@ -34,9 +34,14 @@ def new(*, run_id: str, status: str, model: str, task: str, **fields: Any) -> Re
     return Record(run_id=run_id, status=status, model=model, task=task, **fields)  # type: ignore[typeddict-item]
 
 
-def finetune_mode(ft: dict[str, Any]) -> str:
-    """``full``, ``linear-probe``..., with `` + rc-tta`` when test-time RC averaging is on."""
-    return ft["mode"] + (" + rc-tta" if ft["rc_tta"] else "")
+def finetune_mode(cfg: dict[str, Any]) -> str:
+    """``full``, ``lora`` (a backbone with a LoRA adapter, fully fine-tuned otherwise) or
+    ``linear-probe``, with `` + rc-tta`` when test-time RC averaging is on."""
+    ft = cfg["finetune"]
+    mode = ft["mode"]
+    if mode == "full" and (cfg.get("backbone") or {}).get("adapter") == "lora":
+        mode = "lora"
+    return mode + (" + rc-tta" if ft["rc_tta"] else "")
 
 
 def stamp(started: float) -> str:
@@ -79,7 +84,7 @@ def failed(spec: RunSpec, exc: BaseException, started: float) -> Record:
         profile=spec.profile,
         config=spec.config,
         config_hash=spec.hash,
-        finetune_mode=finetune_mode(spec.config["finetune"]),
+        finetune_mode=finetune_mode(spec.config),
         protocol=declared(spec.config),
         error=error,
         traceback=traceback.format_exc(limit=8),

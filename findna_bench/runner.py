@@ -186,13 +186,14 @@ def ok_record(
         planned_steps=result.planned_steps,
         stop_reason=result.stop_reason,
         **{predictions.PENDING: (probs, test.labels.numpy())},  # saved by the suite
-        finetune_mode=record.finetune_mode(ft),
+        finetune_mode=record.finetune_mode(cfg),
         protocol=declared(
             cfg, main_metric=main, higher_is_better=higher, data_protocol=data.protocol
         ),
         parameters=sum(p.numel() for p in model.parameters()),
         trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
         pretrained=pretrained,
+        backbone=model.backbone.describe() if hasattr(model.backbone, "describe") else None,
         data={
             "root": str(ctx.data_root),
             "files": data.files,

@@ -306,6 +306,7 @@ class Record(TypedDict, total=False):
     parameters: int
     trainable_parameters: int
     pretrained: dict[str, Any] | None
+    backbone: dict[str, Any] | None  # facts a backbone describes (hub id, revision, tokenizer)
     data: dict[str, Any]
     plugins: dict[str, str]
     train_seconds: float

@@ -188,7 +188,11 @@ def test_cli_runs_the_tiny_model(cli, data_root, tiny, tmp_path, mode, extra):
     elif mode == "lora":
         assert head < rec["trainable_parameters"] < rec["parameters"] / 4
     else:
-        assert rec["trainable_parameters"] == head and rec["finetune_mode"] == "linear-probe"
+        assert rec["trainable_parameters"] == head
+    assert rec["finetune_mode"] == mode  # LoRA runs get their own leaderboard row
+    facts = rec["backbone"]  # what the record holds about the hub model
+    assert facts["model"] == str(tiny) and facts["tokenizer"] and facts["too_long"]
+    assert facts["adapter"] == ("lora" if mode == "lora" else None)
 
 
 # --- offline and missing dependencies: exit 2 before any run

@@ -170,7 +170,7 @@ def ok_record(
 ) -> dict:
     """The record of a finished run: what it scored and everything that made the numbers."""
     cfg, catalog = spec.config, ctx.catalog
-    ft, task, data, main, higher = cfg["finetune"], job.task, job.data, job.main, job.higher
+    task, data, main, higher = job.task, job.data, job.main, job.higher
     train, valid, test = job.train, job.valid, job.test
     probs, test_metrics = tested
     return record.ok(

@@ -26,4 +26,4 @@ demo: install
 test: install
 	$(BIN)/ruff check findna_bench plugins tests
 	$(BIN)/ruff format --check findna_bench plugins tests
-	FINDNA_BENCH_DATA=$(DATA_ROOT) $(BIN)/pytest -q
+	FINDNA_BENCH_DATA=$(DATA_ROOT) $(BIN)/pytest -q -n 2

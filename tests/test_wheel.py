@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from test_user_registry import readme_blocks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,3 +74,35 @@ def test_wheel_runs_its_bundled_plugins_outside_the_checkout(tmp_path, data_root
     )
     assert run.returncode == 0, run.stderr
     assert len(list((tmp_path / "r").glob("*.json"))) == 1
+
+    # the README tutorial, as a pip user follows it: a folder holding only its registry.yaml and
+    # lstm.py, which extends the bundled registry (issue 13, item 8)
+    tutorial = tmp_path / "tutorial"
+    tutorial.mkdir()
+    for name, text in readme_blocks().items():
+        (tutorial / name).write_text(text)
+    validate = subprocess.run(
+        [sys.executable, "-c", code, "validate"],
+        capture_output=True,
+        text=True,
+        cwd=tutorial,
+        env=env,
+    )
+    assert validate.returncode == 0, validate.stderr
+    assert f"plugins from {tutorial / 'registry.yaml'}: lstm.py" in validate.stdout
+    run = subprocess.run(
+        [
+            *(sys.executable, "-c", code, "run", "-m", "lstm", "-t", "gue/mouse_2"),
+            *("--profile", "smoke", "--seeds", "0,", "--data-root", str(data_root), "-q"),
+            *("finetune.max_train=256", "finetune.max_valid=64", "finetune.epochs=1"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tutorial,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    (record,) = (tutorial / "results").glob("*.json")
+    data = json.loads(record.read_text())
+    assert data["status"] == "ok", data
+    assert data["config"]["backbone"] == {"use": "lstm", "hidden": 16}

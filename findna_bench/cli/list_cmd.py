@@ -74,7 +74,8 @@ def plugins(ctx: typer.Context) -> None:
         named, key=lambda item: (origin_of(pm, item[0]) != "builtin", item[0])
     ):
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        rows.append({"plugin": name, "origin": origin_of(pm, name), "hooks": ", ".join(hooks)})
+        origin = engine.registry.plugin_origin(origin_of(pm, name))
+        rows.append({"plugin": name, "origin": origin, "hooks": ", ".join(hooks)})
     ui.out.print(ui.frame_table(pd.DataFrame(rows).set_index("plugin"), title="plugins"))
     extra = engine.plugin_commands()
     if extra:

@@ -22,10 +22,18 @@ def validate(ctx: typer.Context) -> None:
     for line in unavailable(engine.registry, engine.catalog):  # valid, not runnable here
         ui.err.print(f"[yellow]![/] {escape(line)}", highlight=False, soft_wrap=True)
     reg = engine.registry
+    extends = f" (extends the bundled {reg.base})" if reg.base else ""
     ui.out.print(
-        f"ok: {reg.path}: {len(reg.models)} models, {len(reg.suites)} suites, "
-        f"{len(reg.profiles)} profiles, {len(engine.catalog.names('task'))} tasks"
+        f"ok: {reg.path}{extends}: {len(reg.models)} models, {len(reg.suites)} suites, "
+        f"{len(reg.profiles)} profiles, {len(engine.catalog.names('task'))} tasks",
+        soft_wrap=True,
     )
+    by_file: dict[str, list[str]] = {}
+    for plugin in reg.plugins:
+        source, _, entry = reg.plugin_origin(plugin).partition(": ")
+        by_file.setdefault(source, []).append(entry)
+    for source, entries in by_file.items():
+        ui.out.print(f"plugins from {source}: {', '.join(entries)}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -41,7 +41,10 @@ def _entry_points() -> list[importlib.metadata.EntryPoint]:
 
 
 def _module_name_for(path: Path, root: Path) -> str:
-    rel = path.with_suffix("").relative_to(root) if path.is_relative_to(root) else Path(path.stem)
+    if path.is_relative_to(root):
+        rel = path.with_suffix("").relative_to(root)
+    else:  # a user's plugin outside the bundled folder: a file by its stem, a package by its dir
+        rel = Path(path.parent.name if path.stem == "__init__" else path.stem)
     parts = [p.replace("-", "_") for p in rel.parts if p != "__init__"]
     if parts and parts[0] == "plugins":
         parts = parts[1:]

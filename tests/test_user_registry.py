@@ -123,3 +123,18 @@ def test_the_readme_registry_loads_with_the_readme_plugin(cli, tmp_path, monkeyp
     assert dry.exit_code == 0, dry.output
     config = json.loads(dry.output[dry.output.index("{") :].split("\n}\n")[0] + "\n}")
     assert config["config"]["backbone"] == {"use": "lstm", "hidden": 16}
+
+
+def test_a_package_plugin_in_a_user_registry_keeps_its_own_module_name(cli, workspace):
+    package = workspace / "plugins/toy_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        (REPO / "tests/fixtures/plugins/toy_backbone.py").read_text().replace("toy-gru", "pkg-gru")
+    )
+    (workspace / "registry.yaml").write_text(USER_REGISTRY.replace("]", ", plugins/toy_pkg]", 1))
+    listing = cli("list", "backbones")
+    assert listing.exit_code == 0, listing.output
+    assert "pkg-gru" in listing.output and "toy-gru" in listing.output
+    import sys
+
+    assert sys.modules["findna_bench_plugins.toy_pkg"].__file__ == str(package / "__init__.py")

@@ -24,6 +24,6 @@ demo: install
 
 # lint and format check first (seconds), then the tests
 test: install
-	$(BIN)/ruff check findna_bench plugins tests
-	$(BIN)/ruff format --check findna_bench plugins tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	FINDNA_BENCH_DATA=$(DATA_ROOT) $(BIN)/pytest -q -n 2

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     import torch
 
     from findna_bench.catalog import Catalog
-    from findna_bench.config import Registry, RunSpec
+    from findna_bench.config import RunSpec
+    from findna_bench.registry import Registry
     from findna_bench.results.leaderboard import Board
     from findna_bench.runner import RunContext
     from findna_bench.store import ResultsStore
@@ -62,7 +63,7 @@ class Engine:
 
     @cached_property
     def registry(self) -> Registry:
-        from findna_bench.config import load_registry
+        from findna_bench.registry import load_registry
 
         return load_registry(self.registry_path)
 

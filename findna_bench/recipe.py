@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from findna_bench.config import Registry, task_layers
+from findna_bench.config import task_layers
+from findna_bench.registry import Registry
 
 
 def _keys(section: dict | None, backbone: str) -> tuple[list[str], bool]:

@@ -12,8 +12,9 @@ import fnmatch
 
 from findna_bench import config_schema
 from findna_bench.catalog import Catalog
-from findna_bench.config import Registry, resolve
+from findna_bench.config import resolve
 from findna_bench.errors import FindnaError
+from findna_bench.registry import Registry
 
 
 def _references(registry: Registry, tasks: list[str]) -> list[str]:

@@ -40,7 +40,7 @@ def data_root() -> Path:
 
 @pytest.fixture(scope="session")
 def registry():
-    from findna_bench.config import load_registry
+    from findna_bench.registry import load_registry
 
     return load_registry(REPO / "registry.yaml")
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from findna_bench.config import (
-    RunSpec,
-    expand,
-    expand_tasks,
-    load_registry,
-    parse_overrides,
-    resolve,
-)
+from findna_bench.config import RunSpec, expand, expand_tasks, parse_overrides, resolve
 from findna_bench.errors import ConfigError, UnknownName
+from findna_bench.registry import load_registry
 
 REGISTRY = """
 plugins: []

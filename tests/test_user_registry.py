@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from findna_bench.config import load_registry
+from findna_bench.registry import load_registry
 
 REPO = Path(__file__).resolve().parents[1]
 USER_REGISTRY = """

@@ -93,8 +93,9 @@ def test_the_suite_runs_identical_specs_once(toy):
     import torch
 
     from findna_bench.catalog import Catalog
-    from findna_bench.config import expand, load_registry
+    from findna_bench.config import expand
     from findna_bench.plugins import make_plugin_manager
+    from findna_bench.registry import load_registry
     from findna_bench.runner import RunContext
     from findna_bench.suite import run_suite
 

@@ -20,8 +20,8 @@ VARIANTS = [
 
 def _catalog_names() -> list[str]:
     from findna_bench.catalog import Catalog
-    from findna_bench.config import load_registry
     from findna_bench.plugins import make_plugin_manager
+    from findna_bench.registry import load_registry
 
     registry = load_registry(Path(__file__).resolve().parents[2] / "registry.yaml")
     pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root, entrypoints=False)

@@ -19,6 +19,11 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = ["-p", "smoke", "--seeds", "0,", "-q"]
 
 
+def cnn_run(task: str, data_root, results) -> list:
+    """``run -m cnn -t TASK`` at the tiny budget, reading DATA_ROOT and writing RESULTS."""
+    return ["run", "-m", "cnn", "-t", task, *TINY, "--data-root", data_root, "--results", results]
+
+
 def one_line_error(result, code: int = 2) -> str:
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
@@ -53,16 +58,7 @@ def one_line_error(result, code: int = 2) -> str:
 def test_bad_config_value_stops_run_before_any_data(cli, tmp_path, item, expected, dry_run):
     # the data root does not exist: the config error must come first
     args = [
-        "run",
-        "-m",
-        "cnn",
-        "-t",
-        "gue/tf_0",
-        *TINY,
-        "--data-root",
-        tmp_path / "none",
-        "--results",
-        tmp_path / "r",
+        *cnn_run("gue/tf_0", tmp_path / "none", tmp_path / "r"),
         item,
     ]
     line = one_line_error(cli(*args, *(["--dry-run"] if dry_run else [])))
@@ -123,20 +119,7 @@ def test_results_that_is_a_file_or_under_a_file_is_refused_up_front(cli, tmp_pat
     taken = tmp_path / "results.txt"
     taken.write_text("not a folder")
     for results in (taken, taken / "sub"):
-        line = one_line_error(
-            cli(
-                "run",
-                "-m",
-                "cnn",
-                "-t",
-                "gue/mouse_3",
-                *TINY,
-                "--data-root",
-                data_root,
-                "--results",
-                results,
-            )
-        )
+        line = one_line_error(cli(*cnn_run("gue/mouse_3", data_root, results)))
         assert f"--results {results}" in line
 
 
@@ -145,20 +128,7 @@ def test_results_that_cannot_be_written_is_refused_up_front(cli, tmp_path, data_
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
-    line = one_line_error(
-        cli(
-            "run",
-            "-m",
-            "cnn",
-            "-t",
-            "gue/mouse_3",
-            *TINY,
-            "--data-root",
-            data_root,
-            "--results",
-            tmp_path / "r",
-        )
-    )
+    line = one_line_error(cli(*cnn_run("gue/mouse_3", data_root, tmp_path / "r")))
     assert f"--results {tmp_path / 'r'}: cannot write in {tmp_path} (Permission denied)" in line
 
 
@@ -194,36 +164,14 @@ def test_no_seed_is_nothing_to_run(cli, tmp_path):
 
 def test_every_task_unavailable_exits_3(cli, tmp_path):
     (write_gue_task(tmp_path, "tf_0") / "train.csv").unlink()
-    result = cli(
-        "run",
-        "-m",
-        "cnn",
-        "-t",
-        "gue/tf_0",
-        *TINY,
-        "--data-root",
-        tmp_path,
-        "--results",
-        tmp_path / "r",
-    )
+    result = cli(*cnn_run("gue/tf_0", tmp_path, tmp_path / "r"))
     assert result.exit_code == 3, result.output
     assert "unavailable: gue/tf_0" in result.output and "nothing ran" in result.output
 
 
 def test_failed_run_exits_1_and_a_resumed_suite_exits_0(cli, tmp_path):
     write_gue_task(tmp_path, "tf_0", rows=32)
-    common = [
-        "run",
-        "-m",
-        "cnn",
-        "-t",
-        "gue/tf_0",
-        *TINY,
-        "--data-root",
-        tmp_path,
-        "--results",
-        tmp_path / "r",
-    ]
+    common = cnn_run("gue/tf_0", tmp_path, tmp_path / "r")
     failed = cli(*common, "backbone.dropout=2")  # the factory refuses it when the model is built
     assert failed.exit_code == 1, failed.output
     assert "1 of 1 run(s) failed" in failed.output

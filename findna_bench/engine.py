@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     import torch
 
     from findna_bench.catalog import Catalog
-    from findna_bench.config import RunSpec
     from findna_bench.registry import Registry
     from findna_bench.results.leaderboard import Board
-    from findna_bench.runner import RunContext
-    from findna_bench.store import ResultsStore
-    from findna_bench.suite import Notify, Plan, SuiteOutcome
+    from findna_bench.results.store import ResultsStore
+    from findna_bench.run.config import RunSpec
+    from findna_bench.run.runner import RunContext
+    from findna_bench.run.suite import Notify, Plan, SuiteOutcome
 
 
 def _quiet(message: str) -> None:
@@ -105,7 +105,7 @@ class Engine:
         return dict(typer.main.get_group(app).commands)
 
     def context(self, *, data_root: Path, device: torch.device) -> RunContext:
-        from findna_bench.runner import RunContext
+        from findna_bench.run.runner import RunContext
 
         return RunContext(catalog=self.catalog, hook=self.hook, data_root=data_root, device=device)
 
@@ -122,7 +122,7 @@ class Engine:
         overrides: list[str],
     ) -> list[RunSpec]:
         """Every (model, task, seed) spec, each config checked before any data is read."""
-        from findna_bench import config, config_schema
+        from findna_bench.run import config, config_schema
 
         for m in models:
             self.registry.model(m)
@@ -144,7 +144,7 @@ class Engine:
         self, model: str, profile: str, overrides: list[str], *, task: str = "pretrain"
     ) -> dict[str, Any]:
         """A model's resolved config outside a real task (``task`` names the purpose)."""
-        from findna_bench import config
+        from findna_bench.run import config
 
         return config.resolve(
             self.registry,
@@ -171,8 +171,8 @@ class Engine:
     ) -> LocalRun:
         """Plan (resume, availability, fingerprints), hand the plan to ``on_plan``, then run the
         specs still to run in this process."""
-        from findna_bench.store import ResultsStore
-        from findna_bench.suite import plan_suite, run_suite
+        from findna_bench.results.store import ResultsStore
+        from findna_bench.run.suite import plan_suite, run_suite
 
         store = ResultsStore(results)
         ctx = self.context(data_root=data_root, device=device)
@@ -197,9 +197,9 @@ class Engine:
         """Plan as a local run would, then submit one job per spec still to run."""
         import torch
 
-        from findna_bench import launch
-        from findna_bench.store import ResultsStore
-        from findna_bench.suite import plan_suite
+        from findna_bench.results.store import ResultsStore
+        from findna_bench.run import launch
+        from findna_bench.run.suite import plan_suite
 
         params = launch.parse_options(options)
         folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))

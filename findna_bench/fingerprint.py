@@ -6,7 +6,7 @@ components (backbone, task, the task's metrics, and objective, augmentations and
 backbone when it pretrains), and the findna-bench version. It does not cover the CLI,
 leaderboard, report or store: changing those never invalidates results.
 
-Files are keyed by a location-independent name (``findna_bench/train.py``, ``cnn/cnn.py``,
+Files are keyed by a location-independent name (``findna_bench/run/train.py``, ``cnn/cnn.py``,
 ``chordmixer/model.py``) and hashed by content, so a checkout, a wheel and an untracked plugin
 file all give the same answer for the same code. Never prints.
 """
@@ -23,10 +23,10 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENGINE = (
-    "train.py",
-    "budget.py",
-    "accumulate.py",
-    "runner.py",
+    "run/train.py",
+    "run/budget.py",
+    "run/accumulate.py",
+    "run/runner.py",
     "model.py",
     "dna.py",
     "tasks.py",

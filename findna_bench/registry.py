@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from findna_bench.config import PACKAGE_DIR, deep_merge, yaml_load
 from findna_bench.errors import ConfigError, UnknownName
+from findna_bench.run.config import PACKAGE_DIR, deep_merge, yaml_load
 
 ADHOC_HF = "hf:"
 

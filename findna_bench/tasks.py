@@ -49,6 +49,36 @@ def carve(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, n
     return np.sort(train_idx), np.sort(valid_idx)
 
 
+def read_split(
+    path: Path, task: Task, policy: policy_mod.Policy, reader: Callable
+) -> tuple[Split, dict]:
+    """One split file read and validated: (the split, its validation counts)."""
+    classes = set(range(len(task.classes)))
+    seqs, labels, counts = policy_mod.check_rows(
+        reader(path), source=str(path), max_len=task.max_len, classes=classes, policy=policy
+    )
+    if not seqs:
+        raise DataError(f"{path}: no usable rows after validation; check the file and data.policy")
+    split = Split(sequences=seqs, labels=np.asarray(labels, dtype=np.int64), source=str(path))
+    return split, counts
+
+
+def carve_valid(splits: dict[str, Split], fraction: float, seed: int) -> str:
+    """Replace train by its stratified carve into train and valid (in place); returns the
+    protocol's description of the validation split."""
+    train = splits["train"]
+    tr, va = carve(train.labels, fraction, seed)
+    splits["valid"] = Split(
+        sequences=[train.sequences[i] for i in va],
+        labels=train.labels[va],
+        source=f"{train.source} (carved)",
+    )
+    splits["train"] = Split(
+        sequences=[train.sequences[i] for i in tr], labels=train.labels[tr], source=train.source
+    )
+    return f"carved from train: {fraction:.0%}, stratified by label, seed {seed}"
+
+
 def load_splits(
     task: Task,
     files: dict[str, Path | None],
@@ -69,24 +99,11 @@ def load_splits(
                 f"{task.name}: no {split} split under the data root "
                 f"(see `findna-bench data status`)"
             )
-    classes = set(range(len(task.classes)))
     out: dict[str, Split] = {}
     summary: dict[str, dict] = {}
     for split in SPLITS:
-        path = files.get(split)
-        if path is None:
-            continue
-        seqs, labels, counts = policy_mod.check_rows(
-            reader(path), source=str(path), max_len=task.max_len, classes=classes, policy=policy
-        )
-        if not seqs:
-            raise DataError(
-                f"{path}: no usable rows after validation; check the file and data.policy"
-            )
-        out[split] = Split(
-            sequences=seqs, labels=np.asarray(labels, dtype=np.int64), source=str(path)
-        )
-        summary[split] = counts
+        if files.get(split) is not None:
+            out[split], summary[split] = read_split(files[split], task, policy, reader)
     protocol = {
         "train": str(files["train"]),
         "test": str(files["test"]),
@@ -95,19 +112,7 @@ def load_splits(
     if "valid" in out:
         protocol["valid"] = str(files["valid"])
     else:
-        train = out["train"]
-        tr, va = carve(train.labels, valid_fraction, carve_seed)
-        out["valid"] = Split(
-            sequences=[train.sequences[i] for i in va],
-            labels=train.labels[va],
-            source=f"{train.source} (carved)",
-        )
-        out["train"] = Split(
-            sequences=[train.sequences[i] for i in tr], labels=train.labels[tr], source=train.source
-        )
-        protocol["valid"] = (
-            f"carved from train: {valid_fraction:.0%}, stratified by label, seed {carve_seed}"
-        )
+        protocol["valid"] = carve_valid(out, valid_fraction, carve_seed)
     summary["leakage"] = handle_leakage(task.name, out, policy)
     digests = {str(p): checksums.digest(p) for p in files.values() if p is not None}
     return TaskData(

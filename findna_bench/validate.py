@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import fnmatch
 
-from findna_bench import config_schema
 from findna_bench.catalog import Catalog
-from findna_bench.config import resolve
 from findna_bench.errors import FindnaError
 from findna_bench.registry import Registry
+from findna_bench.run import config_schema
+from findna_bench.run.config import resolve
 
 
 def _references(registry: Registry, tasks: list[str]) -> list[str]:

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from findna_bench import dna
-from findna_bench.accumulate import backward_in_micro_batches, micro_ranges
 from findna_bench.model import SequenceClassifier
+from findna_bench.run.accumulate import backward_in_micro_batches, micro_ranges
 
 TOLERANCE = 1e-10  # gradients in float64: only the order of the sums differs
 LOSS_TOLERANCE = 1e-6  # the returned loss is float32

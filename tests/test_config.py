@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from findna_bench.config import RunSpec, expand, expand_tasks, parse_overrides, resolve
 from findna_bench.errors import ConfigError, UnknownName
 from findna_bench.registry import load_registry
+from findna_bench.run.config import RunSpec, expand, expand_tasks, parse_overrides, resolve
 
 REGISTRY = """
 plugins: []

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from findna_bench import config_schema
-from findna_bench.config import ENGINE_DEFAULTS, expand_tasks, parse_overrides, resolve
 from findna_bench.errors import ConfigError, UnknownName
+from findna_bench.run import config_schema
+from findna_bench.run.config import ENGINE_DEFAULTS, expand_tasks, parse_overrides, resolve
 
 
 def bad(registry, *items: str, model: str = "cnn", catalog=None) -> str:

@@ -28,10 +28,10 @@ def package_imports(module: str) -> set[str]:
 
 
 def test_every_module_of_the_training_path_is_fingerprinted():
-    for module in ("train.py", "model.py"):
+    for module in ("run/train.py", "model.py"):
         missing = package_imports(module) - set(ENGINE) - EXEMPT
         assert not missing, f"{module} imports {sorted(missing)}, absent from fingerprint.ENGINE"
 
 
 def test_the_training_loop_modules_are_listed():
-    assert {"train.py", "budget.py", "accumulate.py", "dna.py"} <= set(ENGINE)
+    assert {"run/train.py", "run/budget.py", "run/accumulate.py", "dna.py"} <= set(ENGINE)

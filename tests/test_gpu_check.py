@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from findna_bench import memory
+from findna_bench.hardware import memory
 
 
 @pytest.mark.slow

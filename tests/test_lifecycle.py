@@ -6,10 +6,10 @@ import torch
 import typer
 
 from findna_bench import hookimpl
-from findna_bench.config import expand
-from findna_bench.runner import RunContext
-from findna_bench.store import ResultsStore
-from findna_bench.suite import run_suite
+from findna_bench.results.store import ResultsStore
+from findna_bench.run.config import expand
+from findna_bench.run.runner import RunContext
+from findna_bench.run.suite import run_suite
 
 
 class Recorder:

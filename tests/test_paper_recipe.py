@@ -3,8 +3,8 @@ baselines keep their own, and ``finetune_recipe`` says which sections applied.""
 
 from __future__ import annotations
 
-from findna_bench.config import resolve
-from findna_bench.recipe import finetune_recipe
+from findna_bench.run.config import resolve
+from findna_bench.run.recipe import finetune_recipe
 
 
 def test_paper_recipe_is_keyed_by_backbone(registry):

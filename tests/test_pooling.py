@@ -54,7 +54,7 @@ def test_max_len_can_be_given_and_is_required(catalog):
 
 
 def test_findna_released_fine_tunes_with_padded_mean(registry):
-    from findna_bench.config import resolve
+    from findna_bench.run.config import resolve
 
     assert (
         resolve(registry, "findna-released", "gue/tf_0", "paper")["finetune"]["pooling"]

@@ -1,4 +1,4 @@
-"""``findna-bench profile`` and findna_bench.profiling: analytic MAC counts, memory probe, GEMM
+"""``findna-bench profile`` and findna_bench.hardware.profiling: analytic MAC counts, memory probe, GEMM
 rate, ratios, out-of-memory rows, and the isolated worker."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from findna_bench import profiling
+from findna_bench.hardware import profiling
 from findna_bench.model import SequenceClassifier
 
 

@@ -1,10 +1,10 @@
-"""Records are built in one place (findna_bench/record.py) against the Record type."""
+"""Records are built in one place (findna_bench/results/record.py) against the Record type."""
 
 from __future__ import annotations
 
 import pytest
 
-from findna_bench import record
+from findna_bench.results import record
 
 
 def test_identity_comes_first_and_fields_keep_their_order():

@@ -17,7 +17,7 @@ data_app = typer.Typer(help="Inspect, verify and download benchmark data.", no_a
 
 
 def _tasks(engine, suites: list[str], tasks: list[str]) -> list:
-    from findna_bench.config import expand_tasks
+    from findna_bench.run.config import expand_tasks
 
     catalog = engine.catalog
     names = (

@@ -1,7 +1,7 @@
 """``findna-bench gpu-check``: run the first-GPU-run checks and write gpu-check.json and .md.
 
-The checks live in ``findna_bench.gpu_check`` (and the memory estimate in
-``findna_bench.memory``); this module parses options, shows progress and writes the files.
+The checks live in ``findna_bench.hardware.gpu_check`` (and the memory estimate in
+``findna_bench.hardware.memory``); this module parses options, shows progress and writes the files.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ def gpu_check(
 ) -> None:
     """Versions, chordmixer vs transformer profile, bounded paper pretraining and fine-tuning
     (steps/s, peak memory, projected time), a torchrun smoke and per-task memory needs."""
-    from findna_bench import gpu_check as checks
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device
+    from findna_bench.hardware import gpu_check as checks
 
     dev = resolve_device(device)
     report = checks.run(

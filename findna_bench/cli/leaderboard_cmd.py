@@ -44,7 +44,7 @@ def selected_records(
     unreadable files on stderr and raises when nothing matches."""
     from findna_bench import ui
     from findna_bench.errors import ConfigError
-    from findna_bench.store import ResultsStore
+    from findna_bench.results.store import ResultsStore
 
     records, problems = ResultsStore(results).read_all()
     for problem in problems:  # unreadable or malformed files: one line each, never a KeyError

@@ -1,6 +1,6 @@
 """``findna-bench profile``: parameters, MACs, throughput, memory and GEMM efficiency side by side.
 
-Measurement lives in ``findna_bench.profiling``; this module parses options, runs one measurement
+Measurement lives in ``findna_bench.hardware.profiling``; this module parses options, runs one measurement
 per (model, length) (each in a fresh process by default), adds the ratios and renders the table
 and the JSON report.
 """
@@ -161,7 +161,7 @@ def profile(
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device
     from findna_bench.errors import ConfigError
-    from findna_bench.profiling import gemm_rate, measure_isolated, measure_one
+    from findna_bench.hardware.profiling import gemm_rate, measure_isolated, measure_one
 
     engine = ctx.obj
     models = split_list(model)

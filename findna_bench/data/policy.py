@@ -57,6 +57,56 @@ class Policy:
         return self.actions[rule]
 
 
+class RuleBroken(Exception):
+    """A row broke a rule whose action is ``error``: what is wrong, and the rule's name."""
+
+    def __init__(self, what: str, rule: str) -> None:
+        super().__init__(what)
+        self.what, self.rule = what, rule
+
+
+def _breach(policy: Policy, counts: dict, rule: str, what: str) -> str:
+    """Count a breach of ``rule`` and return its action, raising when the action is error."""
+    counts[rule] += 1
+    if policy[rule] == "error":
+        raise RuleBroken(what, rule)
+    return policy[rule]
+
+
+def clean_row(
+    seq: str,
+    label: int,
+    *,
+    max_len: int | None,
+    classes: set[int] | None,
+    policy: Policy,
+    counts: dict,
+) -> str | None:
+    """The sequence as the policy keeps it, or None when the row is dropped; counts breaches."""
+    if classes is not None and label not in classes:
+        what = f"label {label} is not one of the classes {sorted(classes)}"
+        _breach(policy, counts, "unknown_label", what)
+        return None
+    if not seq:
+        _breach(policy, counts, "empty", "empty sequence")
+        return None
+    bad = _INVALID.search(seq)
+    if bad:
+        what = f"character {bad.group()!r} at position {bad.start() + 1} is not A/C/G/T/N"
+        if _breach(policy, counts, "invalid_chars", what) == "warn":
+            return None
+        seq = _INVALID.sub("N", seq)
+    if _LOWER.search(seq):
+        _breach(policy, counts, "lowercase", "lower-case (soft-masked) bases")
+        seq = seq.upper()
+    if max_len is not None and len(seq) > max_len:
+        what = f"sequence of length {len(seq)} exceeds the task length {max_len}"
+        if _breach(policy, counts, "too_long", what) == "warn":
+            return None
+        seq = seq[:max_len]
+    return seq
+
+
 def check_rows(
     rows: list[tuple[int | str, str, int]],
     *,
@@ -78,58 +128,19 @@ def check_rows(
     counts = {rule: 0 for rule in DEFAULTS if rule != "leakage"}
     seqs: list[str] = []
     labels: list[int] = []
-
-    def fail(line: int | str, what: str, rule: str) -> None:
-        where = f"{source}:{line}" if isinstance(line, int) else line
-        raise DataError(f"{where}: {what}; fix the file or set data.policy.{rule}=warn|fix")
-
     for line, seq, label in rows:
-        if classes is not None and label not in classes:
-            counts["unknown_label"] += 1
-            if policy["unknown_label"] == "error":
-                fail(
-                    line,
-                    f"label {label} is not one of the classes {sorted(classes)}",
-                    "unknown_label",
-                )
-            continue
-        if not seq:
-            counts["empty"] += 1
-            if policy["empty"] == "error":
-                fail(line, "empty sequence", "empty")
-            continue
-        bad = _INVALID.search(seq)
-        if bad:
-            counts["invalid_chars"] += 1
-            action = policy["invalid_chars"]
-            if action == "error":
-                fail(
-                    line,
-                    f"character {bad.group()!r} at position {bad.start() + 1} is not A/C/G/T/N",
-                    "invalid_chars",
-                )
-            if action == "warn":
-                continue
-            seq = _INVALID.sub("N", seq)
-        if _LOWER.search(seq):
-            counts["lowercase"] += 1
-            if policy["lowercase"] == "error":
-                fail(line, "lower-case (soft-masked) bases", "lowercase")
-            seq = seq.upper()
-        if max_len is not None and len(seq) > max_len:
-            counts["too_long"] += 1
-            action = policy["too_long"]
-            if action == "error":
-                fail(
-                    line,
-                    f"sequence of length {len(seq)} exceeds the task length {max_len}",
-                    "too_long",
-                )
-            if action == "warn":
-                continue
-            seq = seq[:max_len]
-        seqs.append(seq)
-        labels.append(label)
+        try:
+            kept = clean_row(
+                seq, label, max_len=max_len, classes=classes, policy=policy, counts=counts
+            )
+        except RuleBroken as broken:
+            where = f"{source}:{line}" if isinstance(line, int) else line
+            raise DataError(
+                f"{where}: {broken.what}; fix the file or set data.policy.{broken.rule}=warn|fix"
+            ) from None
+        if kept is not None:
+            seqs.append(kept)
+            labels.append(label)
     counts["rows_in"] = len(rows)
     counts["rows_out"] = len(seqs)
     return seqs, labels, counts

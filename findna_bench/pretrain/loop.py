@@ -33,12 +33,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from findna_bench.config import config_hash
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain import checkpoint, ddp
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
-from findna_bench.train import NonFiniteLoss, autocast, lr_lambda
+from findna_bench.run.config import config_hash
+from findna_bench.run.train import NonFiniteLoss, autocast, lr_lambda
 from findna_bench.types import Accumulating, AfterStep, EndAccumulation, transfer_module
 
 RECIPE_KEYS = {
@@ -296,6 +296,122 @@ def save_final(
     )
 
 
+@dataclass(kw_only=True)
+class Session:
+    """One pretraining's working set: the recipe, the objective and what updates it."""
+
+    recipe: dict
+    digest: str
+    objective: nn.Module
+    sampler: GenomeSampler
+    params: list[torch.Tensor]
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    result: PretrainResult
+    last: Path | None
+
+    def resume(self) -> tuple[int, float]:
+        """(steps done, seconds spent) from ``last.pt``, or (0, 0.0) when there is none."""
+        if self.last is None or not self.last.exists():
+            return 0, 0.0
+        return resume_state(
+            self.last,
+            self.digest,
+            self.sampler,
+            self.objective,
+            self.optimizer,
+            self.scheduler,
+            self.result,
+        )
+
+    def save(self, step: int, seconds: float) -> None:
+        if self.last is not None and ddp.rank() == 0:
+            save_last(
+                self.last,
+                self.digest,
+                self.recipe,
+                step,
+                seconds,
+                self.result.curve,
+                self.objective,
+                self.optimizer,
+                self.scheduler,
+                self.sampler,
+            )
+
+
+def open_session(
+    pretrain_cfg: dict,
+    *,
+    catalog: Any,
+    data_root: Path,
+    device: torch.device,
+    checkpoint_dir: Path | None,
+    cache_dir: Path,
+) -> Session:
+    """Seed, build the objective and the genome sampler, and the optimiser with its schedule."""
+    recipe = recipe_of(pretrain_cfg)
+    total = int(recipe["steps"])
+    torch.manual_seed(int(recipe["seed"]))
+    objective = build_objective(catalog, recipe).to(device)
+    sampler = build_sampler(recipe, data_root, cache_dir)
+    params = [p for p in objective.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=recipe["lr"], weight_decay=recipe["weight_decay"])
+    return Session(
+        recipe=recipe,
+        digest=recipe_hash(recipe),
+        objective=objective,
+        sampler=sampler,
+        params=params,
+        optimizer=optimizer,
+        scheduler=torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, recipe["warmup"])),
+        result=PretrainResult(steps=total, seconds=0.0),
+        last=Path(checkpoint_dir) / checkpoint.LAST if checkpoint_dir else None,
+    )
+
+
+def run_steps(
+    session: Session,
+    model: nn.Module,
+    step: int,
+    end: int,
+    *,
+    device: torch.device,
+    started: float,
+    on_step: Callable[[int, int, dict], None],
+) -> int:
+    """Optimiser steps ``step .. end``: log, check finiteness and checkpoint on schedule."""
+    recipe, objective, result = session.recipe, session.objective, session.result
+    total, batch_size, seed = int(recipe["steps"]), int(recipe["batch_size"]), int(recipe["seed"])
+    rows = ddp.shard(batch_size)
+    parts = micro_slices(rows, recipe["micro_batch_size"])
+    bad, checked = torch.zeros((), dtype=torch.bool, device=device), step
+    session.optimizer.zero_grad(set_to_none=True)
+    while step < end:
+        tokens, ids = session.sampler.batch(step, batch_size, rows)
+        make_batch = batch_maker(tokens.to(device), ids, seed, step)
+        out = forward_backward(
+            model, objective, make_batch, parts, device=device, amp=recipe["amp"]
+        )
+        bad |= ~torch.isfinite(out["loss"])
+        apply_update(session.optimizer, session.scheduler, session.params, recipe["grad_clip"])
+        extra = objective.after_step(step, total) if isinstance(objective, AfterStep) else None
+        step += 1
+        log = step % recipe["log_every"] == 0 or step == end
+        if log or step % recipe["checkpoint_every"] == 0:
+            check_finite(bad, checked, step)
+            checked = step
+        if log:
+            metrics = ddp.average({k: float(v) for k, v in out.items()} | (extra or {}))
+            metrics["lr"] = session.scheduler.get_last_lr()[0]
+            result.curve.append({"step": step, **metrics})
+            if ddp.rank() == 0:
+                on_step(step, total, metrics)
+        if step % recipe["checkpoint_every"] == 0 or step == end:
+            session.save(step, time.perf_counter() - started)
+    return step
+
+
 def pretrain(
     pretrain_cfg: dict,
     *,
@@ -314,69 +430,26 @@ def pretrain(
     recipe's ``steps``.
     """
     device = ddp.local_device(device)  # cuda:LOCAL_RANK under torchrun
-    recipe = recipe_of(pretrain_cfg)
-    digest = recipe_hash(recipe)
-    total, batch_size, seed = int(recipe["steps"]), int(recipe["batch_size"]), int(recipe["seed"])
-    torch.manual_seed(seed)
-    objective = build_objective(catalog, recipe).to(device)
-    sampler = build_sampler(recipe, data_root, cache_dir)
-    params = [p for p in objective.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=recipe["lr"], weight_decay=recipe["weight_decay"])
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, recipe["warmup"]))
-    result = PretrainResult(steps=total, seconds=0.0)
-    last = Path(checkpoint_dir) / checkpoint.LAST if checkpoint_dir else None
-    step, elapsed = 0, 0.0
-    if resume and last is not None and last.exists():
-        step, elapsed = resume_state(last, digest, sampler, objective, optimizer, scheduler, result)
+    session = open_session(
+        pretrain_cfg,
+        catalog=catalog,
+        data_root=data_root,
+        device=device,
+        checkpoint_dir=checkpoint_dir,
+        cache_dir=cache_dir,
+    )
+    step, elapsed = session.resume() if resume else (0, 0.0)
+    objective, result = session.objective, session.result
     model = ddp.wrap(objective, device) if ddp.active() else objective
-    rows = ddp.shard(batch_size)
     started = time.perf_counter() - elapsed
     objective.train()
-
-    def save_state() -> None:
-        if last is not None and ddp.rank() == 0:
-            save_last(
-                last,
-                digest,
-                recipe,
-                step,
-                time.perf_counter() - started,
-                result.curve,
-                objective,
-                optimizer,
-                scheduler,
-                sampler,
-            )
-
-    end = min(total, stop_at) if stop_at is not None else total
-    parts = micro_slices(rows, recipe["micro_batch_size"])
-    bad, checked = torch.zeros((), dtype=torch.bool, device=device), step
-    optimizer.zero_grad(set_to_none=True)
-    while step < end:
-        tokens, ids = sampler.batch(step, batch_size, rows)
-        make_batch = batch_maker(tokens.to(device), ids, seed, step)
-        out = forward_backward(
-            model, objective, make_batch, parts, device=device, amp=recipe["amp"]
-        )
-        bad |= ~torch.isfinite(out["loss"])
-        apply_update(optimizer, scheduler, params, recipe["grad_clip"])
-        extra = objective.after_step(step, total) if isinstance(objective, AfterStep) else None
-        step += 1
-        log = step % recipe["log_every"] == 0 or step == end
-        if log or step % recipe["checkpoint_every"] == 0:
-            check_finite(bad, checked, step)
-            checked = step
-        if log:
-            metrics = ddp.average({k: float(v) for k, v in out.items()} | (extra or {}))
-            metrics["lr"] = scheduler.get_last_lr()[0]
-            result.curve.append({"step": step, **metrics})
-            if ddp.rank() == 0:
-                on_step(step, total, metrics)
-        if step % recipe["checkpoint_every"] == 0 or step == end:
-            save_state()
+    end = min(result.steps, stop_at) if stop_at is not None else result.steps
+    step = run_steps(session, model, step, end, device=device, started=started, on_step=on_step)
     result.seconds = time.perf_counter() - started
-    if step == total and checkpoint_dir is not None and ddp.rank() == 0:
-        result.checkpoint = save_final(Path(checkpoint_dir), digest, recipe, result, objective)
+    if step == result.steps and checkpoint_dir is not None and ddp.rank() == 0:
+        result.checkpoint = save_final(
+            Path(checkpoint_dir), session.digest, session.recipe, result, objective
+        )
     if ddp.active():
         torch.distributed.barrier()
     return result

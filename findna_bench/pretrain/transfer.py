@@ -67,45 +67,39 @@ def backbone_warnings(pretrained: dict, task: dict) -> list[str]:
     ]
 
 
-def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict[str, Any]:
-    """Load the pretrained transfer network into ``backbone``; returns the record's entry."""
+def checkpoint_path(cfg: dict, ctx: Any, spec: Any) -> tuple[Path, bool]:
+    """(final.pt, cache hit): ``pretrain.checkpoint`` when given, else the cache's (pretraining
+    on a miss without touching the fine-tuning's random state)."""
     pretrain_cfg = dict(cfg["pretrain"])
     given = pretrain_cfg.pop("checkpoint", None)
     if given:
-        path, hit = Path(given), True
-        if not path.exists():
+        if not Path(given).exists():
             raise ConfigError(
-                f"--checkpoint {path} does not exist; pass a final.pt written by "
+                f"--checkpoint {given} does not exist; pass a final.pt written by "
                 "`findna-bench pretrain`"
             )
-    else:
+        return Path(given), True
 
-        def progress(step: int, total: int, metrics: dict) -> None:
-            ctx.hook.on_train_step(
-                spec=spec, stage="pretrain", step=step, total_steps=total, metrics=metrics
-            )
+    def progress(step: int, total: int, metrics: dict) -> None:
+        ctx.hook.on_train_step(
+            spec=spec, stage="pretrain", step=step, total_steps=total, metrics=metrics
+        )
 
-        rng = checkpoint.rng_state()  # a cache miss must not change the fine-tuning's randomness
-        path, hit = cache.ensure(
-            pretrain_cfg,
-            catalog=ctx.catalog,
-            data_root=ctx.data_root,
-            device=ctx.device,
-            cache_dir=ctx.cache_dir,
-            on_step=progress,
-        )
-        checkpoint.set_rng_state(rng)
-    state = checkpoint.load(path)
-    if "transfer" not in state:
-        raise ConfigError(
-            f"{path} holds no transfer weights; pass the final.pt of a finished pretraining"
-        )
-    moved = copy_weights(backbone, state["transfer"])
-    if moved["copied"] == 0:
-        raise ConfigError(
-            f"{path}: no pretrained tensor matches the task backbone "
-            f"({cfg['backbone'].get('use')}); check the model's backbone against pretrain.backbone"
-        )
+    rng = checkpoint.rng_state()  # a cache miss must not change the fine-tuning's randomness
+    found = cache.ensure(
+        pretrain_cfg,
+        catalog=ctx.catalog,
+        data_root=ctx.data_root,
+        device=ctx.device,
+        cache_dir=ctx.cache_dir,
+        on_step=progress,
+    )
+    checkpoint.set_rng_state(rng)
+    return found
+
+
+def transfer_warnings(state: dict, cfg: dict, moved: dict) -> list[str]:
+    """Settings that differ from pretraining, then modules kept random or dropped."""
     warnings = backbone_warnings(state["backbone"], cfg["backbone"])
     if moved["kept_random_modules"]:
         warnings.append(
@@ -116,6 +110,23 @@ def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict
         warnings.append(
             f"{len(moved['dropped_modules'])} pretrained module(s) not in the task model, "
             "dropped: " + ", ".join(moved["dropped_modules"][:8])
+        )
+    return warnings
+
+
+def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict[str, Any]:
+    """Load the pretrained transfer network into ``backbone``; returns the record's entry."""
+    path, hit = checkpoint_path(cfg, ctx, spec)
+    state = checkpoint.load(path)
+    if "transfer" not in state:
+        raise ConfigError(
+            f"{path} holds no transfer weights; pass the final.pt of a finished pretraining"
+        )
+    moved = copy_weights(backbone, state["transfer"])
+    if moved["copied"] == 0:
+        raise ConfigError(
+            f"{path}: no pretrained tensor matches the task backbone "
+            f"({cfg['backbone'].get('use')}); check the model's backbone against pretrain.backbone"
         )
     last = state["curve"][-1] if state.get("curve") else {}
     return {
@@ -133,5 +144,5 @@ def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict
         "final_metrics": last,
         "rule": RULE,
         **moved,
-        "warnings": warnings,
+        "warnings": transfer_warnings(state, cfg, moved),
     }

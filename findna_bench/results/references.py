@@ -15,9 +15,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from findna_bench import record
 from findna_bench.errors import ConfigError
-from findna_bench.results import leaderboard
+from findna_bench.results import leaderboard, record
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "references.yaml"
 NOT_RANKED = "not ranked"

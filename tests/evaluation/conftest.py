@@ -17,7 +17,7 @@ def record(
     mode: str = "full",
 ) -> dict:
     """A minimal record as the runner (status ok) or the suite (status failed) writes it."""
-    from findna_bench import record as record_mod
+    from findna_bench.results import record as record_mod
 
     outcome = (
         {"metrics": {"test": {metric: value}, "valid": {metric: value}}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from findna_bench.fingerprint import Fingerprinter
-from findna_bench.store import ResultsStore
+from findna_bench.results.store import ResultsStore
 
 
 def _success(results) -> list:
@@ -13,15 +13,15 @@ def _success(results) -> list:
 
 
 def test_fingerprint_covers_training_code_and_plugins_not_the_cli(registry, catalog):
-    from findna_bench.config import expand
+    from findna_bench.run.config import expand
 
     spec = expand(registry, models=["cnn"], tasks=["gue/mouse_2"], seeds=[0], profile="smoke")[0]
     code = Fingerprinter(catalog).for_spec(spec)
     assert code == Fingerprinter(catalog).for_spec(spec)  # deterministic
     files = set(code["files"])
     assert {
-        "findna_bench/train.py",
-        "findna_bench/runner.py",
+        "findna_bench/run/train.py",
+        "findna_bench/run/runner.py",
         "cnn/cnn.py",
         "gue/gue.py",
         "findna_bench/builtins/metrics.py",
@@ -29,7 +29,7 @@ def test_fingerprint_covers_training_code_and_plugins_not_the_cli(registry, cata
     assert not any(f.startswith(("findna_bench/cli/", "findna_bench/pretrain/")) for f in files)
     assert not files & {
         "findna_bench/results/leaderboard.py",
-        "findna_bench/store.py",
+        "findna_bench/results/store.py",
         "findna_bench/results/report.py",
     }
     pretrained = expand(
@@ -93,11 +93,11 @@ def test_the_suite_runs_identical_specs_once(toy):
     import torch
 
     from findna_bench.catalog import Catalog
-    from findna_bench.config import expand
     from findna_bench.plugins import make_plugin_manager
     from findna_bench.registry import load_registry
-    from findna_bench.runner import RunContext
-    from findna_bench.suite import run_suite
+    from findna_bench.run.config import expand
+    from findna_bench.run.runner import RunContext
+    from findna_bench.run.suite import run_suite
 
     registry = load_registry(toy.registry)
     pm = make_plugin_manager(plugin_paths=registry.plugins, root=registry.root, entrypoints=False)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-import findna_bench.train as train_mod
-from findna_bench.budget import STOP_EPOCHS, STOP_PATIENCE, STOP_STEPS, Budget, EarlyStopping
-from findna_bench.config import ENGINE_DEFAULTS
+import findna_bench.run.train as train_mod
 from findna_bench.model import SequenceClassifier
-from findna_bench.train import Encoded, finetune
+from findna_bench.run.budget import STOP_EPOCHS, STOP_PATIENCE, STOP_STEPS, Budget, EarlyStopping
+from findna_bench.run.config import ENGINE_DEFAULTS
+from findna_bench.run.train import Encoded, finetune
 
 
 def ft(**over) -> dict:

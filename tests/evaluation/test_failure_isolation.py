@@ -10,12 +10,12 @@ from torch import nn
 
 from findna_bench import hookimpl
 from findna_bench.catalog import Catalog
-from findna_bench.config import expand
 from findna_bench.plugins import make_plugin_manager
 from findna_bench.results.leaderboard import build
-from findna_bench.runner import RunContext
-from findna_bench.store import ResultsStore
-from findna_bench.suite import run_suite
+from findna_bench.results.store import ResultsStore
+from findna_bench.run.config import expand
+from findna_bench.run.runner import RunContext
+from findna_bench.run.suite import run_suite
 
 
 class NaNBackbone(nn.Module):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from findna_bench.config import expand
 from findna_bench.errors import ConfigError
-from findna_bench.launch import JobSpec, RunJob, make_executor, parse_options, submit
-from findna_bench.store import ResultsStore
+from findna_bench.results.store import ResultsStore
+from findna_bench.run.config import expand
+from findna_bench.run.launch import JobSpec, RunJob, make_executor, parse_options, submit
 
 pytest.importorskip("submitit")
 TINY = {"finetune": {"max_train": 128, "max_valid": 128}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from findna_bench.config import ENGINE_DEFAULTS, resolve
+from findna_bench.run.config import ENGINE_DEFAULTS, resolve
 
 # (task, finetune: batch size, lr, weight decay, warm-up, epochs; chordmixer: track, blocks, dropout)
 PAPER = [

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-import findna_bench.runner as runner_mod
-import findna_bench.train as train_mod
-from findna_bench.config import RunSpec, resolve
-from findna_bench.runner import RunContext, run_one
+import findna_bench.run.runner as runner_mod
+import findna_bench.run.train as train_mod
+from findna_bench.run.config import RunSpec, resolve
+from findna_bench.run.runner import RunContext, run_one
 
 VALID_QUALITY = [0.60, 0.90, 0.70]  # best on validation: epoch 2
 TEST_QUALITY = [0.60, 0.70, 0.95]  # best on test: epoch 3

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from findna_bench.store import Claim, ResultsStore
+from findna_bench.results.store import Claim, ResultsStore
 
 
 def _ok(run_id: str = "m__t__seed0__abc") -> dict:

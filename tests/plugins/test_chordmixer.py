@@ -141,7 +141,7 @@ def test_user_errors(cm):
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
 def test_registry_presets_build(registry, catalog, profile):
-    from findna_bench.config import resolve
+    from findna_bench.run.config import resolve
 
     cfg = resolve(registry, "chordmixer", "gue/prom_core_all", profile)
     net = catalog.build_backbone(cfg["backbone"], max_len=70)

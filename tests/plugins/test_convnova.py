@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from findna_bench.config import resolve
 from findna_bench.model import SequenceClassifier
+from findna_bench.run.config import resolve
 
 
 def n_params(net: torch.nn.Module) -> int:

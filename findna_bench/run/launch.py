@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from findna_bench.config import RunSpec
 from findna_bench.errors import ConfigError
+from findna_bench.run.config import RunSpec
 
 LAUNCHERS = ("local", "slurm", "submitit-local")
 
@@ -70,8 +70,8 @@ class RunJob:
         import torch
 
         from findna_bench.engine import Engine
-        from findna_bench.store import ResultsStore
-        from findna_bench.suite import run_suite
+        from findna_bench.results.store import ResultsStore
+        from findna_bench.run.suite import run_suite
 
         job = self.job
         name = job.device

@@ -13,12 +13,12 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from findna_bench.protocol import declared
 from findna_bench.results.predictions import PENDING
+from findna_bench.run.protocol import declared
 from findna_bench.types import Record
 
 if TYPE_CHECKING:
-    from findna_bench.config import RunSpec
+    from findna_bench.run.config import RunSpec
 
 STATUSES = ("ok", "failed")
 FIELDS = frozenset(Record.__annotations__) | {PENDING}

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from findna_bench import dna
-from findna_bench.accumulate import backward_in_micro_batches
-from findna_bench.budget import STOP_PATIENCE, Budget, EarlyStopping
+from findna_bench.run.accumulate import backward_in_micro_batches
+from findna_bench.run.budget import STOP_PATIENCE, Budget, EarlyStopping
 
 
 class NonFiniteLoss(RuntimeError):
@@ -174,6 +174,48 @@ def _batches(train: Encoded, budget: Budget, batch_size: int, generator: torch.G
             yield step, order[i * batch_size : (i + 1) * batch_size]
 
 
+class Selection:
+    """Best-on-validation bookkeeping: the dev curve, the selected weights, when to stop."""
+
+    def __init__(self, budget: Budget, result: FinetuneResult, *, cfg: dict, higher: bool):
+        self.budget, self.result, self.cfg = budget, result, cfg
+        self.stopper = EarlyStopping(budget, higher_is_better=higher)
+        self.best_state: dict | None = None
+
+    def observe(self, model: nn.Module, step: int, values: dict, main_metric: str) -> None:
+        """Add the evaluation at ``step`` to the curve; keep the weights when they are selected."""
+        point = round(step / self.budget.steps_per_epoch, 4)
+        self.result.curve.append({"epoch": point, "step": step, **values})
+        new_best = self.stopper.observe(values[main_metric])
+        if new_best or self.cfg["selection"] == "last-epoch" or self.best_state is None:
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.result.best_epoch, self.result.best_step = point, step
+            self.result.selected_valid = values
+
+    def should_stop(self, step: int) -> bool:
+        """A plateau under best-valid selection before the last planned step (named in the result)."""
+        best_valid = self.cfg["selection"] == "best-valid"
+        if step < self.budget.planned_steps and best_valid and self.stopper.should_stop(step):
+            self.result.stop_reason = STOP_PATIENCE
+            return True
+        return False
+
+    def restore(self, model: nn.Module) -> None:
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
+def report_loss(
+    loss: torch.Tensor, step: int, budget: Budget, lr: float, on_step: Callable
+) -> None:
+    """Check the loss is finite (a host sync) and report it with the learning rate and epoch."""
+    value = loss.item()
+    if not math.isfinite(value):
+        raise NonFiniteLoss(f"fine-tuning loss became {value} at or before step {step}")
+    epoch = round(step / budget.steps_per_epoch, 2)
+    on_step(step, budget.planned_steps, {"loss": value, "lr": lr, "epoch": epoch})
+
+
 def finetune(
     model: nn.Module,
     train: Encoded,
@@ -200,58 +242,33 @@ def finetune(
     budget = Budget.plan(cfg, len(train))
     total = budget.planned_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total, cfg["warmup"]))
-    loss_fn = nn.CrossEntropyLoss()
-    stopper = EarlyStopping(budget, higher_is_better=higher_is_better)
     result = FinetuneResult(
-        best_epoch=0.0,
-        best_step=0,
-        planned_steps=total,
-        steps=0,
-        stop_reason=budget.bound,
+        best_epoch=0.0, best_step=0, planned_steps=total, steps=0, stop_reason=budget.bound,
         seconds=0.0,
-    )
-    best_state = None
+    )  # fmt: skip
+    selection = Selection(budget, result, cfg=cfg, higher=higher_is_better)
+    loss_fn = nn.CrossEntropyLoss()
     _freeze_for_mode(model, cfg["mode"])
     for step, index in _batches(train, budget, cfg["batch_size"], generator):
         loss = optimizer_step(
-            batch_inputs(train, index, device),
-            model=model,
-            loss_fn=loss_fn,
-            optimizer=optimizer,
-            scheduler=scheduler,
-            params=params,
-            cfg=cfg,
-            device=device,
-        )
+            batch_inputs(train, index, device), model=model, loss_fn=loss_fn,
+            optimizer=optimizer, scheduler=scheduler, params=params, cfg=cfg, device=device,
+        )  # fmt: skip
         result.steps = step
         if step % 10 == 0 or step == total or step in budget.eval_steps:
-            value = loss.item()  # the only host sync of the loop, every 10 steps
-            if not math.isfinite(value):
-                raise NonFiniteLoss(f"fine-tuning loss became {value} at or before step {step}")
-            on_step(step, total, {"loss": value, "lr": scheduler.get_last_lr()[0]})
+            report_loss(loss, step, budget, scheduler.get_last_lr()[0], on_step)  # 1 sync/10 steps
         if step not in budget.eval_steps:
             continue
         probs = predict(
-            model,
-            valid,
-            batch_size=cfg["eval_batch_size"],
-            device=device,
-            amp=cfg["amp"],
+            model, valid, batch_size=cfg["eval_batch_size"], device=device, amp=cfg["amp"],
             rc_tta=cfg["rc_tta"],
-        )
+        )  # fmt: skip
         values = score(probs, valid.labels.numpy(), metrics)
-        point = round(step / budget.steps_per_epoch, 4)
-        result.curve.append({"epoch": point, "step": step, **values})
+        selection.observe(model, step, values, main_metric)
         on_eval(values)
-        new_best = stopper.observe(values[main_metric])
-        if new_best or cfg["selection"] == "last-epoch" or best_state is None:
-            best_state = copy.deepcopy(model.state_dict())
-            result.best_epoch, result.best_step, result.selected_valid = point, step, values
         _freeze_for_mode(model, cfg["mode"])
-        if step < total and cfg["selection"] == "best-valid" and stopper.should_stop(step):
-            result.stop_reason = STOP_PATIENCE
+        if selection.should_stop(step):
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    selection.restore(model)
     result.seconds = time.perf_counter() - started
     return result

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from findna_bench import config_schema
 from findna_bench.errors import ConfigError, UnknownName
+from findna_bench.run import config_schema
 
 if TYPE_CHECKING:
     from findna_bench.registry import Registry
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 ENGINE_DEFAULTS: dict[str, Any] = {
     "task": {},
     "data": {

@@ -20,14 +20,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from findna_bench import record as record_mod
-from findna_bench.config import RunSpec
 from findna_bench.errors import ConfigError, DataUnavailable, FindnaError
 from findna_bench.fingerprint import Fingerprinter
 from findna_bench.plugins import GuardedHooks
 from findna_bench.results import predictions
-from findna_bench.runner import RunContext, run_one
-from findna_bench.store import LOCK_MAX_AGE, Claim, ResultsStore, record_key
+from findna_bench.results import record as record_mod
+from findna_bench.results.store import LOCK_MAX_AGE, Claim, ResultsStore, record_key
+from findna_bench.run.config import RunSpec
+from findna_bench.run.runner import RunContext, run_one
 
 REUSE = ("same-code", "any-code")
 Notify = Callable[[str], None]

@@ -26,9 +26,9 @@ from typing import Any
 
 import torch
 
-from findna_bench import memory
+from findna_bench.hardware import memory
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 Progress = Callable[[str], None]
 
 
@@ -82,7 +82,7 @@ class Peak:
     """Peak memory of a block: CUDA allocator peak, or CPU resident-set growth."""
 
     def __init__(self, device: torch.device) -> None:
-        from findna_bench.profiling import MemoryProbe
+        from findna_bench.hardware.profiling import MemoryProbe
 
         self.device, self.probe = device, MemoryProbe(device)
 
@@ -104,7 +104,7 @@ def _sync(device: torch.device) -> None:
 
 
 def profile_models(registry_path: Path, device: torch.device, p: dict) -> list[dict]:
-    from findna_bench.profiling import measure_one
+    from findna_bench.hardware.profiling import measure_one
 
     rows = []
     for model in ("chordmixer", "transformer"):
@@ -140,8 +140,8 @@ def pretrain_bench(
     registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict
 ) -> dict:
     """Bounded steps of the findna recipe under the plan's profile (no checkpoints written)."""
-    from findna_bench.config import resolve
     from findna_bench.pretrain.loop import pretrain
+    from findna_bench.run.config import resolve
 
     recipe = dict(resolve(registry, "findna", "pretrain", p["profile"])["pretrain"], log_every=1)
     times: list[float] = []
@@ -180,10 +180,10 @@ def finetune_bench(
 ) -> dict:
     """Bounded steps of the chordmixer model's fine-tuning recipe on one GUE task's train split."""
     from findna_bench import dna
-    from findna_bench.config import resolve
     from findna_bench.model import SequenceClassifier
-    from findna_bench.runner import RunContext
-    from findna_bench.train import autocast, batch_inputs
+    from findna_bench.run.config import resolve
+    from findna_bench.run.runner import RunContext
+    from findna_bench.run.train import autocast, batch_inputs
 
     cfg = resolve(registry, "chordmixer", p["task"], p["profile"])
     ft = cfg["finetune"]

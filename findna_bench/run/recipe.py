@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from findna_bench.config import task_layers
 from findna_bench.registry import Registry
+from findna_bench.run.config import task_layers
 
 
 def _keys(section: dict | None, backbone: str) -> tuple[list[str], bool]:

@@ -13,16 +13,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from findna_bench import record
 from findna_bench.catalog import Catalog
-from findna_bench.config import RunSpec, config_hash
 from findna_bench.data.policy import Policy
-from findna_bench.environment import environment
+from findna_bench.hardware.environment import environment
 from findna_bench.model import SequenceClassifier
-from findna_bench.protocol import declared
-from findna_bench.results import predictions
+from findna_bench.results import predictions, record
+from findna_bench.run.config import RunSpec, config_hash
+from findna_bench.run.protocol import declared
+from findna_bench.run.train import Encoded, finetune, predict, score
 from findna_bench.tasks import TaskData
-from findna_bench.train import Encoded, finetune, predict, score
 
 
 @dataclass(kw_only=True)

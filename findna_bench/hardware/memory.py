@@ -84,7 +84,7 @@ def micro_batch_for(gpu_gb: float, *, batch: int, **shape: Any) -> int | None:
 
 def task_row(registry: Any, catalog: Any, task: str, model: str = "chordmixer") -> dict[str, Any]:
     """The estimate of one task under the ``paper`` profile (the model's resolved config)."""
-    from findna_bench.config import resolve
+    from findna_bench.run.config import resolve
 
     cfg = resolve(registry, model, task, "paper")
     bb, ft = cfg["backbone"], cfg["finetune"]

@@ -37,7 +37,7 @@ def package_versions() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def git_sha() -> str:
     """HEAD of the findna-bench checkout (+ '-dirty'), or 'unknown (not a git checkout)'."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     try:
         sha = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"],

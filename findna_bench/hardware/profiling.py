@@ -16,7 +16,7 @@ measurement builds a registry model's backbone at ``max_len = length`` inside th
   reset through /proc/self/clear_refs) over the resident set before the first step.
 
 ``measure_isolated`` runs one measurement in a fresh interpreter (``python -m
-findna_bench.profiling``), so allocator caches of earlier runs cannot hide memory growth and an
+findna_bench.hardware.profiling``), so allocator caches of earlier runs cannot hide memory growth and an
 out-of-memory kill is reported instead of ending the caller.
 """
 
@@ -237,10 +237,10 @@ def measure_one(request: dict) -> dict:
 
 
 def measure_isolated(request: dict, *, timeout: float | None = None) -> dict:
-    """``measure_one`` in a fresh ``python -m findna_bench.profiling`` process."""
+    """``measure_one`` in a fresh ``python -m findna_bench.hardware.profiling`` process."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "findna_bench.profiling"],
+            [sys.executable, "-m", "findna_bench.hardware.profiling"],
             input=json.dumps(request),
             capture_output=True,
             text=True,

@@ -1,0 +1,1 @@
+"""The machine: environment facts for records, speed and memory measurement, the GPU readiness check."""

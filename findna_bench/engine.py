@@ -104,10 +104,20 @@ class Engine:
             return {}
         return dict(typer.main.get_group(app).commands)
 
-    def context(self, *, data_root: Path, device: torch.device) -> RunContext:
+    def context(
+        self, *, data_root: Path, device: torch.device, cache_dir: Path | None = None
+    ) -> RunContext:
+        """What every run shares; ``cache_dir`` defaults to the user-level cache (``paths``)."""
+        from findna_bench.paths import default_cache_dir
         from findna_bench.run.runner import RunContext
 
-        return RunContext(catalog=self.catalog, hook=self.hook, data_root=data_root, device=device)
+        return RunContext(
+            catalog=self.catalog,
+            hook=self.hook,
+            data_root=data_root,
+            device=device,
+            cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
+        )
 
     # --- options -> specs ---------------------------------------------------------------------
 
@@ -164,6 +174,7 @@ class Engine:
         data_root: Path,
         results: Path,
         device: torch.device,
+        cache_dir: Path | None = None,
         rerun: bool = False,
         reuse: str = "same-code",
         notify: Notify = _quiet,
@@ -175,7 +186,7 @@ class Engine:
         from findna_bench.run.suite import plan_suite, run_suite
 
         store = ResultsStore(results)
-        ctx = self.context(data_root=data_root, device=device)
+        ctx = self.context(data_root=data_root, device=device, cache_dir=cache_dir)
         plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
         on_plan(plan)
         outcome = run_suite(specs, ctx, store, plan=plan, notify=notify)
@@ -190,6 +201,7 @@ class Engine:
         data_root: Path,
         results: Path,
         device: str,
+        cache_dir: Path | None = None,
         rerun: bool = False,
         reuse: str = "same-code",
         notify: Notify = _quiet,
@@ -213,6 +225,7 @@ class Engine:
                 data_root=data_root,
                 results=results,
                 device=device,
+                cache_dir=cache_dir,
                 rerun=rerun,
                 reuse=reuse,
             )

@@ -30,6 +30,12 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+@pytest.fixture(autouse=True)
+def private_cache(monkeypatch, tmp_path):
+    """Pretrained checkpoints of a test go to its own folder, never the user-level cache."""
+    monkeypatch.setenv("FINDNA_BENCH_CACHE", str(tmp_path / "findna-cache"))
+
+
 @pytest.fixture(scope="session")
 def data_root() -> Path:
     """The real benchmark data (../shared/data in CI), used in place, never copied."""

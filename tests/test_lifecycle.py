@@ -58,7 +58,13 @@ def test_hooks_fire_in_order(tmp_path, registry, catalog, data_root):
         profile="smoke",
         overrides={"finetune": {"epochs": 1, "max_train": 640}},
     )
-    ctx = RunContext(catalog=catalog, hook=pm.hook, data_root=data_root, device=torch.device("cpu"))
+    ctx = RunContext(
+        catalog=catalog,
+        hook=pm.hook,
+        data_root=data_root,
+        device=torch.device("cpu"),
+        cache_dir=tmp_path,
+    )
     store = ResultsStore(tmp_path)
     run_suite(specs, ctx, store)
     assert recorder.calls == [

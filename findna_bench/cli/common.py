@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import typer
 
 from findna_bench.errors import ConfigError, NothingToRun
+from findna_bench.paths import default_cache_dir, default_data_root
 
-DEFAULT_DATA_ROOT = (
-    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "findna-bench" / "data"
-)
+DEFAULT_DATA_ROOT = default_data_root()
 
 DataRoot = typer.Option(
     None,
     "--data-root",
     envvar="FINDNA_BENCH_DATA",
     help=f"benchmark data root [env FINDNA_BENCH_DATA; default {DEFAULT_DATA_ROOT}]",
+)
+CacheDir = typer.Option(
+    None,
+    "--cache-dir",
+    envvar="FINDNA_BENCH_CACHE",
+    help=f"pretrained-checkpoint cache [env FINDNA_BENCH_CACHE; default {default_cache_dir()}]",
 )
 Results = typer.Option(
     Path("results"),

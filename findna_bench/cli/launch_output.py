@@ -24,6 +24,7 @@ def submit_and_report(
     results: Path,
     device: str,
     expected_seeds: int,
+    cache_dir: Path | None = None,
     rerun: bool = False,
     reuse: str = "same-code",
 ) -> None:
@@ -34,6 +35,7 @@ def submit_and_report(
         data_root=data_root,
         results=results,
         device=device,
+        cache_dir=cache_dir,
         rerun=rerun,
         reuse=reuse,
         notify=warn,

@@ -1,7 +1,7 @@
 """``findna-bench pretrain``: pretrain a model's recipe on genome windows, with live progress.
 
-By default the checkpoints go to the pretrained-checkpoint cache (``.findna-cache/pretrained/
-<recipe hash>/``), so a later ``findna-bench run`` of the same model and profile reuses them.
+By default the checkpoints go to the pretrained-checkpoint cache (``~/.cache/findna-bench/
+pretrained/<recipe hash>/``, or ``--cache-dir`` / ``FINDNA_BENCH_CACHE``), so a later ``findna-bench run`` of the same model and profile reuses them.
 Under ``torchrun --nproc_per_node N -m findna_bench pretrain ...`` it runs data-parallel.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import DataRoot, Device, Quiet, data_root, resolve_device
+from findna_bench.cli.common import CacheDir, DataRoot, Device, Quiet, data_root, resolve_device
 
 OVERRIDES = typer.Argument(None, help="key=value overrides, e.g. pretrain.steps=200")
 MODEL = typer.Option(
@@ -20,7 +20,6 @@ MODEL = typer.Option(
 CHECKPOINT_DIR = typer.Option(
     None, "--checkpoint-dir", help="where last.pt/final.pt go [default: the cache]"
 )
-CACHE_DIR = typer.Option(Path(".findna-cache"), "--cache-dir", help="pretrained-checkpoint cache")
 RESUME = typer.Option(False, "--resume", help="continue from last.pt in the checkpoint dir")
 
 
@@ -31,7 +30,7 @@ def pretrain(
     profile: str = typer.Option("cpu", "--profile", "-p", help="smoke | cpu | paper"),
     data: Path | None = DataRoot,
     checkpoint_dir: Path | None = CHECKPOINT_DIR,
-    cache_dir: Path = CACHE_DIR,
+    cache_dir: Path | None = CacheDir,
     resume: bool = RESUME,
     device: str = Device,
     quiet: bool = Quiet,
@@ -53,6 +52,9 @@ def pretrain(
         raise ConfigError(f"model '{model}' has no pretrain: recipe in {engine.registry.path}")
     target = resolve_device(device)
     distributed = ddp.init_from_env(target)
+    from findna_bench.paths import default_cache_dir
+
+    cache_dir = cache_dir or default_cache_dir()
     folder = checkpoint_dir or cache.recipe_dir(cache_dir, cfg["pretrain"])
     if (folder / checkpoint.FINAL).exists() and not resume:
         ui.out.print(f"already pretrained: {folder / checkpoint.FINAL}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from findna_bench.cli.common import (
+    CacheDir,
     DataRoot,
     Device,
     Quiet,
@@ -72,6 +73,7 @@ def run(
     profile: str = PROFILE,
     device: str = Device,
     data: Path | None = DataRoot,
+    cache_dir: Path | None = CacheDir,
     results: Path = Results,
     dry_run: bool = DRY_RUN,
     quiet: bool = Quiet,
@@ -112,6 +114,7 @@ def run(
     common = dict(
         data_root=data_root(data),
         results=results,
+        cache_dir=cache_dir,
         expected_seeds=len(seed_list),
         rerun=rerun,
         reuse=reuse,

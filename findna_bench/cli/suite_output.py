@@ -21,6 +21,7 @@ def run_and_report(
     device,
     quiet: bool,
     expected_seeds: int,
+    cache_dir: Path | None = None,
     rerun: bool = False,
     reuse: str = "same-code",
 ) -> None:
@@ -39,6 +40,7 @@ def run_and_report(
             data_root=data_root,
             results=results,
             device=device,
+            cache_dir=cache_dir,
             rerun=rerun,
             reuse=reuse,
             notify=say,

@@ -181,6 +181,7 @@ def finetune_bench(
     """Bounded steps of the chordmixer model's fine-tuning recipe on one GUE task's train split."""
     from findna_bench import dna
     from findna_bench.model import SequenceClassifier
+    from findna_bench.paths import default_cache_dir
     from findna_bench.run.config import resolve
     from findna_bench.run.runner import RunContext
     from findna_bench.run.train import autocast, batch_inputs
@@ -188,9 +189,14 @@ def finetune_bench(
     cfg = resolve(registry, "chordmixer", p["task"], p["profile"])
     ft = cfg["finetune"]
     task = catalog.get("task", p["task"]).factory(**cfg["task"])
-    _, encoded = RunContext(
-        catalog=catalog, hook=None, data_root=data_root, device=device
-    ).task_data(task, cfg)
+    ctx = RunContext(
+        catalog=catalog,
+        hook=None,
+        data_root=data_root,
+        device=device,
+        cache_dir=default_cache_dir(),
+    )
+    _, encoded = ctx.task_data(task, cfg)
     train = encoded["train"]
     torch.manual_seed(0)
     model = SequenceClassifier(

@@ -34,6 +34,7 @@ class JobSpec:
     data_root: str
     results: str
     device: str = "auto"
+    cache_dir: str | None = None  # None: the job machine's user-level cache
     rerun: bool = False
     reuse: str = "same-code"
 
@@ -46,6 +47,7 @@ class JobSpec:
         data_root: Path,
         results: Path,
         device: str,
+        cache_dir: Path | None = None,
         rerun: bool = False,
         reuse: str = "same-code",
     ) -> JobSpec:
@@ -55,6 +57,7 @@ class JobSpec:
             data_root=str(Path(data_root).resolve()),
             results=str(Path(results).resolve()),
             device=device,
+            cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None,
             rerun=rerun,
             reuse=reuse,
         )
@@ -78,7 +81,9 @@ class RunJob:
         if name == "auto":
             name = "cuda" if torch.cuda.is_available() else "cpu"
         engine = Engine(Path(job.registry))
-        ctx = engine.context(data_root=Path(job.data_root), device=torch.device(name))
+        ctx = engine.context(
+            data_root=Path(job.data_root), device=torch.device(name), cache_dir=job.cache_dir
+        )
         spec = job.spec
         outcome = run_suite(
             [spec], ctx, ResultsStore(Path(job.results)), rerun=job.rerun, reuse=job.reuse

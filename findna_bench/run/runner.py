@@ -32,7 +32,7 @@ class RunContext:
     hook: Any  # pm.hook
     data_root: Path
     device: torch.device
-    cache_dir: Path = Path(".findna-cache")
+    cache_dir: Path  # pretrained checkpoints: <cache_dir>/pretrained/<recipe hash>/
     _data: dict = field(default_factory=dict)
 
     def task_data(self, task: Any, cfg: dict) -> tuple[TaskData, dict[str, Encoded]]:

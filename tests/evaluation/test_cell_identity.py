@@ -89,7 +89,7 @@ def test_duplicate_models_run_once_and_the_plan_says_so(cli, toy):
     assert len(_success(toy.results)) == 1 and ResultsStore(toy.results).read_all()[1] == []
 
 
-def test_the_suite_runs_identical_specs_once(toy):
+def test_the_suite_runs_identical_specs_once(toy, tmp_path):
     import torch
 
     from findna_bench.catalog import Catalog
@@ -106,6 +106,7 @@ def test_the_suite_runs_identical_specs_once(toy):
         hook=pm.hook,
         data_root=toy.data,
         device=torch.device("cpu"),
+        cache_dir=tmp_path,
     )
     specs = expand(
         registry, models=["toy", "toy"], tasks=["gue/mouse_2"], seeds=[0, 0, 1], profile="smoke"

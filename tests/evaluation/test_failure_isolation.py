@@ -66,6 +66,7 @@ def test_nan_model_fails_alone_and_the_suite_goes_on(registry, data_root, tmp_pa
         hook=pm.hook,
         data_root=data_root,
         device=torch.device("cpu"),
+        cache_dir=tmp_path,
     )
     store = ResultsStore(tmp_path / "results")
     outcome = run_suite(specs, ctx, store)

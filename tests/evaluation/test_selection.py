@@ -41,7 +41,11 @@ def instrumented(monkeypatch, registry, catalog, data_root):
         spec = RunSpec(model="cnn", task="gue/prom_core_tata", seed=0, profile="smoke", config=cfg)
         hook = type("Hooks", (), {"__getattr__": lambda self, name: lambda **kw: None})()
         ctx = RunContext(
-            catalog=catalog, hook=hook, data_root=data_root, device=torch.device("cpu")
+            catalog=catalog,
+            hook=hook,
+            data_root=data_root,
+            device=torch.device("cpu"),
+            cache_dir=data_root,  # never written: no model here pretrains
         )
         task = catalog.get("task", spec.task).factory()
         test_split = ctx.task_data(task, cfg)[1]["test"]

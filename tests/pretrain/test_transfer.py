@@ -57,7 +57,12 @@ def test_track_size_override_is_a_warning():
 
 @pytest.mark.slow
 def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the run cache (.findna-cache) goes here
+    # the default cache is user-level ($XDG_CACHE_HOME/findna-bench), whatever the folder
+    monkeypatch.delenv("FINDNA_BENCH_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    monkeypatch.chdir(tmp_path / "one")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     common = [
         "--task",
@@ -80,10 +85,12 @@ def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp
     assert [r["pretrained"]["cache_hit"] for r in records] == [False, True]
     final = Path(records[0]["pretrained"]["checkpoint"])
     assert (
-        final.is_relative_to(tmp_path / ".findna-cache" / "pretrained") and final.name == "final.pt"
+        final.is_relative_to(tmp_path / "xdg" / "findna-bench" / "pretrained")
+        and final.name == "final.pt"
     )
     assert records[0]["pretrained"]["copied"] > 0 and records[0]["pretrained"]["steps"] == 6
     # a cache hit fine-tunes exactly as the run that pretrained (pretraining leaves the RNG alone)
+    monkeypatch.chdir(tmp_path / "two")  # another folder finds the same cache
     again = cli("run", "--model", "findna", "--seeds", "1", "--results", tmp_path / "r3", *common)
     assert again.exit_code == 0, again.output
     (hit,) = [json.loads(p.read_text()) for p in (tmp_path / "r3").glob("*.json")]

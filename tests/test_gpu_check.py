@@ -19,7 +19,7 @@ def test_quick_cpu_gpu_check_writes_json_and_markdown(cli, data_root, tmp_path, 
     )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "gpu-check.json").read_text())
-    assert [r["status"] for r in report["profile"]] == ["ok"] * 4
+    assert [r["status"] for r in report["speed"]] == ["ok"] * 4
     assert report["pretrain"]["steps_per_s"] > 0 and report["pretrain"]["projected_hours"] > 0
     assert (
         report["finetune"]["steps_per_s"] > 0 and report["finetune"]["task"] == "gue/prom_core_all"

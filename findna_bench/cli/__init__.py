@@ -64,9 +64,9 @@ def make_app() -> typer.Typer:
         leaderboard_cmd,
         list_cmd,
         pretrain_cmd,
-        profile_cmd,
         report_cmd,
         run_cmd,
+        speed_cmd,
         validate_cmd,
     )
 
@@ -90,7 +90,7 @@ def make_app() -> typer.Typer:
         data_cmd,
         pretrain_cmd,
         report_cmd,
-        profile_cmd,
+        speed_cmd,
         gpu_check_cmd,
         compare_cmd,
     ):

@@ -28,7 +28,7 @@ def report(
     profile: str | None = OnlyProfile,
     seeds: int | None = FewerSeeds,
     efficiency: list[Path] | None = typer.Option(
-        None, "--efficiency", help="`findna-bench profile` JSON file(s) to show"
+        None, "--efficiency", help="`findna-bench speed` JSON file(s) to show"
     ),
     references: bool = typer.Option(
         True,
@@ -51,7 +51,7 @@ def report(
     if missing:
         raise ConfigError(
             f"--efficiency {missing[0]}: no such file; write one with "
-            "`findna-bench profile ... --json FILE`"
+            "`findna-bench speed ... --json FILE`"
         )
     files = report_mod.write(
         out,

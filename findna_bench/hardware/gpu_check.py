@@ -1,6 +1,6 @@
 """``findna-bench gpu-check``: the measurements a first run on a GPU needs, as one report.
 
-Plan (``plan``): device and versions; ``profiling.measure_one`` of chordmixer vs transformer at
+Plan (``plan``): device and versions; ``speed.measure_one`` of chordmixer vs transformer at
 1k/4k/16k (bf16 autocast on CUDA); paper-size FinDNA pretraining for a bounded number of steps
 (steps/s, peak memory, projected hours for the recipe's 46,860 steps); a ``paper``-profile
 fine-tune of one GUE task for a bounded number of steps on its real data (steps/s, peak memory,
@@ -38,7 +38,7 @@ def plan(device: torch.device, quick: bool) -> dict[str, Any]:
         return {
             "profile": "smoke",
             "lengths": [256, 1024],
-            "profile_batch": 1,
+            "speed_batch": 1,
             "pretrain_steps": 4,
             "finetune_steps": 4,
             "task": "gue/prom_core_all",
@@ -46,7 +46,7 @@ def plan(device: torch.device, quick: bool) -> dict[str, Any]:
     return {
         "profile": "paper",
         "lengths": [1024, 4096, 16384],
-        "profile_batch": 4,
+        "speed_batch": 4,
         "pretrain_steps": 30,
         "finetune_steps": 30,
         "task": "gue/prom_core_all",
@@ -82,7 +82,7 @@ class Peak:
     """Peak memory of a block: CUDA allocator peak, or CPU resident-set growth."""
 
     def __init__(self, device: torch.device) -> None:
-        from findna_bench.hardware.profiling import MemoryProbe
+        from findna_bench.hardware.speed import MemoryProbe
 
         self.device, self.probe = device, MemoryProbe(device)
 
@@ -103,8 +103,8 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def profile_models(registry_path: Path, device: torch.device, p: dict) -> list[dict]:
-    from findna_bench.hardware.profiling import measure_one
+def speed_models(registry_path: Path, device: torch.device, p: dict) -> list[dict]:
+    from findna_bench.hardware.speed import measure_one
 
     rows = []
     for model in ("chordmixer", "transformer"):
@@ -116,7 +116,7 @@ def profile_models(registry_path: Path, device: torch.device, p: dict) -> list[d
                         "model": model,
                         "profile": p["profile"],
                         "length": length,
-                        "batch_size": p["profile_batch"],
+                        "batch_size": p["speed_batch"],
                         "device": str(device),
                         "steps": 2,
                         "warmup": 1,
@@ -311,7 +311,7 @@ def run(
     p = plan(device, quick)
     report: dict[str, Any] = {"quick": quick, "plan": p, "environment": environment(device)}
     checks = [
-        ("profile", lambda: profile_models(registry.path, device, p)),
+        ("speed", lambda: speed_models(registry.path, device, p)),
         ("pretrain", lambda: pretrain_bench(registry, catalog, data_root, device, p)),
         ("finetune", lambda: finetune_bench(registry, catalog, data_root, device, p)),
         ("torchrun", lambda: torchrun_smoke(registry.path, data_root, device)),
@@ -349,7 +349,7 @@ def render_md(report: dict) -> str:
         ),
         "",
     ]
-    lines += _profile_md(report.get("profile"))
+    lines += _speed_md(report.get("speed"))
     lines += _bench_md("Pretraining (findna recipe)", report.get("pretrain"), "recipe_steps")
     lines += _bench_md(
         "Fine-tuning (chordmixer, paper recipe)", report.get("finetune"), "planned_steps"
@@ -366,7 +366,7 @@ def render_md(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _profile_md(rows: list | dict | None) -> list[str]:
+def _speed_md(rows: list | dict | None) -> list[str]:
     out = ["## Profile: chordmixer vs transformer", ""]
     if not isinstance(rows, list):
         return [*out, f"error: {(rows or {}).get('error')}", ""]

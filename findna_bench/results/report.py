@@ -2,7 +2,7 @@
 
 Sections: the leaderboard (ours, then published rows marked and unranked), a per-task bar chart
 with error bars (inline SVG from ``report_svg``), efficiency (parameters and time from the
-records, plus ``findna-bench profile`` JSON where given), published GUE group means, failed runs,
+records, plus ``findna-bench speed`` JSON where given), published GUE group means, failed runs,
 and the manifest of every run (protocol, config hash, git sha, device, versions). PNG plots are
 written beside the page when matplotlib (the ``report`` extra) is installed (``report_png``).
 """
@@ -166,7 +166,7 @@ def render(
         parts += ["<h2>Efficiency of these runs</h2>", html_table(eff)]
     if profile_rows:
         parts += [
-            "<h2>Efficiency from <code>findna-bench profile</code></h2>",
+            "<h2>Efficiency from <code>findna-bench speed</code></h2>",
             html_table(profile_table(list(profile_rows))),
         ]
     if refs is not None and refs.group_means and any(t.startswith("gue/") for t in tasks):

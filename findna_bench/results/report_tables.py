@@ -1,6 +1,6 @@
 """The report's tables as DataFrames: efficiency, run manifest, published GUE group means.
 
-Pure functions of records, ``findna-bench profile`` JSON rows and the references YAML; the
+Pure functions of records, ``findna-bench speed`` JSON rows and the references YAML; the
 HTML page (``report.py``) renders them.
 """
 
@@ -71,7 +71,7 @@ def efficiency(records: list[dict]) -> pd.DataFrame:
     return table
 
 
-# findna-bench profile row key -> (column title, formatter)
+# findna-bench speed row key -> (column title, formatter)
 PROFILE_COLUMNS = {
     "status": ("status", str),
     "params": ("backbone params", lambda v: f"{v / 1e6:.3f} M"),
@@ -84,7 +84,7 @@ PROFILE_COLUMNS = {
 
 
 def profile_table(rows: list[dict]) -> pd.DataFrame:
-    """``findna-bench profile`` rows, one line per (model, length, device), formatted."""
+    """``findna-bench speed`` rows, one line per (model, length, device), formatted."""
     out = {}
     for row in rows:
         label = f"{row['model']} @ L={row.get('length', '?')} ({row.get('device', '?')})"
@@ -96,14 +96,14 @@ def profile_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def load_profile_rows(paths: list[Path]) -> list[dict]:
-    """Rows of ``findna-bench profile --json`` files (``{"device", "results": [...]}``)."""
+    """Rows of ``findna-bench speed --json`` files (``{"device", "results": [...]}``)."""
     rows: list[dict] = []
     for path in paths:
         data = json.loads(Path(path).read_text())
         results = data.get("results") if isinstance(data, dict) else data
         device = data.get("device") if isinstance(data, dict) else None
         if not isinstance(results, list):
-            raise ConfigError(f"{path}: not a `findna-bench profile --json` file (no results list)")
+            raise ConfigError(f"{path}: not a `findna-bench speed --json` file (no results list)")
         rows += [{"device": device, **r} for r in results if isinstance(r, dict) and "model" in r]
     return rows
 

@@ -1,6 +1,6 @@
-"""``findna-bench profile``: parameters, MACs, throughput, memory and GEMM efficiency side by side.
+"""``findna-bench speed``: parameters, MACs, throughput, memory and GEMM efficiency side by side.
 
-Measurement lives in ``findna_bench.hardware.profiling``; this module parses options, runs one measurement
+Measurement lives in ``findna_bench.hardware.speed``; this module parses options, runs one measurement
 per (model, length) (each in a fresh process by default), adds the ratios and renders the table
 and the JSON report.
 """
@@ -74,7 +74,7 @@ def render(rows: list[dict], report: dict):
 
     first = rows[0]["model"] if rows else ""
     table = Table(
-        title=f"profile on {report['device']} (batch {report['settings']['batch_size']}, "
+        title=f"speed on {report['device']} (batch {report['settings']['batch_size']}, "
         f"median of {report['settings']['steps']} steps; ratios vs {first})",
         caption=f"dense GEMM {report['gemm']['gflops']:.1f} GFLOP/s "
         f"({report['gemm']['dtype']} {report['gemm']['n']}³); load average "
@@ -141,7 +141,7 @@ DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N")
 STEPS = typer.Option(3, "--steps", help="timed steps per measurement (median reported)")
 
 
-def profile(
+def speed(
     ctx: typer.Context,
     model: list[str] = MODEL,
     length: list[str] = LENGTH,
@@ -161,7 +161,7 @@ def profile(
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device
     from findna_bench.errors import ConfigError
-    from findna_bench.hardware.profiling import gemm_rate, measure_isolated, measure_one
+    from findna_bench.hardware.speed import gemm_rate, measure_isolated, measure_one
 
     engine = ctx.obj
     models = split_list(model)
@@ -244,4 +244,4 @@ def show(rows: list[dict], report: dict, json_path: Path | None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(profile)
+    app.command()(speed)

@@ -1,6 +1,6 @@
 """Cost and speed measurement for backbones: parameters, MACs, throughput, peak memory, GEMM rate.
 
-Holds the measurement only (no printing, no tables; ``cli/profile_cmd.py`` renders). One
+Holds the measurement only (no printing, no tables; ``cli/speed_cmd.py`` renders). One
 measurement builds a registry model's backbone at ``max_len = length`` inside the engine's
 ``SequenceClassifier`` (masked mean pooling + linear head) and runs, on random one-hot batches:
 
@@ -16,7 +16,7 @@ measurement builds a registry model's backbone at ``max_len = length`` inside th
   reset through /proc/self/clear_refs) over the resident set before the first step.
 
 ``measure_isolated`` runs one measurement in a fresh interpreter (``python -m
-findna_bench.hardware.profiling``), so allocator caches of earlier runs cannot hide memory growth and an
+findna_bench.hardware.speed``), so allocator caches of earlier runs cannot hide memory growth and an
 out-of-memory kill is reported instead of ending the caller.
 """
 
@@ -138,8 +138,8 @@ def build_model(
     from findna_bench.model import SequenceClassifier
 
     engine = Engine(registry_path)
-    backbone_cfg = engine.recipe(model, profile, [], task="profile/-")["backbone"]
-    # the preset's own max_len, if any, gives way to the length profiled
+    backbone_cfg = engine.recipe(model, profile, [], task="speed/-")["backbone"]
+    # the preset's own max_len, if any, gives way to the length measured
     preset = {k: v for k, v in backbone_cfg.items() if k != "max_len"}
     return SequenceClassifier(engine.catalog.build_backbone(preset, length), 2)
 
@@ -237,10 +237,10 @@ def measure_one(request: dict) -> dict:
 
 
 def measure_isolated(request: dict, *, timeout: float | None = None) -> dict:
-    """``measure_one`` in a fresh ``python -m findna_bench.hardware.profiling`` process."""
+    """``measure_one`` in a fresh ``python -m findna_bench.hardware.speed`` process."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "findna_bench.hardware.profiling"],
+            [sys.executable, "-m", "findna_bench.hardware.speed"],
             input=json.dumps(request),
             capture_output=True,
             text=True,

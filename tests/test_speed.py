@@ -1,4 +1,4 @@
-"""``findna-bench profile`` and findna_bench.hardware.profiling: analytic MAC counts, memory probe, GEMM
+"""``findna-bench speed`` and findna_bench.hardware.speed: analytic MAC counts, memory probe, GEMM
 rate, ratios, out-of-memory rows, and the isolated worker."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import json
 import pytest
 import torch
 
-from findna_bench.hardware import profiling
+from findna_bench.hardware import speed
 from findna_bench.model import SequenceClassifier
 
 
 def test_macs_match_the_analytic_count_for_chordmixer_and_attention(catalog):
     cm = catalog.get("backbone", "chordmixer").factory(track_size=2, hidden=8, blocks=2, max_len=64)
-    got = profiling.measure(
+    got = speed.measure(
         SequenceClassifier(cm, 2),
         length=64,
         batch_size=2,
@@ -28,7 +28,7 @@ def test_macs_match_the_analytic_count_for_chordmixer_and_attention(catalog):
     tf = catalog.get("backbone", "transformer").factory(
         dim=16, heads=2, layers=1, ff=32, max_len=64
     )
-    got = profiling.measure(
+    got = speed.measure(
         SequenceClassifier(tf, 2),
         length=64,
         batch_size=1,
@@ -47,7 +47,7 @@ def test_macs_match_the_analytic_count_for_chordmixer_and_attention(catalog):
 
 
 def test_cpu_memory_probe_sees_a_fresh_allocation():
-    probe = profiling.MemoryProbe(torch.device("cpu"))
+    probe = speed.MemoryProbe(torch.device("cpu"))
     probe.start()
     block = torch.ones(64 * 1024**2 // 4)  # 64 MiB, touched
     assert probe.peak_bytes() >= 56 * 1024**2
@@ -55,14 +55,14 @@ def test_cpu_memory_probe_sees_a_fresh_allocation():
 
 
 def test_gemm_rate_is_positive_and_finite():
-    rate = profiling.gemm_rate(torch.device("cpu"), n=128, repeats=2)
+    rate = speed.gemm_rate(torch.device("cpu"), n=128, repeats=2)
     assert 0 < rate < 1e6
 
 
 def test_profile_command_table_json_and_ratios(cli, tmp_path):
     out = tmp_path / "p.json"
     result = cli(
-        "profile",
+        "speed",
         "--model",
         "chordmixer,cnn",
         "--length",
@@ -96,7 +96,7 @@ def test_profile_command_table_json_and_ratios(cli, tmp_path):
 
 
 def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
-    real = profiling.measure
+    real = speed.measure
 
     def measure(net, *, length, **kw):
         if length > 64:
@@ -105,10 +105,10 @@ def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
             )
         return real(net, length=length, **kw)
 
-    monkeypatch.setattr(profiling, "measure", measure)
+    monkeypatch.setattr(speed, "measure", measure)
     out = tmp_path / "p.json"
     result = cli(
-        "profile",
+        "speed",
         "-m",
         "cnn",
         "-L",
@@ -131,8 +131,8 @@ def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
 
 
 def test_bad_options_exit_2(cli):
-    assert cli("profile", "--model", "chordmixr", "--length", "64").exit_code == 2
-    assert cli("profile", "--model", "cnn", "--length", "sixty").exit_code == 2
+    assert cli("speed", "--model", "chordmixr", "--length", "64").exit_code == 2
+    assert cli("speed", "--model", "cnn", "--length", "sixty").exit_code == 2
 
 
 @pytest.mark.slow
@@ -148,7 +148,7 @@ def test_isolated_worker_runs_in_a_fresh_process(registry):
         "warmup": 0,
         "amp": False,
     }
-    row = profiling.measure_isolated(request, timeout=300)
+    row = speed.measure_isolated(request, timeout=300)
     assert row["status"] == "ok" and row["train_peak_bytes"] > 0 and row["length"] == 256
 
 
@@ -158,7 +158,7 @@ def test_cuda_measurement_uses_the_allocator_peak_and_bf16(catalog):
     cm = catalog.get("backbone", "chordmixer").factory(
         track_size=8, hidden=64, blocks=2, max_len=4096
     )
-    got = profiling.measure(
+    got = speed.measure(
         SequenceClassifier(cm, 2),
         length=4096,
         batch_size=4,
@@ -169,4 +169,4 @@ def test_cuda_measurement_uses_the_allocator_peak_and_bf16(catalog):
     )
     assert got["train_peak_bytes"] > got["infer_peak_bytes"] > 0
     assert got["train_tokens_per_s"] > 0 and got["macs_per_seq"] > 0
-    assert profiling.gemm_rate(torch.device("cuda"), dtype=torch.bfloat16, n=4096) > 1000
+    assert speed.gemm_rate(torch.device("cuda"), dtype=torch.bfloat16, n=4096) > 1000

@@ -203,54 +203,29 @@ class MtcdnaTask:
                 genes.append(record.gene)
         return rows, genes
 
-    def load(
-        self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int
-    ) -> TaskData:
-        rows, genes = self.rows(root)
-        if not rows:
-            raise DataError(
-                f"{self.name}: no transcript longer than {self.min_transcript} nt in the "
-                "four FASTA files; check the files"
-            )
+    def split_index(self, rows: list, genes: list) -> tuple[dict[str, np.ndarray], str]:
+        """Row indices per split under ``self.split``, and the protocol's description of it."""
         labels = np.asarray([label for _, _, label in rows], dtype=np.int64)
-        if self.split == "gene":
-            missing = [where for (where, _, _), gene in zip(rows, genes) if gene is None]
-            if missing:
-                raise DataError(
-                    f"{missing[0]}: header has no gene: field (needed by split=gene); "
-                    "use Ensembl cDNA FASTA or split=paper"
-                )
-            index = gene_split(labels, genes, self.split_seed)
-            how = (
-                f"gene: StratifiedGroupKFold by label grouped by gene id, random_state "
-                f"{self.split_seed}; 60/20/20; no gene in two splits"
-            )
-        else:
-            index = paper_split(len(rows), self.split_seed)
+        if self.split != "gene":
             how = (
                 f"paper: sklearn train_test_split twice, random_state {self.split_seed}, not "
                 "stratified; 60/20/20; isoforms of a gene may straddle splits"
             )
-        splits: dict[str, Split] = {}
-        summary: dict[str, dict] = {}
-        source = str(next(iter(self.fasta_files(root).values())).parent)
-        for split, idx in index.items():
-            seqs, kept, counts = check_rows(
-                [rows[i] for i in idx],
-                source=source,
-                max_len=self.max_len,
-                classes={0, 1},
-                policy=policy,
+            return paper_split(len(rows), self.split_seed), how
+        missing = [where for (where, _, _), gene in zip(rows, genes) if gene is None]
+        if missing:
+            raise DataError(
+                f"{missing[0]}: header has no gene: field (needed by split=gene); "
+                "use Ensembl cDNA FASTA or split=paper"
             )
-            splits[split] = Split(
-                sequences=seqs,
-                labels=np.asarray(kept, dtype=np.int64),
-                source=f"{source} ({split} of the {self.split} split)",
-            )
-            summary[split] = counts
-        summary["leakage"] = handle_leakage(self.name, splits, policy)
-        files = {key: path for key, path in self.fasta_files(root).items()}
-        protocol = {
+        how = (
+            f"gene: StratifiedGroupKFold by label grouped by gene id, random_state "
+            f"{self.split_seed}; 60/20/20; no gene in two splits"
+        )
+        return gene_split(labels, genes, self.split_seed), how
+
+    def protocol(self, how: str, files: dict[str, Path]) -> dict:
+        return {
             "train": "built from the four FASTA files",
             "valid": "dev of the same split",
             "test": "test of the same split",
@@ -263,12 +238,40 @@ class MtcdnaTask:
             "fasta": {key: str(path) for key, path in files.items()},
             "label_map": "0 = turtle (Chelonoidis, Gopherus), 1 = mouse (Mus musculus, Mus spretus)",
         }
-        digests = {str(path): checksums.sha256(path) for path in files.values()}
+
+    def load(
+        self, root: Path, *, policy: Policy, valid_fraction: float, carve_seed: int
+    ) -> TaskData:
+        rows, genes = self.rows(root)
+        if not rows:
+            raise DataError(
+                f"{self.name}: no transcript longer than {self.min_transcript} nt in the "
+                "four FASTA files; check the files"
+            )
+        index, how = self.split_index(rows, genes)
+        files = self.fasta_files(root)
+        source = str(next(iter(files.values())).parent)
+        splits: dict[str, Split] = {}
+        summary: dict[str, dict] = {}
+        for split, idx in index.items():
+            seqs, kept, summary[split] = check_rows(
+                [rows[i] for i in idx],
+                source=source,
+                max_len=self.max_len,
+                classes={0, 1},
+                policy=policy,
+            )
+            splits[split] = Split(
+                sequences=seqs,
+                labels=np.asarray(kept, dtype=np.int64),
+                source=f"{source} ({split} of the {self.split} split)",
+            )
+        summary["leakage"] = handle_leakage(self.name, splits, policy)
         return TaskData(
             splits=splits,
             classes=list(self.classes),
-            protocol=protocol,
-            files=digests,
+            protocol=self.protocol(how, files),
+            files={str(path): checksums.sha256(path) for path in files.values()},
             validation=summary,
         )
 

@@ -161,7 +161,7 @@ def speed(
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device
     from findna_bench.errors import ConfigError
-    from findna_bench.hardware.speed import gemm_rate, measure_isolated, measure_one
+    from findna_bench.hardware.speed import gemm_rate
 
     engine = ctx.obj
     models = split_list(model)
@@ -177,25 +177,6 @@ def speed(
     n = 8192 if dev.type == "cuda" else 2048
     ui.err.print(f"dense GEMM rate on {dev} ({n}³, {gemm_dtype}) ...")
     gflops = gemm_rate(dev, dtype=gemm_dtype, n=n)
-    rows = []
-    for name in models:
-        for L in lengths:
-            ui.err.print(f"measuring {name} at L={L} ...")
-            request = {
-                "registry": str(engine.registry.path),
-                "model": name,
-                "profile": preset_profile,
-                "length": L,
-                "batch_size": batch_size,
-                "device": str(dev),
-                "steps": steps,
-                "warmup": warmup,
-                "amp": amp,
-            }
-            rows.append(
-                measure_isolated(request, timeout=timeout) if isolate else measure_one(request)
-            )
-    add_ratios(rows, gflops)
     settings = {
         "profile": preset_profile,
         "batch_size": batch_size,
@@ -205,8 +186,34 @@ def speed(
         "isolate": isolate,
         "torch": torch.__version__,
     }
+    rows = add_ratios(measure_all(engine, models, lengths, dev, settings, timeout), gflops)
     gemm = {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")}
     show(rows, make_report(rows, dev, gemm, settings, load_before), json_path)
+
+
+def measure_all(
+    engine, models: list[str], lengths: list[int], dev, settings: dict, timeout: float | None
+) -> list[dict]:
+    """One row per (model, length), each measured in a fresh process unless ``isolate`` is off."""
+    from findna_bench import ui
+    from findna_bench.hardware.speed import measure_isolated, measure_one
+
+    rows = []
+    for name in models:
+        for length in lengths:
+            ui.err.print(f"measuring {name} at L={length} ...")
+            request = {
+                "registry": str(engine.registry.path),
+                "model": name,
+                "length": length,
+                "device": str(dev),
+                **{k: settings[k] for k in ("profile", "batch_size", "steps", "warmup", "amp")},
+            }
+            isolated = settings["isolate"]
+            rows.append(
+                measure_isolated(request, timeout=timeout) if isolated else measure_one(request)
+            )
+    return rows
 
 
 def make_report(rows: list[dict], dev, gemm: dict, settings: dict, load_before: str) -> dict:

@@ -20,7 +20,7 @@ import numpy as np
 
 from findna_bench.errors import ConfigError
 from findna_bench.results import predictions, stats
-from findna_bench.results.leaderboard import row_label
+from findna_bench.results.rows import row_label
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
 

@@ -5,7 +5,8 @@ are tasks' main metric on the test split, cells are mean ± std over seeds with 
 
 A cell never pools different runs: records are grouped by (model, task, resolved config,
 code fingerprint). When one model has several configs or code versions on a task, each gets
-its own row labelled by what differs (``cnn [finetune.lr=1e-06]``, ``cnn [code 1a2b3c]``).
+its own row labelled by what differs (``cnn [finetune.lr=1e-06]``, ``cnn [code 1a2b3c]``;
+the labelling lives in ``rows``).
 
 A mean column averages a row's task means and a rank column averages per-task ranks, honouring
 each metric's direction. A failed or NaN cell ranks below every scored cell of its task; a row
@@ -15,13 +16,12 @@ the complete rows. Cells with fewer seeds than asked are flagged.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from findna_bench.results.rows import base_labels, variants
 
 CELL_COLUMNS = ["row", "task", "metric", "mean", "std", "n", "failed", "higher_is_better", "rank"]
 FRAME_COLUMNS = [
@@ -39,103 +39,11 @@ FRAME_COLUMNS = [
 ]
 
 
-def row_label(record: dict, several_profiles: bool) -> str:
-    label = record["model"]
-    mode = record.get("finetune_mode") or (record.get("config") or {}).get("finetune", {}).get(
-        "mode", "full"
-    )
-    if mode and mode != "full":
-        label += f" [{mode}]"
-    if several_profiles:
-        label += f" @{record.get('profile')}"
-    return label
-
-
 def usable(record: object) -> bool:
     """A record the board can place: a dict with model, task, seed and status."""
     return isinstance(record, dict) and all(
         k in record for k in ("model", "task", "seed", "status")
     )
-
-
-def _flat(obj: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(obj, dict):
-        out: dict[str, object] = {}
-        for key, value in obj.items():
-            out.update(_flat(value, f"{prefix}{key}."))
-        return out or {prefix[:-1]: {}} if prefix else out
-    return {prefix[:-1]: obj}
-
-
-def _show(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str)
-
-
-def _code_files(record: dict) -> dict[str, str] | None:
-    code = record.get("code")
-    if not isinstance(code, dict):
-        return None
-    return {**(code.get("files") or {}), "version": code.get("version")}
-
-
-def _config_id(record: dict) -> str:
-    return json.dumps(record.get("config"), sort_keys=True, default=str)
-
-
-def _differing(dicts: list[dict | None]) -> set[str]:
-    present = [d for d in dicts if d is not None]
-    keys = {k for d in present for k in d}
-    return {
-        k for k in keys if len({json.dumps(d.get(k, "<unset>"), default=str) for d in present}) > 1
-    }
-
-
-def _code_label(files: dict | None, varying: set[str]) -> str:
-    if files is None:
-        return "code unrecorded"
-    subset = json.dumps({k: files.get(k) for k in sorted(varying)}, default=str)
-    return f"code {hashlib.sha256(subset.encode()).hexdigest()[:6]}"
-
-
-def _variants(records: list[dict], bases: list[str]) -> list[str]:
-    """Per record, its base label plus ``[what differs]`` when its model has several groups."""
-    by_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (record, base) in enumerate(zip(records, bases)):
-        by_cell[(base, record["task"])].append(i)
-    keys: dict[str, set[str]] = defaultdict(set)
-    files: dict[str, set[str]] = defaultdict(set)
-    code_varies: dict[str, bool] = defaultdict(bool)
-    for (base, _), idx in by_cell.items():
-        configs = {_config_id(records[i]): records[i].get("config") for i in idx}
-        if len(configs) > 1:
-            keys[base] |= _differing(
-                [_flat(c) if isinstance(c, dict) else {"config": c} for c in configs.values()]
-            )
-        codes = {
-            json.dumps(_code_files(records[i]), sort_keys=True): _code_files(records[i])
-            for i in idx
-        }
-        if len(codes) > 1:
-            code_varies[base] = True
-            files[base] |= _differing(list(codes.values()))
-    out = []
-    for record, base in zip(records, bases):
-        flat = _flat(record.get("config")) if isinstance(record.get("config"), dict) else {}
-        parts = [f"{k}={_show(flat.get(k, 'unset'))}" for k in sorted(keys[base])]
-        if code_varies[base]:
-            parts.append(_code_label(_code_files(record), files[base]))
-        out.append(f"{base} [{', '.join(parts)}]" if parts else base)
-    return out
-
-
-def base_labels(records: list[dict]) -> list[str]:
-    several = len({r.get("profile") for r in records}) > 1
-    return [row_label(r, several) for r in records]
-
-
-def row_labels(records: list[dict]) -> list[str]:
-    """The leaderboard row of each record: model, mode, profile, and what differs if needed."""
-    return _variants(records, base_labels(records))
 
 
 def _finite(value: object) -> bool:
@@ -151,7 +59,7 @@ def tidy(records: list[dict], split: str = "test") -> pd.DataFrame:
     records = [r for r in records if usable(r)]
     rows = []
     bases = base_labels(records)
-    for r, base, label in zip(records, bases, _variants(records, bases)):
+    for r, base, label in zip(records, bases, variants(records, bases)):
         metric = r.get("main_metric")
         value = (
             (r.get("metrics") or {}).get(split, {}).get(metric) if r.get("status") == "ok" else None
@@ -281,8 +189,8 @@ def _summary(cells: pd.DataFrame, rows: list[str], total: int) -> dict[str, tupl
 
 def _notes(frame: pd.DataFrame, summary: dict[str, tuple], total: int) -> list[str]:
     notes = []
-    variants = frame[frame.row != frame.base].groupby("base")["row"].unique()
-    for base, rows in variants.items():
+    split = frame[frame.row != frame.base].groupby("base")["row"].unique()
+    for base, rows in split.items():
         notes.append(
             f"note: {base} has runs of different configs or code; they are separate rows, "
             f"never averaged: {'; '.join(rows)}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from findna_bench.errors import ConfigError
-from findna_bench.results import leaderboard, references
+from findna_bench.results import leaderboard, references, rows
 
 MANIFEST_COLUMNS = [
     "run_id",
@@ -43,7 +43,7 @@ MANIFEST_COLUMNS = [
 def efficiency(records: list[dict]) -> pd.DataFrame:
     """Per leaderboard row: parameters (with the head) and mean seconds per run, from records."""
     usable = [r for r in records if leaderboard.usable(r)]
-    labels = leaderboard.row_labels(usable)  # the leaderboard's rows: never pooled across configs
+    labels = rows.row_labels(usable)  # the leaderboard's rows: never pooled across configs
     frame = pd.DataFrame(
         [
             {

@@ -27,6 +27,7 @@ CELL_COLUMNS = ["row", "task", "metric", "mean", "std", "n", "failed", "higher_i
 FRAME_COLUMNS = [
     "row",
     "base",
+    "run_id",
     "model",
     "task",
     "seed",
@@ -50,38 +51,56 @@ def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def tidy(records: list[dict], split: str = "test") -> pd.DataFrame:
-    """One row per record: label, task, seed, status, metric, value, direction.
+def _tidy_row(
+    r: dict, row: str, base: str, split: str, metric: str | None, higher: bool
+) -> dict | None:
+    """The frame row of one record; None for an ok record that does not record ``metric``."""
+    name = metric or r.get("main_metric")
+    ok_status = r.get("status") == "ok"
+    scores = (r.get("metrics") or {}).get(split, {}) if ok_status else {}
+    if metric and ok_status and metric not in scores:
+        return None
+    value = scores.get(name)
+    ok = ok_status and _finite(value)
+    return {
+        "row": row,
+        "base": base,
+        "run_id": r.get("run_id"),
+        "model": r["model"],
+        "task": r["task"],
+        "seed": r["seed"],
+        "status": "ok" if ok else "failed",
+        "metric": name,
+        "value": value if ok else None,
+        "higher_is_better": r.get("higher_is_better", True)
+        if name == r.get("main_metric")
+        else higher,
+        "started_at": r.get("started_at", ""),
+        "error": r.get("error") if not ok_status else f"non-finite {split} {name}",
+    }
 
-    An 'ok' record without a finite main metric counts as failed. A successful run of a seed
-    hides that seed's failures, and the latest of several successes of one seed wins.
+
+def tidy(
+    records: list[dict],
+    split: str = "test",
+    *,
+    metric: str | None = None,
+    higher_is_better: bool = True,
+) -> pd.DataFrame:
+    """One row per record: label, run id, task, seed, status, metric, value, direction.
+
+    The metric is each record's main metric, or ``metric`` (of direction ``higher_is_better``
+    unless it is the record's main metric); records that do not record it are left out. An
+    'ok' record without a finite value counts as failed. A successful run of a seed hides that
+    seed's failures, and the latest of several successes of one seed wins.
     """
     records = [r for r in records if usable(r)]
-    rows = []
     bases = base_labels(records)
-    for r, base, label in zip(records, bases, variants(records, bases)):
-        metric = r.get("main_metric")
-        value = (
-            (r.get("metrics") or {}).get(split, {}).get(metric) if r.get("status") == "ok" else None
-        )
-        ok = r.get("status") == "ok" and _finite(value)
-        rows.append(
-            {
-                "row": label,
-                "base": base,
-                "model": r["model"],
-                "task": r["task"],
-                "seed": r["seed"],
-                "status": "ok" if ok else "failed",
-                "metric": metric,
-                "value": value if ok else None,
-                "higher_is_better": r.get("higher_is_better", True),
-                "started_at": r.get("started_at", ""),
-                "error": r.get("error")
-                if r.get("status") != "ok"
-                else f"non-finite {split} {metric}",
-            }
-        )
+    rows = [
+        _tidy_row(r, label, base, split, metric, higher_is_better)
+        for r, base, label in zip(records, bases, variants(records, bases))
+    ]
+    rows = [row for row in rows if row is not None]
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     if frame.empty:
         return frame
@@ -204,6 +223,34 @@ def _notes(frame: pd.DataFrame, summary: dict[str, tuple], total: int) -> list[s
     return notes
 
 
+def recorded_metrics(records: list[dict], split: str = "test") -> list[str]:
+    """Every metric name that some successful record scored on ``split``, sorted."""
+    return sorted(
+        {
+            name
+            for r in records
+            if usable(r) and r.get("status") == "ok"
+            for name in (r.get("metrics") or {}).get(split, {})
+        }
+    )
+
+
+def _not_recorded(records: list[dict], split: str, metric: str | None) -> list[str]:
+    """A note naming the tasks whose successful runs do not record ``metric``."""
+    if metric is None:
+        return []
+    tasks = {
+        r["task"]
+        for r in records
+        if usable(r)
+        and r.get("status") == "ok"
+        and metric not in (r.get("metrics") or {}).get(split, {})
+    }
+    if not tasks:
+        return []
+    return [f"note: {metric} is not recorded for {', '.join(sorted(tasks))}; left out"]
+
+
 def _name(record: object) -> str:
     return str(record.get("run_id", "?")) if isinstance(record, dict) else repr(record)[:40]
 
@@ -214,15 +261,17 @@ def build(
     split: str = "test",
     expected_seeds: int | None = None,
     unavailable: dict[str, str] | None = None,
+    metric: str | None = None,
+    higher_is_better: bool = True,
 ) -> Board:
-    """Aggregate records into a ranked board."""
-    frame = tidy(records, split)
+    """Aggregate records into a ranked board of each task's main metric, or of ``metric``."""
+    frame = tidy(records, split, metric=metric, higher_is_better=higher_is_better)
     unavailable = unavailable or {}
     skipped = [
         f"warning: record {_name(r)} has no model, task, seed or status; skipped"
         for r in records
         if not usable(r)
-    ]
+    ] + _not_recorded(records, split, metric)
     if frame.empty:
         cells = pd.DataFrame(columns=CELL_COLUMNS)
         table = pd.DataFrame(

@@ -192,16 +192,20 @@ def with_references(
     expected_seeds: int | None = None,
     unavailable: dict[str, str] | None = None,
     rank: bool = False,
+    metric: str | None = None,
+    higher_is_better: bool = True,
 ) -> tuple[leaderboard.Board, list[Reference]]:
     """Our board with the matching published rows added, and the rows used.
 
     Without ``rank`` the published rows sit below ours with "not ranked"; with it they take part
-    in the per-task ranks (as single numbers) but stay labelled as published.
+    in the per-task ranks (as single numbers) but stay labelled as published. ``metric``
+    shows that metric instead of each task's main one (published rows only where they report it).
     """
     if split != "test":
         raise ConfigError("published references are test-split numbers; drop --split valid")
+    shown = dict(metric=metric, higher_is_better=higher_is_better)
     ours = leaderboard.build(
-        records, split=split, expected_seeds=expected_seeds, unavailable=unavailable
+        records, split=split, expected_seeds=expected_seeds, unavailable=unavailable, **shown
     )
     metrics = main_metrics(ours.cells)
     rows = matching(refs, metrics)
@@ -220,6 +224,7 @@ def with_references(
         split=split,
         expected_seeds=expected_seeds,
         unavailable=unavailable,
+        **shown,
     )
     table = ranked.table[list(ours.table.columns)].copy()
     for ref in rows:

@@ -40,44 +40,6 @@ def resolver(engine):
     return resolve
 
 
-def _pct(value: float) -> str:
-    return "-" if value is None or math.isnan(value) else f"{100 * value:.2f}"
-
-
-def _p(value: float) -> str:
-    if math.isnan(value):
-        return "n/a"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _cell(mean: float, std: float, n: int) -> str:
-    spread = "" if math.isnan(std) else f" ± {100 * std:.2f}"
-    return f"{_pct(mean)}{spread} (n={n})"
-
-
-def table_frame(result):
-    """The per-task rows as a DataFrame for ``ui.frame_table`` (values x100)."""
-    import pandas as pd
-
-    rows = {}
-    for t in result.tasks:
-        test = t.test
-        method = f"bootstrap, {test.n_examples} ex." if test.n_examples else "seeds only"
-        rows[t.task] = {
-            "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
-            result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
-            result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
-            "A - B": _pct(test.difference),
-            "95% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
-            "p": _p(test.p_value),
-            "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
-            "method": method,
-        }
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "task"
-    return frame
-
-
 def _finite(value):
     """JSON without NaN/Infinity (not valid JSON): they become null."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -108,6 +70,7 @@ def compare(
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
+    from findna_bench.results.comparison import table_frame
 
     if fmt not in ("table", "json"):
         raise ConfigError(f"--format {fmt}: use table or json")

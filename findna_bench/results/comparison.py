@@ -6,7 +6,8 @@ bootstrap over the shared test examples (``stats.paired_bootstrap``) when every 
 stored predictions of the same test labels; otherwise with a seed-level Welch t-test, and the
 task says why. Across tasks, a Wilcoxon signed-rank test runs over the per-task differences
 oriented so that positive means A is better (metrics where lower is better are flipped). Pure:
-returns numbers and a verdict line, prints nothing.
+returns numbers, a verdict line and the per-task table as a frame (``table_frame``), prints
+nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from findna_bench.errors import ConfigError
 from findna_bench.results import predictions, stats
@@ -234,3 +236,42 @@ def compare(
         only_a=[t for t in runs_a if t not in runs_b],
         only_b=[t for t in runs_b if t not in runs_a],
     )
+
+
+# -- display --------------------------------------------------------------------------------
+
+
+def _pct(value: float) -> str:
+    return "-" if value is None or math.isnan(value) else f"{100 * value:.2f}"
+
+
+def _p(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _cell(mean: float, std: float, n: int) -> str:
+    spread = "" if math.isnan(std) else f" ± {100 * std:.2f}"
+    return f"{_pct(mean)}{spread} (n={n})"
+
+
+def table_frame(result: Comparison) -> pd.DataFrame:
+    """The per-task rows as a DataFrame (values x100), for the terminal and the report."""
+    rows = {}
+    for t in result.tasks:
+        test = t.test
+        method = f"bootstrap, {test.n_examples} ex." if test.n_examples else "seeds only"
+        rows[t.task] = {
+            "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
+            result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
+            result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
+            "A - B": _pct(test.difference),
+            "95% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
+            "p": _p(test.p_value),
+            "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
+            "method": method,
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "task"
+    return frame

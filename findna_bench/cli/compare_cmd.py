@@ -66,11 +66,9 @@ def compare(
     seed: int = SEED,
 ) -> None:
     """Compare two models: per-task paired bootstrap CIs and p-values, Wilcoxon across tasks."""
-    from findna_bench import ui
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
-    from findna_bench.results.comparison import table_frame
 
     if fmt not in ("table", "json"):
         raise ConfigError(f"--format {fmt}: use table or json")
@@ -88,20 +86,24 @@ def compare(
         alpha=alpha,
         seed=seed,
     )
+    show(result, fmt, alpha)
+
+
+def show(result, fmt: str, alpha: float) -> None:
+    """The comparison as JSON, or as a table with its notes and the verdict."""
+    from findna_bench import ui
+    from findna_bench.results.comparison import table_frame
+
     if fmt == "json":
         ui.out.print(json.dumps(_finite(result.as_dict()), indent=1))
         return
     level = f"{100 * (1 - alpha):g}%"
-    ui.out.print(
-        ui.frame_table(
-            table_frame(result),
-            title=f"{a} vs {b}: test metric x100, A - B with paired {level} CI and p",
-        )
-    )
+    title = f"{result.a} vs {result.b}: test metric x100, A - B with paired {level} CI and p"
+    ui.out.print(ui.frame_table(table_frame(result), title=title))
     for t in result.tasks:
         if t.note:
             ui.out.print(f"{t.task}: {t.note}")
-    for side, missing in ((a, result.only_a), (b, result.only_b)):
+    for side, missing in ((result.a, result.only_a), (result.b, result.only_b)):
         if missing:
             ui.out.print(f"only {side} has runs of: {', '.join(missing)} (not compared)")
     ui.out.print(result.verdict)

@@ -1,8 +1,9 @@
 """PNG plots for the report, drawn with matplotlib (the optional ``report`` extra).
 
-``bars.png``: the report's per-task bar chart (mean ± std over seeds, published values as
-diamonds). ``curves.png``: each run's validation main metric per evaluation, one panel per task,
-which shows where selection picked its epoch. Importing this module requires matplotlib.
+``bars.png``: the report's per-task bar chart (means with the page's error bars, published
+values as diamonds). ``curves.png``: each run's validation main metric per evaluation, one panel
+per task, in each leaderboard row's bar colour, which shows where selection picked its epoch.
+Importing this module requires matplotlib.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from findna_bench.results.report_svg import MARKERS, PALETTE, Series
+from findna_bench.results.report_svg import Bar, Series
+from findna_bench.results.rows import row_labels
+
+
+def _errors(bars: list[Bar]) -> list[list[float]]:
+    """matplotlib's asymmetric ``yerr``: distances below and above each mean (0: no bar)."""
+    below = [b.mean - b.low if b.low is not None else 0.0 for b in bars]
+    above = [b.high - b.mean if b.high is not None else 0.0 for b in bars]
+    return [below, above]
 
 
 def bars(path: Path, tasks: list[str], series: list[Series], markers: list[Series]) -> Path:
@@ -25,25 +34,24 @@ def bars(path: Path, tasks: list[str], series: list[Series], markers: list[Serie
     step = 0.8 / width
     for k, ser in enumerate(series):
         xs = [i - 0.4 + step * (k + 0.5) for i, v in enumerate(ser.values) if v]
-        means = [v[0] for v in ser.values if v]
-        errs = [v[1] or 0.0 for v in ser.values if v]
+        shown = [v for v in ser.values if v]
         ax.bar(
             xs,
-            means,
+            [b.mean for b in shown],
             width=step * 0.95,
-            yerr=errs,
+            yerr=_errors(shown),
             capsize=2,
             label=ser.label,
-            color=PALETTE[k % len(PALETTE)],
+            color=ser.colour,
         )
-    for k, mk in enumerate(markers):
+    for mk in markers:
         xs = [i for i, v in enumerate(mk.values) if v]
         ax.scatter(
             xs,
-            [v[0] for v in mk.values if v],
+            [v.mean for v in mk.values if v],
             marker="D",
             facecolors="none",
-            edgecolors=MARKERS[k % len(MARKERS)],
+            edgecolors=mk.colour,
             label=mk.label,
             zorder=3,
         )
@@ -57,27 +65,23 @@ def bars(path: Path, tasks: list[str], series: list[Series], markers: list[Serie
     return path
 
 
-def curves(path: Path, records: list[dict]) -> Path | None:
-    ok = [
-        r
-        for r in records
-        if r.get("status") == "ok"
-        and r.get("curve")
-        and r.get("task")
-        and r.get("model")
-        and r.get("main_metric")
+def curves(path: Path, records: list[dict], colours: dict[str, str]) -> Path | None:
+    """One panel per task; ``colours`` maps leaderboard rows to colours (others grey)."""
+    labelled = [
+        (r, row)
+        for r, row in zip(records, row_labels(records))
+        if r.get("status") == "ok" and r.get("curve") and r.get("main_metric")
     ]
-    if not ok:
+    if not labelled:
         return None
-    tasks = list(dict.fromkeys(r["task"] for r in ok))
-    models = list(dict.fromkeys(r["model"] for r in ok))
+    tasks = list(dict.fromkeys(r["task"] for r, _ in labelled))
     cols = min(4, len(tasks))
     rows = math.ceil(len(tasks) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
     for ax, task in zip(axes.flat, tasks):
-        for r in (r for r in ok if r["task"] == task):
+        for r, row in ((r, row) for r, row in labelled if r["task"] == task):
             main = r["main_metric"]
-            color = PALETTE[models.index(r["model"]) % len(PALETTE)]
+            color = colours.get(row, "#999999")
             ax.plot(
                 [p["epoch"] for p in r["curve"]],
                 [100 * p[main] for p in r["curve"]],
@@ -94,9 +98,7 @@ def curves(path: Path, records: list[dict]) -> Path | None:
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(tasks) :]:
         ax.axis("off")
-    handles = [
-        Line2D([], [], color=PALETTE[i % len(PALETTE)], label=m) for i, m in enumerate(models)
-    ]
+    handles = [Line2D([], [], color=colour, label=row) for row, colour in colours.items()]
     fig.legend(handles=handles, loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -109,5 +111,5 @@ def write_pngs(
 ) -> list[Path]:
     """Write the PNGs into ``out`` and return their paths."""
     written = [bars(out / "bars.png", tasks, series, markers)] if tasks else []
-    curve = curves(out / "curves.png", records)
+    curve = curves(out / "curves.png", records, {s.label: s.colour for s in series})
     return written + ([curve] if curve else [])

@@ -1,4 +1,5 @@
-"""The report's tables as DataFrames: efficiency, run manifest, published GUE group means.
+"""The report's tables as DataFrames: efficiency, machines and compute, run manifest,
+published GUE group means.
 
 Pure functions of records, ``findna-bench speed`` JSON rows and the references YAML; the
 HTML page (``report.py``) renders them.
@@ -84,19 +85,23 @@ PROFILE_COLUMNS = {
 
 
 def profile_table(rows: list[dict]) -> pd.DataFrame:
-    """``findna-bench speed`` rows, one line per (model, length, device), formatted."""
+    """``findna-bench speed`` rows, one line per (model, profile of its sizes, length, device)."""
     out = {}
     for row in rows:
-        label = f"{row['model']} @ L={row.get('length', '?')} ({row.get('device', '?')})"
+        sizes = f"{row['profile']} profile" if row.get("profile") else "profile not recorded"
+        label = f"{row['model']} ({sizes}) @ L={row.get('length', '?')} ({row.get('device', '?')})"
         out[label] = {
             title: fmt(row[key]) if row.get(key) is not None else "-"
             for key, (title, fmt) in PROFILE_COLUMNS.items()
         }
-    return pd.DataFrame.from_dict(out, orient="index").rename_axis("model @ length (device)")
+    return pd.DataFrame.from_dict(out, orient="index").rename_axis(
+        "model (profile of its sizes) @ length (device)"
+    )
 
 
 def load_profile_rows(paths: list[Path]) -> list[dict]:
-    """Rows of ``findna-bench speed --json`` files (``{"device", "results": [...]}``)."""
+    """Rows of ``findna-bench speed --json`` files (``{"device", "settings", "results": [...]}``),
+    each with the device and the profile whose backbone sizes were measured."""
     rows: list[dict] = []
     for path in paths:
         data = json.loads(Path(path).read_text())
@@ -104,8 +109,53 @@ def load_profile_rows(paths: list[Path]) -> list[dict]:
         device = data.get("device") if isinstance(data, dict) else None
         if not isinstance(results, list):
             raise ConfigError(f"{path}: not a `findna-bench speed --json` file (no results list)")
-        rows += [{"device": device, **r} for r in results if isinstance(r, dict) and "model" in r]
+        settings = (data.get("settings") if isinstance(data, dict) else None) or {}
+        shared = {"device": device, "profile": settings.get("profile")}
+        rows += [{**shared, **r} for r in results if isinstance(r, dict) and "model" in r]
     return rows
+
+
+def _machine(record: dict) -> tuple[str, str]:
+    env = record.get("environment") or {}
+    if not env:
+        return "not recorded", "not recorded (failed runs carry no environment)"
+    return str(env.get("host", "?")), str(env.get("device", "?"))
+
+
+def machines(records: list[dict]) -> pd.DataFrame:
+    """Per machine (host, device as the records' environment block describes it): runs and
+    hours of wall-clock and training time, summed from the records."""
+    usable = [r for r in records if leaderboard.usable(r)]
+    frame = pd.DataFrame(
+        [
+            (*_machine(r), float(r.get("wall_seconds") or 0), float(r.get("train_seconds") or 0))
+            for r in usable
+        ],
+        columns=["host", "device", "wall", "train"],
+    )
+    if frame.empty:
+        return frame
+    table = frame.groupby(["host", "device"]).agg(
+        runs=("wall", "size"), wall=("wall", "sum"), train=("train", "sum")
+    )
+    table["wall h"] = (table.pop("wall") / 3600).map(lambda v: f"{v:.3f}")
+    table["train h"] = (table.pop("train") / 3600).map(lambda v: f"{v:.3f}")
+    return table.reset_index().set_index("host")
+
+
+def compute_hours(records: list[dict]) -> dict[str, float]:
+    """Wall-clock hours of the runs by kind of device: ``cpu``, ``gpu`` (CUDA) and ``unknown``
+    (runs whose record names no device, as failed runs)."""
+    hours = {"cpu": 0.0, "gpu": 0.0, "unknown": 0.0}
+    for r in records:
+        if not leaderboard.usable(r):
+            continue
+        device = str((r.get("environment") or {}).get("device", ""))
+        kind = (
+            "gpu" if device.startswith("cuda") else "cpu" if device.startswith("cpu") else "unknown"
+        )
+        hours[kind] += float(r.get("wall_seconds") or 0) / 3600
+    return hours
 
 
 def manifest(records: list[dict]) -> pd.DataFrame:

@@ -15,6 +15,16 @@ def interactive() -> bool:
     return err.is_terminal and sys.stderr.isatty()
 
 
+def rows_table(rows: list[dict], *, title: str | None = None) -> Table:
+    """A rich Table from dicts of the same keys (no pandas: ``list`` stays light)."""
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for i, name in enumerate(rows[0] if rows else []):
+        table.add_column(name, style="bold" if i == 0 else None, no_wrap=i == 0)
+    for row in rows:
+        table.add_row(*[str(v) for v in row.values()])
+    return table
+
+
 def frame_table(frame, *, title: str | None = None, index_name: str | None = None) -> Table:
     """A rich Table from a pandas DataFrame (its index becomes the first column)."""
     table = Table(title=title, show_lines=False, header_style="bold")

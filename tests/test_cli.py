@@ -45,6 +45,18 @@ def test_help_does_not_import_torch():
     assert out.stdout.strip() == "[]"
 
 
+def test_list_of_registry_sections_imports_neither_torch_nor_pandas():
+    code = (
+        "import sys; from findna_bench.cli import make_app; from typer.testing import CliRunner; "
+        "outs = [CliRunner().invoke(make_app(), ['list', s]) for s in "
+        "('models', 'suites', 'profiles')]; assert all(r.exit_code == 0 for r in outs); "
+        "assert 'findna' in outs[0].output and 'gue' in outs[1].output; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'pandas')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_unknown_model_lists_a_close_match(cli, data_root):
     result = cli("run", "--model", "cnnn", "--task", "gue/tf_0", "--data-root", data_root)
     assert result.exit_code == 2

@@ -22,47 +22,38 @@ def list_(
         "metrics | models | suites | profiles | all",
     ),
 ) -> None:
-    """List registered components (with their plugin) and registry presets."""
-    import pandas as pd
-
+    """List registered components (with their plugin) and registry presets. Models, suites and
+    profiles come from registry.yaml alone (fast, no torch); components load the plugins."""
     from findna_bench import ui
     from findna_bench.errors import UnknownName
 
-    engine = ctx.obj
     choices = [*KINDS, *SECTIONS]
     if what != "all" and what not in choices:
         raise UnknownName("list section", what, [*choices, "all"])
     for section in choices if what == "all" else [what]:
-        if section in KINDS:
-            entries = engine.catalog.tables[KINDS[section]].values()
-            frame = pd.DataFrame(
-                [
-                    {"name": e.name, "plugin": e.plugin, "description": e.description}
-                    for e in sorted(entries, key=lambda e: e.name)
-                ]
-            )
+        rows = section_rows(ctx.obj, section)
+        if rows:
+            ui.out.print(ui.rows_table(rows, title=section))
         else:
-            body = getattr(engine.registry, section)
-            frame = pd.DataFrame(
-                [
-                    {
-                        "name": k,
-                        "plugin": "registry.yaml",
-                        "description": (v or {}).get("description", ""),
-                    }
-                    for k, v in body.items()
-                ]
-            )
-        if frame.empty:
             ui.out.print(f"{section}: none")
-            continue
-        ui.out.print(ui.frame_table(frame.set_index("name"), title=section))
+
+
+def section_rows(engine, section: str) -> list[dict]:
+    """Name, plugin and description of each entry of a section, sorted as the user sees them."""
+    if section in KINDS:
+        entries = engine.catalog.tables[KINDS[section]].values()
+        return [
+            {"name": e.name, "plugin": e.plugin, "description": e.description}
+            for e in sorted(entries, key=lambda e: e.name)
+        ]
+    return [
+        {"name": k, "plugin": "registry.yaml", "description": (v or {}).get("description", "")}
+        for k, v in getattr(engine.registry, section).items()
+    ]
 
 
 def plugins(ctx: typer.Context) -> None:
     """Show loaded plugins, where each came from, the hooks it implements and commands it adds."""
-    import pandas as pd
-
     from findna_bench import ui
     from findna_bench.plugins import origin_of
 
@@ -76,7 +67,7 @@ def plugins(ctx: typer.Context) -> None:
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
         origin = engine.registry.plugin_origin(origin_of(pm, name))
         rows.append({"plugin": name, "origin": origin, "hooks": ", ".join(hooks)})
-    ui.out.print(ui.frame_table(pd.DataFrame(rows).set_index("plugin"), title="plugins"))
+    ui.out.print(ui.rows_table(rows, title="plugins"))
     extra = engine.plugin_commands()
     if extra:
         ui.out.print("commands added by plugins: " + ", ".join(sorted(extra)))

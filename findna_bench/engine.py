@@ -167,6 +167,27 @@ class Engine:
 
     # --- specs -> runs ------------------------------------------------------------------------
 
+    def plan(
+        self,
+        specs: list[RunSpec],
+        *,
+        data_root: Path,
+        results: Path,
+        rerun: bool = False,
+        reuse: str = "same-code",
+        notify: Notify = _quiet,
+    ) -> Plan:
+        """What ``run_local`` or ``submit`` would do with ``specs`` (``run --dry-run``): which
+        runs are to run, already recorded or without data; reads, never trains."""
+        import torch
+
+        from findna_bench.results.store import ResultsStore
+        from findna_bench.run.suite import plan_suite
+
+        ctx = self.context(data_root=data_root, device=torch.device("cpu"))
+        store = ResultsStore(results)
+        return plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+
     def run_local(
         self,
         specs: list[RunSpec],
@@ -207,17 +228,15 @@ class Engine:
         notify: Notify = _quiet,
     ) -> Submission:
         """Plan as a local run would, then submit one job per spec still to run."""
-        import torch
-
         from findna_bench.results.store import ResultsStore
         from findna_bench.run import launch
-        from findna_bench.run.suite import plan_suite
 
         params = launch.parse_options(options)
         folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))
         store = ResultsStore(results)
-        ctx = self.context(data_root=data_root, device=torch.device("cpu"))
-        plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+        plan = self.plan(
+            specs, data_root=data_root, results=results, rerun=rerun, reuse=reuse, notify=notify
+        )
         jobs = [
             launch.JobSpec.from_run(
                 s,

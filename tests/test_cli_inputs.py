@@ -67,8 +67,10 @@ def test_bad_config_value_stops_run_before_any_data(cli, tmp_path, item, expecte
 
 
 def test_carve_seed_can_be_overridden(cli):
-    result = cli("run", "-m", "cnn", "-t", "gue/tf_0", *TINY, "--dry-run", "data.carve_seed=5")
-    assert result.exit_code == 0 and '"carve_seed": 5' in result.output
+    result = cli(
+        "run", "-m", "cnn", "-t", "gue/tf_0", *TINY, "--dry-run", "--json", "data.carve_seed=5"
+    )
+    assert result.exit_code == 0 and '"carve_seed": 5' in result.stdout
 
 
 def test_validate_names_a_bad_preset_value(cli, tmp_path):
@@ -151,8 +153,8 @@ def test_checkpoint_missing_corrupt_or_ignored_is_refused(cli, tmp_path, data_ro
 def test_seeds_zero_alone_is_an_error_with_the_fix(cli):
     line = one_line_error(cli("run", "-m", "cnn", "-t", "gue/tf_0", "--seeds", "0", "--dry-run"))
     assert "use --seeds 0," in line
-    result = cli("run", "-m", "cnn", "-t", "gue/tf_0", "--seeds", "0,", "--dry-run")
-    assert result.exit_code == 0 and result.output.count('"run_id"') == 1
+    result = cli("run", "-m", "cnn", "-t", "gue/tf_0", "--seeds", "0,", "--dry-run", "--json")
+    assert result.exit_code == 0 and result.stdout.count('"run_id"') == 1
 
 
 def test_no_seed_is_nothing_to_run(cli, tmp_path):
@@ -182,9 +184,9 @@ def test_failed_run_exits_1_and_a_resumed_suite_exits_0(cli, tmp_path):
 
 def test_task_and_suite_case_and_short_suggestions(cli):
     assert (
-        cli("run", "-m", "cnn", "-t", "GUE/tf_*", "--seeds", "0,", "--dry-run").output.count(
-            '"run_id"'
-        )
+        cli(
+            "run", "-m", "cnn", "-t", "GUE/tf_*", "--seeds", "0,", "--dry-run", "--json"
+        ).stdout.count('"run_id"')
         == 5
     )
     assert cli("run", "-m", "cnn", "-s", "GUE", "--seeds", "0,", "--dry-run").exit_code == 0

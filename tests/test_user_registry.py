@@ -92,10 +92,13 @@ def test_validate_plugins_and_dry_run_from_the_users_folder(cli, workspace):
     assert "plugins from bundled: plugins/baselines/cnn.py" in validate.output
     listing = cli("plugins")
     assert listing.exit_code == 0 and "toy_backbone" in listing.output
-    dry = cli("run", "-m", "toy,transformer", "-t", "gue/mouse_2", "-p", "smoke", "--dry-run")
+    dry = cli(
+        "run", "-m", "toy,transformer", "-t", "gue/mouse_2", "-p", "smoke", "--dry-run", "--json"
+    )
     assert dry.exit_code == 0, dry.output
-    assert '"use": "toy-gru"' in dry.output and '"hidden": 4' in dry.output
-    assert '"use": "transformer"' in dry.output  # bundled models still there
+    backbones = [run["config"]["backbone"] for run in json.loads(dry.stdout)["runs"]]
+    assert backbones[0]["use"] == "toy-gru" and backbones[0]["hidden"] == 4
+    assert backbones[-1]["use"] == "transformer"  # bundled models still there
 
 
 def test_the_readme_lstm_ignores_padding():
@@ -119,10 +122,10 @@ def test_the_readme_registry_loads_with_the_readme_plugin(cli, tmp_path, monkeyp
         (tmp_path / name).write_text(text)
     monkeypatch.chdir(tmp_path)
     assert "lstm" in cli("list", "backbones").output
-    dry = cli("run", "-m", "lstm", "-t", "gue/mouse_2", "-p", "smoke", "--dry-run")
+    dry = cli("run", "-m", "lstm", "-t", "gue/mouse_2", "-p", "smoke", "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output
-    config = json.loads(dry.output[dry.output.index("{") :].split("\n}\n")[0] + "\n}")
-    assert config["config"]["backbone"] == {"use": "lstm", "hidden": 16}
+    run = json.loads(dry.stdout)["runs"][0]
+    assert run["config"]["backbone"] == {"use": "lstm", "hidden": 16}
 
 
 def test_a_package_plugin_in_a_user_registry_keeps_its_own_module_name(cli, workspace):

@@ -31,7 +31,11 @@ SEEDS = typer.Option(
 PROFILE = typer.Option(
     "cpu", "--profile", "-p", help="smoke | cpu | paper | any profile in registry.yaml"
 )
-DRY_RUN = typer.Option(False, "--dry-run", help="print the resolved runs and configs, run nothing")
+DRY_RUN = typer.Option(
+    False,
+    "--dry-run",
+    help="print the plan (per model: to run, recorded, unavailable); run nothing",
+)
 CHECKPOINT = typer.Option(
     None,
     "--checkpoint",
@@ -63,6 +67,11 @@ REUSE = typer.Option(
 )
 
 
+JSON = typer.Option(
+    False, "--json", help="with --dry-run: one JSON document, the plan and every run's config"
+)
+
+
 def run(
     ctx: typer.Context,
     overrides: list[str] | None = OVERRIDES,
@@ -76,6 +85,7 @@ def run(
     cache_dir: Path | None = CacheDir,
     results: Path = Results,
     dry_run: bool = DRY_RUN,
+    as_json: bool = JSON,
     quiet: bool = Quiet,
     checkpoint: Path | None = CHECKPOINT,
     launcher: str = LAUNCHER,
@@ -84,63 +94,48 @@ def run(
     reuse: str = REUSE,
 ) -> None:
     """Run every (model, task, seed); records already in --results are skipped (resume)."""
-    import json
+    if as_json and not dry_run:
+        raise ConfigError("--json goes with --dry-run (the plan as JSON); a run writes records")
+    engine, seed_list = ctx.obj, parse_seeds(seeds)
+    names = dict(models=split_list(model), suites=split_list(suite), tasks=split_list(task))
+    specs = resolve_specs(engine, **names, seeds=seed_list, profile=profile, overrides=overrides)
+    if checkpoint is not None:
+        specs = with_checkpoint(specs, checkpoint)
+    options = dict(results=results, rerun=rerun, reuse=reuse)
+    if dry_run:
+        from findna_bench.cli.plan_output import show_plan
 
-    from findna_bench import ui
+        root = data_root(data, must_exist=False)
+        show_plan(engine, specs, as_json=as_json, data_root=root, **options)
+        return
+    writable_results(results)
+    common = dict(data_root=data_root(data), cache_dir=cache_dir, expected_seeds=len(seed_list))
+    where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
+    launch(engine, specs, **where, **common, **options)
 
-    engine = ctx.obj
-    models, suites, tasks = split_list(model), split_list(suite), split_list(task)
+
+def launch(engine, specs: list, *, launcher: str, slurm, device: str, quiet: bool, **common):
+    """Run the specs here (``local``) or submit them as jobs (``slurm``, ``submitit-local``)."""
+    if launcher != "local":
+        from findna_bench.cli.launch_output import submit_and_report
+
+        options = split_list(slurm)
+        submit_and_report(
+            engine, specs, launcher=launcher, options=options, device=device, **common
+        )
+        return
+    from findna_bench.cli.suite_output import run_here
+
+    run_here(engine, specs, device=resolve_device(device), quiet=quiet, **common)
+
+
+def resolve_specs(engine, *, suites: list[str], tasks: list[str], overrides, **options) -> list:
+    """Every run's spec; each config is checked (values, factory keywords) before data is read."""
     if not suites and not tasks:
         raise ConfigError(
             "name what to run: --suite gue or --task gue/tf_0 (see `findna-bench list suites`)"
         )
-    seed_list = parse_seeds(seeds)
-    # every config is checked (values and factory keywords) before any data is read
-    specs = engine.specs(
-        models=models,
-        suites=suites,
-        tasks=tasks,
-        seeds=seed_list,
-        profile=profile,
-        overrides=overrides or [],
-    )
-    if checkpoint is not None:
-        specs = with_checkpoint(specs, checkpoint)
-    if dry_run:
-        for spec in specs:
-            ui.out.print(json.dumps({"run_id": spec.run_id, "config": spec.config}, indent=1))
-        return
-    writable_results(results)
-    common = dict(
-        data_root=data_root(data),
-        results=results,
-        cache_dir=cache_dir,
-        expected_seeds=len(seed_list),
-        rerun=rerun,
-        reuse=reuse,
-    )
-    if launcher != "local":
-        from findna_bench.cli.launch_output import submit_and_report
-
-        submit_and_report(
-            engine, specs, launcher=launcher, options=split_list(slurm), device=device, **common
-        )
-    else:
-        run_here(engine, specs, device=device, quiet=quiet, **common)
-
-
-def run_here(engine, specs: list, *, device: str, quiet: bool, **common) -> None:
-    """The in-process launcher: the suite with progress, the board, and the exit code."""
-    from findna_bench.cli.exit_codes import SuiteTally
-    from findna_bench.cli.suite_output import run_and_report
-
-    tally = SuiteTally()
-    engine.pm.register(tally, name="exit-codes")
-    try:
-        run_and_report(engine, specs, device=resolve_device(device), quiet=quiet, **common)
-    finally:
-        engine.pm.unregister(tally)
-    tally.verdict(common["results"])
+    return engine.specs(suites=suites, tasks=tasks, overrides=overrides or [], **options)
 
 
 def register(app: typer.Typer) -> None:

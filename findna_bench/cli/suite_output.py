@@ -1,15 +1,63 @@
-"""Renders a local suite run: the plan line, unavailable tasks and the leaderboard."""
+"""Runs a suite in this process (``run --launcher local``) and renders it: the plan line, the
+progress display, unavailable tasks, the leaderboard and the exit code; on Ctrl-C, how many runs
+were recorded and how to resume (exit 130). An interrupted run releases its claim (the suite's
+``finally``), so rerunning the same command resumes at once.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from findna_bench import ui
+import typer
+
+from findna_bench import hookimpl, ui
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 def say(message: str) -> None:
     """A message of the engine (plan, warnings, claims) as one plain line on stderr."""
     ui.err.print(message, highlight=False, markup=False, soft_wrap=True)
+
+
+class Recorded:
+    """Counts the success records this invocation wrote (for the Ctrl-C message); called first,
+    so a run whose end the display has shown is counted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @hookimpl(tryfirst=True)
+    def on_run_end(self, record: dict) -> None:
+        self.count += record.get("status") == "ok"
+
+
+def run_here(engine, specs: list, *, quiet: bool, **common) -> None:
+    """The in-process launcher: the suite with progress, the board, and the exit code."""
+    from findna_bench.cli.exit_codes import SuiteTally
+
+    tally, recorded = SuiteTally(), Recorded()
+    engine.pm.register(tally, name="exit-codes")
+    engine.pm.register(recorded, name="recorded-runs")
+    try:
+        run_and_report(engine, specs, quiet=quiet, **common)
+    except KeyboardInterrupt:
+        runs = "run" if recorded.count == 1 else "runs"
+        say(f"interrupted: {recorded.count} {runs} recorded; rerun the same command to resume")
+        raise typer.Exit(INTERRUPTED) from None
+    finally:
+        engine.pm.unregister(tally)
+        engine.pm.unregister(recorded)
+    tally.verdict(common["results"])
+
+
+def show_progress(engine, *, quiet: bool) -> None:
+    """Point the progress plugin (unless blocked) at stderr: bars on a terminal, else lines."""
+    progress = engine.plugin("progress")
+    if progress is not None:
+        catalog = engine.catalog
+        directions = {m: catalog.metric(m).higher_is_better for m in catalog.names("metric")}
+        progress.configure(ui.err, live=ui.interactive(), quiet=quiet, higher_is_better=directions)
 
 
 def run_and_report(
@@ -26,14 +74,12 @@ def run_and_report(
     reuse: str = "same-code",
 ) -> None:
     """Run ``specs`` here with progress shown (unless ``quiet``), then print the board."""
-    progress = engine.plugin("progress")
-    if progress is not None:
-        progress.configure(ui.err, live=ui.interactive(), quiet=quiet)
 
     def show_plan(plan) -> None:
         if not quiet or plan.duplicates or plan.other_code:
             say(plan.line())
 
+    show_progress(engine, quiet=quiet)
     try:
         run = engine.run_local(
             specs,
@@ -47,8 +93,13 @@ def run_and_report(
             on_plan=show_plan,
         )
     finally:
-        if progress is not None:
-            progress.configure(None)
+        if engine.plugin("progress") is not None:
+            engine.plugin("progress").configure(None)
+    show_board(engine, run, results=results, expected_seeds=expected_seeds)
+
+
+def show_board(engine, run, *, results: Path, expected_seeds: int) -> None:
+    """Unavailable tasks, the board's notes, and the leaderboard of this invocation's plan."""
     outcome = run.outcome
     show_unavailable(outcome.unavailable)
     board = engine.board(

@@ -41,6 +41,7 @@ def _quiet(message: str) -> None:
 class Plan:
     """What a suite will do, decided before any training."""
 
+    specs: list[RunSpec] = field(default_factory=list)  # de-duplicated, in order
     todo: list[RunSpec] = field(default_factory=list)
     skipped: list[RunSpec] = field(default_factory=list)
     other_code: list[RunSpec] = field(default_factory=list)
@@ -62,6 +63,12 @@ class Plan:
             self.reuse == "any-code"
             or (record.get("code") or {}).get("fingerprint") == code["fingerprint"]
         )
+
+    def state(self, spec: RunSpec) -> str:
+        """``to run``, ``recorded`` (resume skips it) or ``unavailable`` (no data)."""
+        if spec.task in self.unavailable:
+            return "unavailable"
+        return "recorded" if spec.run_id in {s.run_id for s in self.skipped} else "to run"
 
     def line(self) -> str:
         """The one-line plan: counts, duplicates, code fingerprint(s) and the reuse policy."""
@@ -129,7 +136,11 @@ def plan_suite(
         raise ConfigError(f"--reuse-records {reuse}: use {' or '.join(REUSE)}")
     unique, duplicates = dedupe(specs)
     plan = Plan(
-        duplicates=duplicates, unavailable=availability(unique, ctx), rerun=rerun, reuse=reuse
+        specs=unique,
+        duplicates=duplicates,
+        unavailable=availability(unique, ctx),
+        rerun=rerun,
+        reuse=reuse,
     )
     fingerprints = Fingerprinter(ctx.catalog)
     for spec in unique:

@@ -1,7 +1,8 @@
 """``findna-bench pretrain``: pretrain a model's recipe on genome windows, with live progress.
 
 By default the checkpoints go to the pretrained-checkpoint cache (``~/.cache/findna-bench/
-pretrained/<recipe hash>/``, or ``--cache-dir`` / ``FINDNA_BENCH_CACHE``), so a later ``findna-bench run`` of the same model and profile reuses them.
+pretrained/<recipe hash>/``, or ``--cache-dir`` / ``FINDNA_BENCH_CACHE``), so a later
+``findna-bench run`` of the same model and profile reuses them.
 Under ``torchrun --nproc_per_node N -m findna_bench pretrain ...`` it runs data-parallel.
 """
 
@@ -42,8 +43,8 @@ def pretrain(
     """
     from findna_bench import ui
     from findna_bench.errors import ConfigError
-    from findna_bench.pretrain import cache, checkpoint, ddp
-    from findna_bench.pretrain.loop import pretrain as run_pretrain
+    from findna_bench.paths import default_cache_dir
+    from findna_bench.pretrain import cache, checkpoint
 
     engine = ctx.obj
     # checked (recipe values, factory keywords) before any genome window is read
@@ -51,14 +52,27 @@ def pretrain(
     if not cfg.get("pretrain"):
         raise ConfigError(f"model '{model}' has no pretrain: recipe in {engine.registry.path}")
     target = resolve_device(device)
-    distributed = ddp.init_from_env(target)
-    from findna_bench.paths import default_cache_dir
-
     cache_dir = cache_dir or default_cache_dir()
     folder = checkpoint_dir or cache.recipe_dir(cache_dir, cfg["pretrain"])
     if (folder / checkpoint.FINAL).exists() and not resume:
         ui.out.print(f"already pretrained: {folder / checkpoint.FINAL}")
         return
+    where = dict(data_root=data_root(data), checkpoint_dir=folder, cache_dir=cache_dir)
+    result, main = pretrain_here(
+        engine, cfg["pretrain"], device=target, quiet=quiet, resume=resume, **where
+    )
+    if main and result.curve:
+        ui.out.print(summary(model, profile, result))
+
+
+def pretrain_here(engine, recipe: dict, *, device, quiet: bool, **where) -> tuple:
+    """Pretrain ``recipe`` in this process (one rank of it under torchrun) with progress on
+    rank 0; returns the result and whether this is rank 0."""
+    from findna_bench import ui
+    from findna_bench.pretrain import ddp
+    from findna_bench.pretrain.loop import pretrain as run_pretrain
+
+    distributed = ddp.init_from_env(device)
     main = ddp.rank() == 0
     progress = engine.plugin("progress")
     if progress is not None:
@@ -66,16 +80,13 @@ def pretrain(
     hook = engine.hook
     try:
         result = run_pretrain(
-            cfg["pretrain"],
+            recipe,
             catalog=engine.catalog,
-            data_root=data_root(data),
-            device=target,
-            checkpoint_dir=folder,
-            cache_dir=cache_dir,
-            resume=resume,
+            device=device,
             on_step=lambda s, t, m: hook.on_train_step(
                 spec=None, stage="pretrain", step=s, total_steps=t, metrics=m
             ),
+            **where,
         )
     finally:
         if progress is not None:
@@ -84,8 +95,7 @@ def pretrain(
             import torch.distributed as dist
 
             dist.destroy_process_group()
-    if main and result.curve:
-        ui.out.print(summary(model, profile, result))
+    return result, main
 
 
 def summary(model: str, profile: str, result) -> str:

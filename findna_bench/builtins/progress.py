@@ -18,7 +18,6 @@ policy, one summary line per split (also with ``quiet``: they are warnings).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -40,16 +39,10 @@ def _where(spec) -> str:
 
 class ProgressPlugin:
     def __init__(
-        self,
-        console: Console | None = None,
-        *,
-        live: bool = False,
-        quiet: bool = False,
-        clock: Callable[[], float] = time.monotonic,
+        self, console: Console | None = None, *, live: bool = False, quiet: bool = False
     ) -> None:
         self.progress: Progress | None = None
         self.suite_bar = self.step_bar = None
-        self.clock = clock
         self.configure(console, live=live, quiet=quiet)
 
     def configure(
@@ -102,7 +95,7 @@ class ProgressPlugin:
     def on_suite_start(self, specs: list, skipped: list) -> None:
         if self.quiet:
             return
-        self.suite = SuiteClock(total=len(specs), last_end=self.clock())
+        self.suite = SuiteClock(total=len(specs), last_end=time.monotonic())
         if skipped:
             self._say(f"resume: {len(skipped)} run(s) already recorded, {len(specs)} to run")
         if self.live:
@@ -112,20 +105,20 @@ class ProgressPlugin:
     def on_run_start(self, spec) -> None:
         if self.quiet:
             return
-        self.run = RunClock(started=self.clock())
+        self.run = RunClock(started=time.monotonic())
         self.valid, self.epoch, self.metrics, self.pretrain_logged = None, None, {}, 0
         if self.progress:
             if self.step_bar is not None:
                 self.progress.remove_task(self.step_bar)
             self.step_bar = self.progress.add_task(_where(spec), total=None, info="")
 
-    def _suite_text(self, now: float) -> str:
-        """``suite 5/39 ETA 1h02m`` (the run in progress is the 5th of 39)."""
-        suite = self.suite
+    def _etas(self, now: float) -> str:
+        """``run ETA 2m10s | suite 5/39 ETA 1h02m`` (the run in progress is the 5th of 39)."""
+        suite, run = self.suite, self._run_eta(now)
         if suite is None:
-            return ""
+            return run
         position = min(suite.finished + (self.run is not None), suite.total)
-        return f"suite {position}/{suite.total} ETA {duration(suite.left(self.run, now))}"
+        return f"{run} | suite {position}/{suite.total} ETA {duration(suite.left(self.run, now))}"
 
     def _run_eta(self, now: float) -> str:
         label = "pretrain ETA" if self.run.stage == PRETRAIN else "run ETA"
@@ -136,7 +129,7 @@ class ProgressPlugin:
         self._warn_data(record)
         if self.quiet:
             return
-        now, pretrained = self.clock(), record.get("pretrained") or {}
+        now, pretrained = time.monotonic(), record.get("pretrained") or {}
         if self.suite is not None:
             fresh = not pretrained.get("cache_hit", True)
             self.suite.run_ended(now, pretrained.get("pretrain_seconds", 0.0) if fresh else 0.0)
@@ -162,7 +155,7 @@ class ProgressPlugin:
     def on_train_step(self, spec, stage: str, step: int, total_steps: int, metrics: dict) -> None:
         if self.quiet:
             return
-        now = self.clock()
+        now = time.monotonic()
         self.run = self.run or RunClock(started=now)  # `findna-bench pretrain`: no run start
         self.run.report(stage, step, total_steps, now)
         self.epoch = metrics.get("epoch", self.epoch) if stage != PRETRAIN else None
@@ -194,7 +187,7 @@ class ProgressPlugin:
         self.pretrain_logged = tenth
         self._say(
             f"{_where(spec)} pretrain step {step}/{total} {metrics_text(metrics)} | "
-            f"{self._run_eta(now)} | {self._suite_text(now)}"
+            f"{self._etas(now)}"
         )
 
     def _pretrain_step(self, step: int, total: int, metrics: dict, now: float) -> None:
@@ -219,14 +212,14 @@ class ProgressPlugin:
         if self.valid is None or self.valid.metric != main:
             self.valid = Validation(metric=main, higher=self.higher.get(main, True))
         self.valid.observe(metrics[main], self.run.step)
-        now = self.clock()
+        now = time.monotonic()
         if self.progress and self.step_bar is not None:
             self._update_bars(stage, self.run.step, self.run.total, self.metrics, now)
             return
         epoch = f" ep {self.epoch:.2f}" if self.epoch is not None else ""
         self._say(
             f"{_where(spec)} step {self.run.step}/{self.run.total}{epoch} {self.valid.text()} | "
-            f"{self._run_eta(now)} | {self._suite_text(now)}"
+            f"{self._etas(now)}"
         )
 
     def _warn_data(self, record: dict) -> None:

@@ -85,7 +85,7 @@ def _unavailable(inputs: Inputs, a: Analysis) -> list[str]:
     return [
         f"<h3>Unavailable: {len(inputs.unavailable)} of the {total} tasks of "
         f"{escape(', '.join(inputs.suites) or 'the suites run')} (no data here)</h3>",
-        "<details><summary>tasks and reasons</summary>",
+        "<details open><summary>tasks and reasons</summary>",
         html_table(frame),
         "</details>",
     ]

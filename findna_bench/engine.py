@@ -176,16 +176,18 @@ class Engine:
         rerun: bool = False,
         reuse: str = "same-code",
         notify: Notify = _quiet,
+        read_only: bool = False,
     ) -> Plan:
         """What ``run_local`` or ``submit`` would do with ``specs`` (``run --dry-run``): which
-        runs are to run, already recorded or without data; reads, never trains."""
+        runs are to run, already recorded or without data; never trains, and with ``read_only``
+        leaves every file as it is (an unreadable record is reported, not moved aside)."""
         import torch
 
         from findna_bench.results.store import ResultsStore
         from findna_bench.run.suite import plan_suite
 
         ctx = self.context(data_root=data_root, device=torch.device("cpu"))
-        store = ResultsStore(results)
+        store = ResultsStore(results, read_only=read_only)
         return plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
 
     def run_local(

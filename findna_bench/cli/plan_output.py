@@ -82,7 +82,9 @@ def show_plan(
     engine, specs: list, *, as_json: bool, data_root: Path, results: Path, **options
 ) -> None:
     """Plan ``specs`` as ``run`` would and print the table (or the JSON document)."""
-    plan = engine.plan(specs, data_root=data_root, results=results, notify=say, **options)
+    plan = engine.plan(
+        specs, data_root=data_root, results=results, notify=say, read_only=True, **options
+    )
     if as_json:
         typer.echo(json.dumps(plan_document(plan, data_root=data_root, results=results), indent=1))
         return

@@ -81,8 +81,11 @@ class Claim:
 
 
 class ResultsStore:
-    def __init__(self, root: Path) -> None:
+    """The records folder. ``read_only`` (a dry run) never moves or writes a file."""
+
+    def __init__(self, root: Path, *, read_only: bool = False) -> None:
         self.root = Path(root)
+        self.read_only = read_only
 
     def path_for(self, key: str) -> Path:
         return self.root / f"{key}.json"
@@ -106,7 +109,12 @@ class ResultsStore:
             record, problem = _load(path)
             if record is not None and record.get("status") == "ok":
                 return True
-            if problem and path.exists():
+            if problem and self.read_only:
+                if notify:
+                    notify(
+                        f"warning: {path}: {problem}; a real run would move it aside and redo it"
+                    )
+            elif problem and path.exists():
                 aside = path.with_name(f"{path.name}.corrupt-{stamp()}")
                 os.replace(path, aside)
                 if notify:

@@ -35,6 +35,9 @@ def test_an_unreadable_success_record_is_moved_aside_and_run_again(cli, toy):
     assert cli(*toy.args()).exit_code == 0
     (record,) = toy.results.glob("*.json")
     record.write_text(record.read_text()[:100])  # truncated, e.g. a full disk
+    dry = cli(*toy.args(), "--dry-run")  # a dry run reports it and touches nothing
+    assert dry.exit_code == 0 and "a real run would move it aside" in dry.output, dry.output
+    assert not list(toy.results.glob("*.corrupt-*")) and len(record.read_text()) == 100
     again = cli(*toy.args())
     assert again.exit_code == 0, again.output
     assert f"{record.name}: unreadable record" in again.output and ".corrupt-" in again.output

@@ -114,7 +114,7 @@ def verify(data: Path | None = DataRoot) -> None:
     root = data_root(data)
     results = verify_files(root, references(root))
     if not results:
-        ui.out.print(f"no reference checksums under {root} (no manifest.json, nothing downloaded)")
+        ui.out.print(f"no expected checksums under {root} (no manifest.json, nothing downloaded)")
         return
     frame = pd.DataFrame([{"file": rel, "state": state} for rel, state in results])
     _console().print(ui.frame_table(frame.set_index("file"), title=f"checksums under {root}"))

@@ -74,7 +74,7 @@ def report(
     data: Path | None = DataRoot,
     n_boot: int = typer.Option(1000, "--bootstrap", help="bootstrap resamples per interval"),
 ) -> None:
-    """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, manifest."""
+    """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, every run."""
     from findna_bench import ui
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError

@@ -2,7 +2,7 @@
 
 Expected checksums come from ``<root>/manifest.json`` (a list of ``{path, sha256, missing}``, as
 in shared/data) and from ``<root>/downloads/checksums.json`` (written by downloads). A split file's
-checksum state is ``ok``, ``MISMATCH`` or ``unrecorded`` (no reference for it). Tasks whose data is
+checksum state is ``ok``, ``MISMATCH`` or ``unrecorded`` (no expected checksum for it). Tasks whose data is
 not one file per split (MTcDNA) describe themselves through an optional ``describe(root, refs)``.
 """
 
@@ -53,7 +53,7 @@ class SplitStatus:
 
 
 def references(root: Path) -> dict[str, Checksum]:
-    """Relative path -> reference checksum, from the root's manifest and the download record."""
+    """Relative path -> expected checksum, from the root's manifest and the download record."""
     root = Path(root)
     refs: dict[str, Checksum] = {}
     manifest = root / MANIFEST

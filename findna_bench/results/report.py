@@ -7,7 +7,7 @@ validation curves, both inline SVG in one colour per model (``report_svg``, ``re
 the top two models compared and the critical-difference diagram (``report_compare``); the
 machines and total compute; efficiency (parameters and time from the records, plus
 ``findna-bench speed`` JSON where given); published GUE group means; failed runs; and the
-manifest of every run. PNG plots are written beside the page when matplotlib (the ``report``
+table of every run. PNG plots are written beside the page when matplotlib (the ``report``
 extra) is installed (``report_png``).
 """
 
@@ -30,8 +30,8 @@ from findna_bench.results.report_tables import (
     efficiency,
     group_means_table,
     machines,
-    manifest,
     profile_table,
+    run_table,
 )
 
 
@@ -64,7 +64,7 @@ def _leaderboard(a: Analysis) -> list[str]:
         f"<h2>Leaderboard: test {escape(metric_phrase(a.board.cells))} × 100, {spread}</h2>",
         f'<p class="note">Cells are mean ± std over seeds with n; "!" (shaded) marks fewer seeds '
         f"than asked.{ci} Weights were selected on validation only and the test split was scored "
-        "once (see each run's protocol in the manifest). Rows (or columns) in italics are "
+        "once (see each run's protocol in the table of every run). Rows (or columns) in italics are "
         "published numbers, transcribed and not re-run, under their own protocols; they are "
         "not ranked.</p>",
         f'<div id="leaderboard">{board_html(a.board.table, published={r.label for r in a.used})}'
@@ -162,7 +162,9 @@ def _runs(records: list[dict], png_files: list[str]) -> list[str]:
     if failed:
         parts += [
             f"<h2>Failed runs ({len(failed)})</h2>",
-            html_table(manifest(failed)[["run_id", "model", "task", "seed", "error"]], index=False),
+            html_table(
+                run_table(failed)[["run_id", "model", "task", "seed", "error"]], index=False
+            ),
         ]
     if png_files:
         parts += (
@@ -170,8 +172,8 @@ def _runs(records: list[dict], png_files: list[str]) -> list[str]:
         )
     return [
         *parts,
-        f"<h2>Manifest ({len(records)} runs)</h2><details open><summary>every run</summary>",
-        html_table(manifest(records), index=False),
+        f"<h2>Every run ({len(records)})</h2><details open><summary>the table</summary>",
+        html_table(run_table(records), index=False),
         "</details>",
     ]
 

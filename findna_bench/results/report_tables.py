@@ -1,4 +1,4 @@
-"""The report's tables as DataFrames: efficiency, machines and compute, run manifest,
+"""The report's tables as DataFrames: efficiency, machines and compute, the table of every run,
 published GUE group means.
 
 Pure functions of records, ``findna-bench speed`` JSON rows and the references YAML; the
@@ -15,7 +15,7 @@ import pandas as pd
 from findna_bench.errors import ConfigError
 from findna_bench.results import leaderboard, references, rows
 
-MANIFEST_COLUMNS = [
+RUN_COLUMNS = [
     "run_id",
     "status",
     "model",
@@ -158,7 +158,7 @@ def compute_hours(records: list[dict]) -> dict[str, float]:
     return hours
 
 
-def manifest(records: list[dict]) -> pd.DataFrame:
+def run_table(records: list[dict]) -> pd.DataFrame:
     """One line per record with what is needed to reproduce or audit it."""
     out = []
     usable = [r for r in records if leaderboard.usable(r)]
@@ -170,7 +170,7 @@ def manifest(records: list[dict]) -> pd.DataFrame:
         out.append(
             dict(
                 zip(
-                    MANIFEST_COLUMNS,
+                    RUN_COLUMNS,
                     [
                         r["run_id"],
                         r.get("status"),
@@ -198,7 +198,7 @@ def manifest(records: list[dict]) -> pd.DataFrame:
                 )
             )
         )
-    return pd.DataFrame(out, columns=MANIFEST_COLUMNS)
+    return pd.DataFrame(out, columns=RUN_COLUMNS)
 
 
 def group_means_table(refs: references.References) -> pd.DataFrame:

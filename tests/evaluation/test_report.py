@@ -125,7 +125,7 @@ def test_page_has_every_section(records, tmp_path):
     assert "<h2>Validation curves</h2>" in html
     assert "<td>cnn (cpu profile) @ L=1024 (cpu (2 cores, 2 torch threads))</td><td>ok</td>" in html
     assert "<td>12,345</td>" in html and "<td>1.2%</td>" in html and "<td>oom</td>" in html
-    assert all(r["run_id"] in html for r in records)  # the manifest lists every run
+    assert all(r["run_id"] in html for r in records)  # the table of every run
     assert "Published GUE group means" in html
     # 13 runs: 12 ok ones of 2 s and a failed one of 2 s without environment
     assert "Total: 0.007 CPU hours and 0.000 GPU hours" in html

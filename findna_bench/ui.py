@@ -11,6 +11,15 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True, markup=False)  # data, never markup: "[linear-probe]"
 
 
+def fit_width() -> None:
+    """Files and pipes (logs, make, SLURM) get 200 columns rather than rich's 80, which wraps
+    every leaderboard cell; a terminal keeps its own width. Called when a command starts, when
+    the streams it writes to are known."""
+    for console in (out, err):
+        if not console.is_terminal:
+            console.width = 200
+
+
 def interactive() -> bool:
     return err.is_terminal and sys.stderr.isatty()
 

@@ -127,7 +127,7 @@ def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in json.loads(out.read_text())["results"]] == ["ok", "oom"]
-    assert "oom" in result.output
+    assert "oom" in result.output, result.output
 
 
 def test_bad_options_exit_2(cli):

@@ -53,6 +53,9 @@ def root(
     ),
 ) -> None:
     """Options every command shares; ``ctx.obj`` becomes the invocation's engine."""
+    from findna_bench import ui
+
+    ui.fit_width()
     ctx.obj = Engine(registry)
 
 

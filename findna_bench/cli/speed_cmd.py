@@ -235,15 +235,10 @@ def make_report(rows: list[dict], dev, gemm: dict, settings: dict, load_before: 
 
 
 def show(rows: list[dict], report: dict, json_path: Path | None) -> None:
-    """The table on stdout (full width when not a terminal) and the JSON file if asked."""
-    from rich.console import Console
-
+    """The table on stdout (full width when not a terminal: ``ui``) and the JSON file if asked."""
     from findna_bench import ui
 
-    if ui.out.is_terminal:
-        ui.out.print(render(rows, report))
-    else:  # a file or pipe: full width rather than rich's 80 columns
-        Console(file=ui.out.file, width=220, highlight=False).print(render(rows, report))
+    ui.out.print(render(rows, report))
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report, indent=1))

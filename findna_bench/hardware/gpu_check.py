@@ -175,16 +175,12 @@ def pretrain_bench(
     }
 
 
-def finetune_bench(
-    registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict
-) -> dict:
-    """Bounded steps of the chordmixer model's fine-tuning recipe on one GUE task's train split."""
-    from findna_bench import dna
+def _chordmixer_job(registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict):
+    """(fine-tuning settings, task, encoded train split, model on ``device``) of the plan's task."""
     from findna_bench.model import SequenceClassifier
     from findna_bench.paths import default_cache_dir
     from findna_bench.run.config import resolve
     from findna_bench.run.runner import RunContext
-    from findna_bench.run.train import autocast, batch_inputs
 
     cfg = resolve(registry, "chordmixer", p["task"], p["profile"])
     ft = cfg["finetune"]
@@ -197,13 +193,23 @@ def finetune_bench(
         cache_dir=default_cache_dir(),
     )
     _, encoded = ctx.task_data(task, cfg)
-    train = encoded["train"]
     torch.manual_seed(0)
     model = SequenceClassifier(
         catalog.build_backbone(cfg["backbone"], task.max_len),
         len(task.classes),
         pooling=ft["pooling"],
     ).to(device)
+    return ft, task, encoded["train"], model
+
+
+def finetune_bench(
+    registry: Any, catalog: Any, data_root: Path, device: torch.device, p: dict
+) -> dict:
+    """Bounded steps of the chordmixer model's fine-tuning recipe on one GUE task's train split."""
+    from findna_bench import dna
+    from findna_bench.run.train import autocast, batch_inputs
+
+    ft, task, train, model = _chordmixer_job(registry, catalog, data_root, device, p)
     optimizer = torch.optim.AdamW(model.parameters(), lr=ft["lr"], weight_decay=ft["weight_decay"])
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
     times = []

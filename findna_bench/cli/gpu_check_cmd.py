@@ -23,11 +23,12 @@ def gpu_check(
     ),
     data: Path | None = DataRoot,
 ) -> None:
-    """Versions, chordmixer vs transformer profile, bounded paper pretraining and fine-tuning
+    """Versions, chordmixer vs transformer speed, bounded paper pretraining and fine-tuning
     (steps/s, peak memory, projected time), a torchrun smoke and per-task memory needs."""
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device
     from findna_bench.hardware import gpu_check as checks
+    from findna_bench.hardware.gpu_check_md import render_md
 
     dev = resolve_device(device)
     report = checks.run(
@@ -39,7 +40,7 @@ def gpu_check(
     )
     out.mkdir(parents=True, exist_ok=True)
     (out / "gpu-check.json").write_text(json.dumps(report, indent=1, default=str))
-    (out / "gpu-check.md").write_text(checks.render_md(report))
+    (out / "gpu-check.md").write_text(render_md(report))
     failed = [k for k, v in report.items() if isinstance(v, dict) and v.get("error")]
     ui.out.print(
         f"wrote {out / 'gpu-check.md'} and gpu-check.json"

@@ -23,29 +23,31 @@ def list_(
     ),
 ) -> None:
     """List registered components (with their plugin) and registry presets. Models, suites and
-    profiles come from registry.yaml alone (fast, no torch); components load the plugins."""
+    profiles come from registry.yaml; components from an index of the plugins' registrations
+    that is rebuilt (importing the plugins) whenever their code changes."""
     from findna_bench import ui
     from findna_bench.errors import UnknownName
 
     choices = [*KINDS, *SECTIONS]
     if what != "all" and what not in choices:
         raise UnknownName("list section", what, [*choices, "all"])
-    for section in choices if what == "all" else [what]:
-        rows = section_rows(ctx.obj, section)
+    engine = ctx.obj
+    sections = choices if what == "all" else [what]
+    components = {}
+    if any(section in KINDS for section in sections):
+        from findna_bench.catalog_index import component_rows
+
+        components = component_rows(engine)
+    for section in sections:
+        rows = components[KINDS[section]] if section in KINDS else registry_rows(engine, section)
         if rows:
             ui.out.print(ui.rows_table(rows, title=section))
         else:
             ui.out.print(f"{section}: none")
 
 
-def section_rows(engine, section: str) -> list[dict]:
-    """Name, plugin and description of each entry of a section, sorted as the user sees them."""
-    if section in KINDS:
-        entries = engine.catalog.tables[KINDS[section]].values()
-        return [
-            {"name": e.name, "plugin": e.plugin, "description": e.description}
-            for e in sorted(entries, key=lambda e: e.name)
-        ]
+def registry_rows(engine, section: str) -> list[dict]:
+    """Name and description of each model, suite or profile, in registry order."""
     return [
         {"name": k, "plugin": "registry.yaml", "description": (v or {}).get("description", "")}
         for k, v in getattr(engine.registry, section).items()

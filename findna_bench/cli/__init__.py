@@ -70,6 +70,7 @@ def make_app() -> typer.Typer:
         report_cmd,
         run_cmd,
         speed_cmd,
+        training_cmd,
         validate_cmd,
     )
 
@@ -96,6 +97,7 @@ def make_app() -> typer.Typer:
         speed_cmd,
         gpu_check_cmd,
         compare_cmd,
+        training_cmd,
     ):
         module.register(app)
     return app

@@ -4,8 +4,9 @@ Sections: the leaderboard (ours, then published rows marked and unranked; transp
 tasks outnumber models) naming its metric, with 95% intervals from stored predictions, and the
 tasks of the suites run that had no data; a per-task bar chart with interval error bars and the
 validation curves, both inline SVG in one colour per model (``report_svg``, ``report_curves``);
-the top two models compared and the critical-difference diagram (``report_compare``); the
-machines and total compute; efficiency (parameters and time from the records, plus
+the top two models compared and the critical-difference diagram (``report_compare``); how the
+runs trained (stop reasons, steps and hours per model, ``training``); the machines and total
+compute; efficiency (parameters and time from the records, plus
 ``findna-bench speed`` JSON where given); published GUE group means; failed runs; and the
 table of every run. PNG plots are written beside the page when matplotlib (the ``report``
 extra) is installed (``report_png``).
@@ -25,6 +26,7 @@ from findna_bench.results.report_curves import curves_svg
 from findna_bench.results.report_data import Analysis, Inputs, analyse, metric_phrase
 from findna_bench.results.report_html import CSS, board_html, html_table
 from findna_bench.results.report_svg import bar_chart
+from findna_bench.results.training import formatted, training_table
 from findna_bench.results.report_tables import (
     compute_hours,
     efficiency,
@@ -119,6 +121,19 @@ def _charts(a: Analysis) -> list[str]:
     return parts
 
 
+def _training(records: list[dict]) -> list[str]:
+    table = training_table(records)
+    if table.empty:
+        return []
+    return [
+        "<h2>How the runs trained</h2>",
+        '<p class="note">Runs by stop reason (patience: the validation curve stopped improving; '
+        "step budget or epochs: the declared budget ended first), steps, and hours summed over "
+        "runs; each pretrained checkpoint is counted once.</p>",
+        html_table(formatted(table)),
+    ]
+
+
 def _compute(records: list[dict]) -> list[str]:
     table = machines(records)
     if table.empty:
@@ -191,7 +206,7 @@ def render(inputs: Inputs, *, png_files: list[str] = (), analysis: Analysis | No
         resolve=inputs.resolve,
         n_boot=inputs.n_boot,
     )
-    parts += _compute(a.records) + _efficiency(inputs, a.records)
+    parts += _training(a.records) + _compute(a.records) + _efficiency(inputs, a.records)
     parts += _group_means(inputs.refs, a.tasks) + _runs(a.records, list(png_files))
     return "\n".join([*parts, "</body></html>"])
 

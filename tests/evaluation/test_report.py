@@ -131,6 +131,7 @@ def test_page_has_every_section(records, tmp_path):
     assert "Total: 0.007 CPU hours and 0.000 GPU hours" in html
     assert "0.001 h on machines not recorded" in html
     assert "<td>box</td><td>cpu: x86_64, 1 threads</td><td>12</td>" in html
+    assert "<h2>How the runs trained</h2>" in html and "<td>total</td><td>12</td>" in html
 
 
 def test_transposed_when_tasks_outnumber_models(make_record):

@@ -4,7 +4,8 @@ Listing backbones, objectives, augmentations, tasks and metrics means calling th
 registration hooks, and the plugins import torch at module level (seconds). The index written
 after one such call is keyed by a hash of everything that decides the listing: the source of
 findna-bench itself, every file of every plugin the registry lists, the installed entry-point
-plugins (name, target and source) and the plugin allow/block lists. Any edit to any of them
+plugins (name, target and source), the installed distributions and their versions (a plugin may
+register a component only when a package is present) and the plugin allow/block lists. Any edit to any of them
 gives a new key, so the next ``list`` imports the plugins again and writes a fresh index; an
 index is never trusted on its name or age. It lives at ``<cache>/catalog/<key>.json``
 (``FINDNA_BENCH_CACHE`` or the user cache). Never prints.
@@ -61,6 +62,8 @@ def index_key(plugin_paths: list[str], *, entrypoints: bool) -> str:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)):
             origin = _entry_point_origin(ep.module)
             add(f"entry point {ep.name}={ep.value}", _source_files(origin) if origin else [])
+    installed = sorted(f"{d.name}=={d.version}" for d in importlib.metadata.distributions())
+    digest.update("\n".join(installed).encode())
     for name in PLUGIN_ENV:
         digest.update(f"{name}={os.environ.get(name)}\0".encode())
     return digest.hexdigest()[:16]

@@ -70,3 +70,17 @@ def test_an_unreadable_index_is_rebuilt(tmp_path, content):
     index.write_text(content)
     assert "toy backbone" in list_in_new_process("--registry", str(registry), "list")[0]
     assert "components" in index.read_text()
+
+
+def test_the_key_follows_installed_packages_and_plugin_switches(monkeypatch):
+    from types import SimpleNamespace
+
+    from findna_bench import catalog_index
+
+    before = catalog_index.index_key([], entrypoints=False)
+    real = catalog_index.importlib.metadata.distributions
+    extra = SimpleNamespace(name="some-plugin-dependency", version="1.0")
+    monkeypatch.setattr(catalog_index.importlib.metadata, "distributions", lambda: [*real(), extra])
+    with_package = catalog_index.index_key([], entrypoints=False)
+    monkeypatch.setenv("FINDNA_BENCH_DISABLE_PLUGINS", "gue")
+    assert len({before, with_package, catalog_index.index_key([], entrypoints=False)}) == 3

@@ -96,6 +96,22 @@ def test_without_stored_predictions_falls_back_to_seeds_and_says_so(cli, tmp_pat
     assert out["tasks"][0]["test"]["method"].startswith("seed-level") and len(out["tasks"]) == 1
 
 
+def test_markdown_and_csv_carry_the_rows_and_the_interval_level(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    args = ("compare", "good", "bad", "--results", results, "--bootstrap", "200")
+    md = cli(*args, "-f", "md", "--alpha", "0.1").output
+    assert "| task | metric | good | bad | A - B | 90% CI | p | better | method |" in md
+    assert md.count("| gue/t") == 3 and "good is significantly better than bad" in md
+    csv = cli(*args, "-f", "csv").output.splitlines()
+    assert csv[0] == "task,metric,good,bad,A - B,95% CI,p,better,method" and len(csv) == 4
+    rows = json.loads(cli(*args, "-f", "json").output)["tasks"]
+    assert [line.split(",")[4] for line in csv[1:]] == [
+        f"{100 * t['test']['difference']:.2f}" for t in rows
+    ]
+
+
 def test_user_errors_exit_2(cli, tmp_path):
     results = tmp_path / "r"
     write_model(results, "good", 0.9)

@@ -19,7 +19,7 @@ from findna_bench.cli.common import OnlyProfile, OnlySuites, OnlyTasks, Results
 A = typer.Argument(..., metavar="A", help="model A, named as in the leaderboard rows (e.g. findna)")
 B = typer.Argument(..., metavar="B", help="model B")
 METRIC = typer.Option(None, "--metric", help="test metric to compare (default: each task's main)")
-FORMAT = typer.Option("table", "--format", "-f", help="table | json")
+FORMAT = typer.Option("table", "--format", "-f", help="table | md | csv | json")
 BOOT = typer.Option(1000, "--bootstrap", help="bootstrap resamples per task")
 ALPHA = typer.Option(0.05, "--alpha", help="significance level (intervals are 1 - alpha)")
 SEED = typer.Option(0, "--seed", help="seed of the bootstrap draws")
@@ -70,8 +70,8 @@ def compare(
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
 
-    if fmt not in ("table", "json"):
-        raise ConfigError(f"--format {fmt}: use table or json")
+    if fmt not in ("table", "md", "csv", "json"):
+        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
     if n_boot < 100 or not 0 < alpha < 1:
         raise ConfigError("--bootstrap must be at least 100 and --alpha between 0 and 1")
     chosen = selected_records(ctx.obj, results, model=None, suite=suite, task=task, profile=profile)
@@ -90,16 +90,24 @@ def compare(
 
 
 def show(result, fmt: str, alpha: float) -> None:
-    """The comparison as JSON, or as a table with its notes and the verdict."""
+    """The comparison as JSON or CSV (the per-task rows), or as a table (terminal or Markdown)
+    followed by its notes and the verdict."""
     from findna_bench import ui
     from findna_bench.results.comparison import table_frame
+    from findna_bench.results.leaderboard import to_markdown
 
     if fmt == "json":
         ui.out.print(json.dumps(_finite(result.as_dict()), indent=1))
         return
+    if fmt == "csv":
+        ui.out.print(table_frame(result).reset_index().to_csv(index=False), end="")
+        return
     level = f"{100 * (1 - alpha):g}%"
     title = f"{result.a} vs {result.b}: test metric x100, A - B with paired {level} CI and p"
-    ui.out.print(ui.frame_table(table_frame(result), title=title))
+    if fmt == "md":
+        ui.out.print(f"{title}\n\n{to_markdown(table_frame(result))}\n")
+    else:
+        ui.out.print(ui.frame_table(table_frame(result), title=title))
     for t in result.tasks:
         if t.note:
             ui.out.print(f"{t.task}: {t.note}")

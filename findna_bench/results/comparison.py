@@ -267,7 +267,7 @@ def table_frame(result: Comparison) -> pd.DataFrame:
             result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
             result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
             "A - B": _pct(test.difference),
-            "95% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
+            f"{100 * (1 - result.alpha):g}% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
             "p": _p(test.p_value),
             "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
             "method": method,

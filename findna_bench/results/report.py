@@ -26,7 +26,6 @@ from findna_bench.results.report_curves import curves_svg
 from findna_bench.results.report_data import Analysis, Inputs, analyse, metric_phrase
 from findna_bench.results.report_html import CSS, board_html, html_table
 from findna_bench.results.report_svg import bar_chart
-from findna_bench.results.training import formatted, training_table
 from findna_bench.results.report_tables import (
     compute_hours,
     efficiency,
@@ -35,6 +34,7 @@ from findna_bench.results.report_tables import (
     profile_table,
     run_table,
 )
+from findna_bench.results.training import formatted, training_table
 
 
 def _head(inputs: Inputs, records: list[dict]) -> list[str]:

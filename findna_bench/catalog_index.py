@@ -5,9 +5,9 @@ registration hooks, and the plugins import torch at module level (seconds). The 
 after one such call is keyed by a hash of everything that decides the listing: the source of
 findna-bench itself, every file of every plugin the registry lists, the installed entry-point
 plugins (name, target and source), the installed distributions and their versions (a plugin may
-register a component only when a package is present) and the plugin allow/block lists. Any edit to any of them
-gives a new key, so the next ``list`` imports the plugins again and writes a fresh index; an
-index is never trusted on its name or age. It lives at ``<cache>/catalog/<key>.json``
+register a component only when a package is present) and the plugin allow/block lists. Any
+edit to any of them gives a new key, so the next ``list`` imports the plugins again and writes
+a fresh index; an index is never trusted on its name or age. It lives at ``<cache>/catalog/<key>.json``
 (``FINDNA_BENCH_CACHE`` or the user cache). Never prints.
 """
 

@@ -39,6 +39,14 @@ OnlySuites = typer.Option(None, "--suite", "-s", help="only this suite's tasks")
 OnlyTasks = typer.Option(None, "--task", "-t", help="only these tasks (globs)")
 OnlyProfile = typer.Option(None, "--profile", "-p", help="only runs of this profile")
 FewerSeeds = typer.Option(None, "--seeds", help="flag cells with fewer seeds than this")
+# the output formats of the commands that print a table (leaderboard, compare, training)
+TABLE_FORMATS = ("table", "md", "csv", "json")
+TableFormat = typer.Option("table", "--format", "-f", help=" | ".join(TABLE_FORMATS))
+
+
+def check_table_format(fmt: str) -> None:
+    if fmt not in TABLE_FORMATS:
+        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
 
 
 def data_root(path: Path | None, *, must_exist: bool = True) -> Path:

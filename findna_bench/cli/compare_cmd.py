@@ -14,12 +14,18 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import OnlyProfile, OnlySuites, OnlyTasks, Results
+from findna_bench.cli.common import (
+    OnlyProfile,
+    OnlySuites,
+    OnlyTasks,
+    Results,
+    TableFormat,
+    check_table_format,
+)
 
 A = typer.Argument(..., metavar="A", help="model A, named as in the leaderboard rows (e.g. findna)")
 B = typer.Argument(..., metavar="B", help="model B")
 METRIC = typer.Option(None, "--metric", help="test metric to compare (default: each task's main)")
-FORMAT = typer.Option("table", "--format", "-f", help="table | md | csv | json")
 BOOT = typer.Option(1000, "--bootstrap", help="bootstrap resamples per task")
 ALPHA = typer.Option(0.05, "--alpha", help="significance level (intervals are 1 - alpha)")
 SEED = typer.Option(0, "--seed", help="seed of the bootstrap draws")
@@ -60,7 +66,7 @@ def compare(
     task: list[str] | None = OnlyTasks,
     profile: str | None = OnlyProfile,
     metric: str | None = METRIC,
-    fmt: str = FORMAT,
+    fmt: str = TableFormat,
     n_boot: int = BOOT,
     alpha: float = ALPHA,
     seed: int = SEED,
@@ -70,8 +76,7 @@ def compare(
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
 
-    if fmt not in ("table", "md", "csv", "json"):
-        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
+    check_table_format(fmt)
     if n_boot < 100 or not 0 < alpha < 1:
         raise ConfigError("--bootstrap must be at least 100 and --alpha between 0 and 1")
     chosen = selected_records(ctx.obj, results, model=None, suite=suite, task=task, profile=profile)

@@ -13,6 +13,8 @@ from findna_bench.cli.common import (
     OnlySuites,
     OnlyTasks,
     Results,
+    TableFormat,
+    check_table_format,
     split_list,
 )
 
@@ -122,7 +124,7 @@ def make_board(engine, records: list[dict], options: dict):
 def leaderboard(
     ctx: typer.Context,
     results: Path = Results,
-    fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
+    fmt: str = TableFormat,
     split: str = typer.Option("test", "--split", help="test | valid"),
     model: list[str] | None = OnlyModels,
     suite: list[str] | None = OnlySuites,
@@ -140,10 +142,8 @@ def leaderboard(
     n_boot: int = BOOT,
 ) -> None:
     """Rank models per task by the main metric (mean ± std over seeds)."""
-    from findna_bench.errors import ConfigError
 
-    if fmt not in ("table", "md", "csv", "json"):
-        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
+    check_table_format(fmt)
     chosen = selected_records(
         ctx.obj, results, model=model, suite=suite, task=task, profile=profile
     )

@@ -6,13 +6,21 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import OnlyModels, OnlyProfile, OnlySuites, OnlyTasks, Results
+from findna_bench.cli.common import (
+    OnlyModels,
+    OnlyProfile,
+    OnlySuites,
+    OnlyTasks,
+    Results,
+    TableFormat,
+    check_table_format,
+)
 
 
 def training(
     ctx: typer.Context,
     results: Path = Results,
-    fmt: str = typer.Option("table", "--format", "-f", help="table | md | csv | json"),
+    fmt: str = TableFormat,
     by_task: bool = typer.Option(False, "--by-task", help="one row per model and task"),
     model: list[str] | None = OnlyModels,
     suite: list[str] | None = OnlySuites,
@@ -28,8 +36,7 @@ def training(
     from findna_bench.results.leaderboard import to_markdown
     from findna_bench.results.training import formatted, training_table
 
-    if fmt not in ("table", "md", "csv", "json"):
-        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
+    check_table_format(fmt)
     chosen = selected_records(
         ctx.obj, results, model=model, suite=suite, task=task, profile=profile
     )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from findna_bench.results.store import ResultsStore
     from findna_bench.run.config import RunSpec
     from findna_bench.run.runner import RunContext
+    from findna_bench.run.settings import SuiteSettings
     from findna_bench.run.suite import Notify, Plan, SuiteOutcome
 
 
@@ -170,11 +171,8 @@ class Engine:
     def plan(
         self,
         specs: list[RunSpec],
+        settings: SuiteSettings,
         *,
-        data_root: Path,
-        results: Path,
-        rerun: bool = False,
-        reuse: str = "same-code",
         notify: Notify = _quiet,
         read_only: bool = False,
     ) -> Plan:
@@ -186,20 +184,18 @@ class Engine:
         from findna_bench.results.store import ResultsStore
         from findna_bench.run.suite import plan_suite
 
-        ctx = self.context(data_root=data_root, device=torch.device("cpu"))
-        store = ResultsStore(results, read_only=read_only)
-        return plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+        ctx = self.context(data_root=settings.data_root, device=torch.device("cpu"))
+        store = ResultsStore(settings.results, read_only=read_only)
+        return plan_suite(
+            specs, ctx, store, rerun=settings.rerun, reuse=settings.reuse, notify=notify
+        )
 
     def run_local(
         self,
         specs: list[RunSpec],
+        settings: SuiteSettings,
         *,
-        data_root: Path,
-        results: Path,
         device: torch.device,
-        cache_dir: Path | None = None,
-        rerun: bool = False,
-        reuse: str = "same-code",
         notify: Notify = _quiet,
         on_plan: Callable[[Plan], None] = lambda plan: None,
     ) -> LocalRun:
@@ -208,9 +204,13 @@ class Engine:
         from findna_bench.results.store import ResultsStore
         from findna_bench.run.suite import plan_suite, run_suite
 
-        store = ResultsStore(results)
-        ctx = self.context(data_root=data_root, device=device, cache_dir=cache_dir)
-        plan = plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
+        store = ResultsStore(settings.results)
+        ctx = self.context(
+            data_root=settings.data_root, device=device, cache_dir=settings.cache_dir
+        )
+        plan = plan_suite(
+            specs, ctx, store, rerun=settings.rerun, reuse=settings.reuse, notify=notify
+        )
         on_plan(plan)
         outcome = run_suite(specs, ctx, store, plan=plan, notify=notify)
         return LocalRun(plan=plan, outcome=outcome, store=store)
@@ -218,15 +218,11 @@ class Engine:
     def submit(
         self,
         specs: list[RunSpec],
+        settings: SuiteSettings,
         *,
         launcher: str,
         options: list[str],
-        data_root: Path,
-        results: Path,
         device: str,
-        cache_dir: Path | None = None,
-        rerun: bool = False,
-        reuse: str = "same-code",
         notify: Notify = _quiet,
     ) -> Submission:
         """Plan as a local run would, then submit one job per spec still to run."""
@@ -234,21 +230,16 @@ class Engine:
         from findna_bench.run import launch
 
         params = launch.parse_options(options)
+        results = settings.results
         folder = Path(params.pop("folder", results.parent / f"{results.name}-jobs"))
         store = ResultsStore(results)
-        plan = self.plan(
-            specs, data_root=data_root, results=results, rerun=rerun, reuse=reuse, notify=notify
-        )
+        plan = self.plan(specs, settings, notify=notify)
         jobs = [
-            launch.JobSpec.from_run(
-                s,
-                registry=self.registry.path,
-                data_root=data_root,
-                results=results,
+            launch.JobSpec(
+                spec=s,
+                registry=str(Path(self.registry.path).resolve()),
+                settings=settings.absolute(),
                 device=device,
-                cache_dir=cache_dir,
-                rerun=rerun,
-                reuse=reuse,
             )
             for s in plan.todo
         ]

@@ -8,37 +8,24 @@ running (check them later with ``findna-bench leaderboard``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from findna_bench import ui
 from findna_bench.cli.suite_output import show_unavailable, warn
+from findna_bench.run.settings import SuiteSettings
 
 
 def submit_and_report(
     engine,
     specs: list,
+    settings: SuiteSettings,
     *,
     launcher: str,
     options: list[str],
-    data_root: Path,
-    results: Path,
     device: str,
     expected_seeds: int,
-    cache_dir: Path | None = None,
-    rerun: bool = False,
-    reuse: str = "same-code",
 ) -> None:
+    results = settings.results
     sub = engine.submit(
-        specs,
-        launcher=launcher,
-        options=options,
-        data_root=data_root,
-        results=results,
-        device=device,
-        cache_dir=cache_dir,
-        rerun=rerun,
-        reuse=reuse,
-        notify=warn,
+        specs, settings, launcher=launcher, options=options, device=device, notify=warn
     )
     plan = sub.plan
     show_unavailable(plan.unavailable)

@@ -11,12 +11,12 @@ each run with its run id, state and resolved config. Engine warnings go to stder
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 
 from findna_bench import ui
 from findna_bench.cli.suite_output import say
+from findna_bench.run.settings import SuiteSettings
 
 STATES = {"to run": "to_run", "recorded": "recorded", "unavailable": "unavailable"}
 
@@ -36,11 +36,11 @@ def by_model(plan) -> dict[str, dict]:
     return models
 
 
-def plan_document(plan, *, data_root: Path, results: Path) -> dict:
+def plan_document(plan, settings: SuiteSettings) -> dict:
     """The plan and every run (run id, state, code fingerprint, resolved config)."""
     summary = {
-        "data_root": str(data_root),
-        "results": str(results),
+        "data_root": str(settings.data_root),
+        "results": str(settings.results),
         **{key: sum(plan.state(s) == state for s in plan.specs) for state, key in STATES.items()},
         "duplicates_dropped": plan.duplicates,
         "unavailable_tasks": plan.unavailable,
@@ -78,15 +78,11 @@ def plan_table(plan):
     return table
 
 
-def show_plan(
-    engine, specs: list, *, as_json: bool, data_root: Path, results: Path, **options
-) -> None:
+def show_plan(engine, specs: list, settings: SuiteSettings, *, as_json: bool) -> None:
     """Plan ``specs`` as ``run`` would and print the table (or the JSON document)."""
-    plan = engine.plan(
-        specs, data_root=data_root, results=results, notify=say, read_only=True, **options
-    )
+    plan = engine.plan(specs, settings, notify=say, read_only=True)
     if as_json:
-        typer.echo(json.dumps(plan_document(plan, data_root=data_root, results=results), indent=1))
+        typer.echo(json.dumps(plan_document(plan, settings), indent=1))
         return
     ui.out.print(plan.line())
     ui.out.print(plan_table(plan))

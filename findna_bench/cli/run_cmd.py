@@ -20,6 +20,7 @@ from findna_bench.cli.common import (
     writable_results,
 )
 from findna_bench.errors import ConfigError
+from findna_bench.run.settings import SuiteSettings
 
 MODEL = typer.Option(..., "--model", "-m", help="model name(s), comma-separated")
 OVERRIDES = typer.Argument(None, help="key=value config overrides, e.g. finetune.lr=3e-4")
@@ -101,32 +102,49 @@ def run(
     specs = resolve_specs(engine, **names, seeds=seed_list, profile=profile, overrides=overrides)
     if checkpoint is not None:
         specs = with_checkpoint(specs, checkpoint)
-    options = dict(results=results, rerun=rerun, reuse=reuse)
+    store = dict(results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse)
     if dry_run:
         from findna_bench.cli.plan_output import show_plan
 
         root = data_root(data, must_exist=False)
-        show_plan(engine, specs, as_json=as_json, data_root=root, **options)
+        show_plan(engine, specs, SuiteSettings(data_root=root, **store), as_json=as_json)
         return
     writable_results(results)
-    common = dict(data_root=data_root(data), cache_dir=cache_dir, expected_seeds=len(seed_list))
     where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
-    launch(engine, specs, **where, **common, **options)
+    here = SuiteSettings(data_root=data_root(data), **store)
+    launch(engine, specs, here, **where, expected_seeds=len(seed_list))
 
 
-def launch(engine, specs: list, *, launcher: str, slurm, device: str, quiet: bool, **common):
+def launch(
+    engine,
+    specs: list,
+    settings: SuiteSettings,
+    *,
+    launcher: str,
+    slurm,
+    device: str,
+    quiet: bool,
+    expected_seeds: int,
+) -> None:
     """Run the specs here (``local``) or submit them as jobs (``slurm``, ``submitit-local``)."""
     if launcher != "local":
         from findna_bench.cli.launch_output import submit_and_report
 
         options = split_list(slurm)
         submit_and_report(
-            engine, specs, launcher=launcher, options=options, device=device, **common
+            engine,
+            specs,
+            settings,
+            launcher=launcher,
+            options=options,
+            device=device,
+            expected_seeds=expected_seeds,
         )
         return
     from findna_bench.cli.suite_output import run_here
 
-    run_here(engine, specs, device=resolve_device(device), quiet=quiet, **common)
+    device = resolve_device(device)
+    run_here(engine, specs, settings, device=device, quiet=quiet, expected_seeds=expected_seeds)
 
 
 def resolve_specs(engine, *, suites: list[str], tasks: list[str], overrides, **options) -> list:

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from findna_bench import hookimpl, ui
+from findna_bench.run.settings import SuiteSettings
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
@@ -32,7 +33,9 @@ class Recorded:
         self.count += record.get("status") == "ok"
 
 
-def run_here(engine, specs: list, *, quiet: bool, **common) -> None:
+def run_here(
+    engine, specs: list, settings: SuiteSettings, *, device, quiet: bool, expected_seeds: int
+) -> None:
     """The in-process launcher: the suite with progress, the board, and the exit code."""
     from findna_bench.cli.exit_codes import SuiteTally
 
@@ -40,7 +43,9 @@ def run_here(engine, specs: list, *, quiet: bool, **common) -> None:
     engine.pm.register(tally, name="exit-codes")
     engine.pm.register(recorded, name="recorded-runs")
     try:
-        run_and_report(engine, specs, quiet=quiet, **common)
+        run_and_report(
+            engine, specs, settings, device=device, quiet=quiet, expected_seeds=expected_seeds
+        )
     except KeyboardInterrupt:
         runs = "run" if recorded.count == 1 else "runs"
         say(f"interrupted: {recorded.count} {runs} recorded; rerun the same command to resume")
@@ -48,7 +53,7 @@ def run_here(engine, specs: list, *, quiet: bool, **common) -> None:
     finally:
         engine.pm.unregister(tally)
         engine.pm.unregister(recorded)
-    tally.verdict(common["results"])
+    tally.verdict(settings.results)
 
 
 def show_progress(engine, *, quiet: bool) -> None:
@@ -61,17 +66,7 @@ def show_progress(engine, *, quiet: bool) -> None:
 
 
 def run_and_report(
-    engine,
-    specs: list,
-    *,
-    data_root: Path,
-    results: Path,
-    device,
-    quiet: bool,
-    expected_seeds: int,
-    cache_dir: Path | None = None,
-    rerun: bool = False,
-    reuse: str = "same-code",
+    engine, specs: list, settings: SuiteSettings, *, device, quiet: bool, expected_seeds: int
 ) -> None:
     """Run ``specs`` here with progress shown (unless ``quiet``), then print the board."""
 
@@ -81,21 +76,11 @@ def run_and_report(
 
     show_progress(engine, quiet=quiet)
     try:
-        run = engine.run_local(
-            specs,
-            data_root=data_root,
-            results=results,
-            device=device,
-            cache_dir=cache_dir,
-            rerun=rerun,
-            reuse=reuse,
-            notify=say,
-            on_plan=show_plan,
-        )
+        run = engine.run_local(specs, settings, device=device, notify=say, on_plan=show_plan)
     finally:
         if engine.plugin("progress") is not None:
             engine.plugin("progress").configure(None)
-    show_board(engine, run, results=results, expected_seeds=expected_seeds)
+    show_board(engine, run, results=settings.results, expected_seeds=expected_seeds)
 
 
 def show_board(engine, run, *, results: Path, expected_seeds: int) -> None:

@@ -3,5 +3,6 @@
 ``config`` resolves a run's settings and ``config_schema`` checks them; ``recipe`` and ``protocol``
 say where they came from and what evaluation rule the record declares; ``runner`` prepares and
 fine-tunes one (model, task, seed) with ``train``, ``budget`` and ``accumulate``; ``suite`` plans
-and runs many, and ``launch`` sends them to a cluster.
+and runs many under one ``settings`` (data, results, cache, resume), and ``launch`` sends them
+to a cluster.
 """

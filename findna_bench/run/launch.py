@@ -21,6 +21,7 @@ import yaml
 
 from findna_bench.errors import ConfigError
 from findna_bench.run.config import RunSpec
+from findna_bench.run.settings import SuiteSettings
 
 LAUNCHERS = ("local", "slurm", "submitit-local")
 
@@ -31,36 +32,8 @@ class JobSpec:
 
     spec: RunSpec
     registry: str
-    data_root: str
-    results: str
+    settings: SuiteSettings  # absolute paths: the job may start in another folder
     device: str = "auto"
-    cache_dir: str | None = None  # None: the job machine's user-level cache
-    rerun: bool = False
-    reuse: str = "same-code"
-
-    @classmethod
-    def from_run(
-        cls,
-        spec: RunSpec,
-        *,
-        registry: Path,
-        data_root: Path,
-        results: Path,
-        device: str,
-        cache_dir: Path | None = None,
-        rerun: bool = False,
-        reuse: str = "same-code",
-    ) -> JobSpec:
-        return cls(
-            spec=spec,
-            registry=str(Path(registry).resolve()),
-            data_root=str(Path(data_root).resolve()),
-            results=str(Path(results).resolve()),
-            device=device,
-            cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None,
-            rerun=rerun,
-            reuse=reuse,
-        )
 
 
 class RunJob:
@@ -81,13 +54,13 @@ class RunJob:
         if name == "auto":
             name = "cuda" if torch.cuda.is_available() else "cpu"
         engine = Engine(Path(job.registry))
+        settings = job.settings
         ctx = engine.context(
-            data_root=Path(job.data_root), device=torch.device(name), cache_dir=job.cache_dir
+            data_root=settings.data_root, device=torch.device(name), cache_dir=settings.cache_dir
         )
         spec = job.spec
-        outcome = run_suite(
-            [spec], ctx, ResultsStore(Path(job.results)), rerun=job.rerun, reuse=job.reuse
-        )
+        store = ResultsStore(settings.results)
+        outcome = run_suite([spec], ctx, store, rerun=settings.rerun, reuse=settings.reuse)
         if outcome.skipped:
             return {"run_id": spec.run_id, "status": "resumed"}
         if outcome.busy:

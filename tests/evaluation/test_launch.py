@@ -14,12 +14,14 @@ from findna_bench.errors import ConfigError
 from findna_bench.results.store import ResultsStore
 from findna_bench.run.config import expand
 from findna_bench.run.launch import JobSpec, RunJob, make_executor, parse_options, submit
+from findna_bench.run.settings import SuiteSettings
 
 pytest.importorskip("submitit")
 TINY = {"finetune": {"max_train": 128, "max_valid": 128}}
 
 
 def jobs_for(registry, data_root, results, seeds=(0,)) -> list[JobSpec]:
+    settings = SuiteSettings(data_root=data_root, results=results)
     specs = expand(
         registry,
         models=["cnn"],
@@ -29,9 +31,7 @@ def jobs_for(registry, data_root, results, seeds=(0,)) -> list[JobSpec]:
         overrides=TINY,
     )
     return [
-        JobSpec.from_run(
-            s, registry=registry.path, data_root=data_root, results=results, device="cpu"
-        )
+        JobSpec(spec=s, registry=str(registry.path), settings=settings.absolute(), device="cpu")
         for s in specs
     ]
 

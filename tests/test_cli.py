@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 import subprocess
@@ -43,6 +44,29 @@ def test_help_does_not_import_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_command_summary_is_one_line():
+    """Rich help keeps a summary's line breaks, so a wrapped first paragraph breaks mid-sentence
+    in ``findna-bench --help``: each command's summary must be a single line."""
+    import typer
+
+    from findna_bench.cli import make_app
+
+    def commands(group, prefix: str = ""):
+        for name, command in group.commands.items():
+            yield prefix + name, command
+            if hasattr(command, "commands"):  # a group (typer vendors its own click classes)
+                yield from commands(command, f"{prefix}{name} ")
+
+    root = typer.main.get_command(make_app())
+    wrapped = {
+        name: cmd.help.split("\n\n")[0]
+        for name, cmd in commands(root)
+        if "\n" in inspect.cleandoc(cmd.help or "").split("\n\n")[0]
+    }
+    assert not wrapped, wrapped
+    assert {"run", "list", "training", "data verify"} <= {name for name, _ in commands(root)}
 
 
 def test_list_of_registry_sections_imports_neither_torch_nor_pandas():

@@ -23,7 +23,9 @@ def gpu_check(
     ),
     data: Path | None = DataRoot,
 ) -> None:
-    """Versions, chordmixer vs transformer speed, bounded paper pretraining and fine-tuning
+    """Check a GPU: versions, speed, bounded paper-sized runs, torchrun, per-task memory.
+
+    Versions, chordmixer vs transformer speed, bounded paper pretraining and fine-tuning
     (steps/s, peak memory, projected time), a torchrun smoke and per-task memory needs."""
     from findna_bench import ui
     from findna_bench.cli.common import resolve_device

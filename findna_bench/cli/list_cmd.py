@@ -22,9 +22,10 @@ def list_(
         "metrics | models | suites | profiles | all",
     ),
 ) -> None:
-    """List registered components (with their plugin) and registry presets. Models, suites and
-    profiles come from registry.yaml; components from an index of the plugins' registrations
-    that is rebuilt (importing the plugins) whenever their code changes."""
+    """List registered components (with their plugin) and registry presets.
+
+    Models, suites and profiles come from registry.yaml; components from an index of the plugins'
+    registrations that is rebuilt (importing the plugins) whenever their code changes."""
     from findna_bench import ui
     from findna_bench.errors import UnknownName
 

@@ -36,8 +36,7 @@ def pretrain(
     device: str = Device,
     quiet: bool = Quiet,
 ) -> None:
-    """Pretrain MODEL's recipe; prints the checkpoint path and, for every metric
-    the objective logs, its first and last value.
+    """Pretrain MODEL's recipe; print the checkpoint and each logged metric's first and last value.
 
     On a CPU shared with other jobs, OMP_NUM_THREADS=1 is often many times faster.
     """

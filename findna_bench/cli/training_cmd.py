@@ -27,9 +27,11 @@ def training(
     task: list[str] | None = OnlyTasks,
     profile: str | None = OnlyProfile,
 ) -> None:
-    """How the runs trained: counts by stop reason (patience: the validation curve plateaued;
-    step budget / epochs: the budget ended first), steps, and wall-clock, training and
-    pretraining hours (each checkpoint once), summed from the records."""
+    """How the runs trained: why they stopped, how many steps, and what they cost.
+
+    Counts by stop reason (patience: the validation curve plateaued; step budget / epochs: the
+    budget ended first), steps, and wall-clock, training and pretraining hours (each checkpoint
+    once), summed from the records."""
     from findna_bench import ui
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError

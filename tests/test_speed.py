@@ -59,26 +59,15 @@ def test_gemm_rate_is_positive_and_finite():
     assert 0 < rate < 1e6
 
 
+def quick_speed(cli, out, *args):
+    """``findna-bench speed`` on the smoke profile: one timed step, no warm-up, in this process, on CPU."""
+    fast = ("-p", "smoke", "--steps", "1", "--warmup", "0", "--no-isolate", "--device", "cpu")
+    return cli("speed", *args, *fast, "--json", out)
+
+
 def test_profile_command_table_json_and_ratios(cli, tmp_path):
     out = tmp_path / "p.json"
-    result = cli(
-        "speed",
-        "--model",
-        "chordmixer,cnn",
-        "--length",
-        "64,128",
-        "--profile",
-        "smoke",
-        "--steps",
-        "1",
-        "--warmup",
-        "0",
-        "--no-isolate",
-        "--device",
-        "cpu",
-        "--json",
-        out,
-    )
+    result = quick_speed(cli, out, "--model", "chordmixer,cnn", "--length", "64,128")
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     rows = report["results"]
@@ -107,24 +96,7 @@ def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
 
     monkeypatch.setattr(speed, "measure", measure)
     out = tmp_path / "p.json"
-    result = cli(
-        "speed",
-        "-m",
-        "cnn",
-        "-L",
-        "64,4096",
-        "-p",
-        "smoke",
-        "--steps",
-        "1",
-        "--warmup",
-        "0",
-        "--no-isolate",
-        "--device",
-        "cpu",
-        "--json",
-        out,
-    )
+    result = quick_speed(cli, out, "-m", "cnn", "-L", "64,4096")
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in json.loads(out.read_text())["results"]] == ["ok", "oom"]
     assert "oom" in result.output, result.output

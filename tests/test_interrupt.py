@@ -63,7 +63,7 @@ def test_ctrl_c_says_what_was_recorded_exits_130_and_the_rerun_resumes(tmp_path,
     ]
     code, err = interrupt_after_first_run(cmd)
     assert code == 130, "\n".join(err)
-    recorded = len(list(results.glob("*.json")))
+    recorded = len(list(results.glob("[!.]*.json")))
     assert 1 <= recorded < 3, "the suite should have been interrupted part-way"
     runs = "run" if recorded == 1 else "runs"
     assert err[-1] == f"interrupted: {recorded} {runs} recorded; rerun the same command to resume"
@@ -73,4 +73,4 @@ def test_ctrl_c_says_what_was_recorded_exits_130_and_the_rerun_resumes(tmp_path,
     assert rerun.returncode == 0, rerun.stderr
     resumed = f"resume: {recorded} run(s) already recorded, {3 - recorded} to run"
     assert resumed in rerun.stderr and "stale lock" not in rerun.stderr
-    assert len(list(results.glob("*.json"))) == 3
+    assert len(list(results.glob("[!.]*.json"))) == 3

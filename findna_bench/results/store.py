@@ -144,20 +144,21 @@ class ResultsStore:
         if target is None:
             return Written(self.path_for(key), written=False)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=1, sort_keys=True, default=str)
-            handle.flush()
-            os.fsync(handle.fileno())
         try:
-            os.link(tmp, target)  # atomic and exclusive: fails if the target appeared meanwhile
-        except FileExistsError:
-            os.unlink(tmp)
-            return Written(target, written=False)
-        except OSError:  # a file system without hard links: rename (the claim keeps it exclusive)
-            os.replace(tmp, target)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(record, handle, indent=1, sort_keys=True, default=str)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, target)  # atomic and exclusive: fails if the target appeared meanwhile
+            except FileExistsError:
+                return Written(target, written=False)
+            except OSError:  # no hard links on this file system: rename (the claim keeps it ours)
+                os.replace(tmp, target)
             return Written(target, written=True)
-        os.unlink(tmp)
-        return Written(target, written=True)
+        finally:  # also on Ctrl-C mid-write: no temp file is left beside the records
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
     def claim(self, key: str, *, max_age: float = LOCK_MAX_AGE, notify=None) -> Claim | dict:
         """Claim a run before training it: a Claim, or the holder's lock content if another live

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from findna_bench.results.store import Claim, ResultsStore
 
 
@@ -31,6 +33,23 @@ def test_a_record_written_twice_is_kept_once_without_raising(tmp_path):
     rerun = store.write({**_ok(), "note": "asked for"}, rerun=True)
     assert rerun.written and ".rerun-" in rerun.path.name
     assert len(store.success_files("m__t__seed0__abc", "f00d")) == 2
+
+
+def test_ctrl_c_mid_write_leaves_no_file_and_a_lost_race_no_temp_file(tmp_path, monkeypatch):
+    import findna_bench.results.store as store_module
+
+    store = ResultsStore(tmp_path)
+    store.write(_ok())  # the race's winner
+    store.write({**_ok(), "note": "the loser"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m__t__seed0__abc__code-f00d.json"]
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module.json, "dump", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # the interrupt goes on up; only the temp file goes
+        store.write(_ok("m__t__seed1__abc"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m__t__seed0__abc__code-f00d.json"]
 
 
 def test_a_claim_is_exclusive_until_released(tmp_path):

@@ -46,7 +46,9 @@ TableFormat = typer.Option("table", "--format", "-f", help=" | ".join(TABLE_FORM
 
 def check_table_format(fmt: str) -> None:
     if fmt not in TABLE_FORMATS:
-        raise ConfigError(f"--format {fmt}: use table, md, csv or json")
+        raise ConfigError(
+            f"--format {fmt}: use {', '.join(TABLE_FORMATS[:-1])} or {TABLE_FORMATS[-1]}"
+        )
 
 
 def data_root(path: Path | None, *, must_exist: bool = True) -> Path:

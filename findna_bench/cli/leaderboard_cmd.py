@@ -142,7 +142,6 @@ def leaderboard(
     n_boot: int = BOOT,
 ) -> None:
     """Rank models per task by the main metric (mean ± std over seeds)."""
-
     check_table_format(fmt)
     chosen = selected_records(
         ctx.obj, results, model=model, suite=suite, task=task, profile=profile

@@ -102,16 +102,16 @@ def run(
     specs = resolve_specs(engine, **names, seeds=seed_list, profile=profile, overrides=overrides)
     if checkpoint is not None:
         specs = with_checkpoint(specs, checkpoint)
-    store = dict(results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse)
+    shared = dict(results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse)
     if dry_run:
         from findna_bench.cli.plan_output import show_plan
 
         root = data_root(data, must_exist=False)
-        show_plan(engine, specs, SuiteSettings(data_root=root, **store), as_json=as_json)
+        show_plan(engine, specs, SuiteSettings(data_root=root, **shared), as_json=as_json)
         return
     writable_results(results)
     where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
-    here = SuiteSettings(data_root=data_root(data), **store)
+    here = SuiteSettings(data_root=data_root(data), **shared)
     launch(engine, specs, here, **where, expected_seeds=len(seed_list))
 
 

@@ -123,12 +123,9 @@ def readable_checkpoint(path: Path) -> Path:
     from findna_bench.pretrain import checkpoint
 
     try:
-        state = checkpoint.load(path)
-    except Exception as exc:  # torch.load raises many kinds on a bad file
-        reason = (str(exc).splitlines() or [""])[0][:120]
-        raise ConfigError(
-            f"--checkpoint {path} cannot be read ({type(exc).__name__}: {reason}); {hint}"
-        ) from None
+        state = checkpoint.load(path)  # runs no code in the file (weights only)
+    except ConfigError as exc:
+        raise ConfigError(f"--checkpoint {exc}") from None
     if not isinstance(state, dict) or "transfer" not in state:
         raise ConfigError(f"--checkpoint {path} holds no pretrained transfer weights; {hint}")
     return path

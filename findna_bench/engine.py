@@ -64,9 +64,17 @@ class Engine:
 
     @cached_property
     def registry(self) -> Registry:
-        from findna_bench.registry import load_registry
+        from findna_bench.errors import ConfigError
+        from findna_bench.registry import default_registry_path, load_registry
 
-        return load_registry(self.registry_path)
+        try:
+            return load_registry(self.registry_path)
+        except UnicodeDecodeError as exc:  # registry.py reads the file as UTF-8 text
+            path = Path(self.registry_path or default_registry_path()).resolve()
+            raise ConfigError(
+                f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                f"{exc.start}); save it as UTF-8"
+            ) from None
 
     @cached_property
     def pm(self) -> pluggy.PluginManager:
@@ -134,6 +142,7 @@ class Engine:
     ) -> list[RunSpec]:
         """Every (model, task, seed) spec, each config checked before any data is read."""
         from findna_bench.run import config, config_schema
+        from findna_bench.run.overrides import parse as parse_overrides
 
         for m in models:
             self.registry.model(m)
@@ -146,7 +155,7 @@ class Engine:
             seeds=seeds,
             profile=profile,
             catalog=self.catalog,
-            overrides=config.parse_overrides(overrides),
+            overrides=parse_overrides(overrides),
         )
         config_schema.check_available(specs, self.catalog)  # weights absent: stop before any run
         return specs
@@ -156,13 +165,14 @@ class Engine:
     ) -> dict[str, Any]:
         """A model's resolved config outside a real task (``task`` names the purpose)."""
         from findna_bench.run import config
+        from findna_bench.run.overrides import parse as parse_overrides
 
         return config.resolve(
             self.registry,
             model,
             task,
             profile,
-            config.parse_overrides(overrides),
+            parse_overrides(overrides),
             catalog=self.catalog,
         )
 

@@ -29,6 +29,13 @@ class RunsFailed(FindnaError):
     exit_code = 1
 
 
+class StoreError(FindnaError):
+    """A record, prediction or lock file could not be written (disk full, permissions): the suite
+    stops, after a failed record where one can still be written."""
+
+    exit_code = 1
+
+
 class PluginError(FindnaError):
     """A plugin could not be loaded or breaks the hook contract."""
 

@@ -74,6 +74,11 @@ def load_path(path: Path, root: Path) -> ModuleType:
             name, init, submodule_search_locations=[str(path)]
         )
     elif path.exists():
+        if path.suffix != ".py":
+            raise PluginError(
+                f"plugin path {path} is not a .py file or a package folder; fix the 'plugins:' "
+                "list in registry.yaml"
+            )
         name = _module_name_for(path, root.resolve())
         spec = importlib.util.spec_from_file_location(name, path)
     else:

@@ -67,6 +67,8 @@ def split_list(values: list[str] | None) -> list[str]:
 
 
 SEEDS_HELP = "give a count (3 -> seeds 0,1,2) or a list (0,4,7; '0,' is seed 0 alone)"
+MAX_SEED = 2**32 - 1  # NumPy's seed range (every run seeds random, NumPy and torch)
+MAX_SEEDS = 1000  # per invocation: a bigger count is a typo, not a plan
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -83,32 +85,35 @@ def parse_seeds(text: str) -> list[int]:
             )
         if not values or values[0] < 0:
             raise ConfigError(f"--seeds {text!r}: {SEEDS_HELP}")
+        if values[0] > MAX_SEEDS:  # checked before a list of that many seeds is built
+            raise ConfigError(f"--seeds {text}: at most {MAX_SEEDS} seeds per invocation")
         return list(range(values[0]))
-    if any(v < 0 for v in values):
-        raise ConfigError(f"--seeds {text}: seeds are integers >= 0")
+    if any(v < 0 or v > MAX_SEED for v in values):
+        raise ConfigError(f"--seeds {text}: seeds are integers from 0 to {MAX_SEED}")
     if not values:
         raise NothingToRun(
             f"--seeds {text!r} names no seed, so there is nothing to run; {SEEDS_HELP}"
         )
-    return list(dict.fromkeys(values))
+    unique = list(dict.fromkeys(values))
+    if len(unique) > MAX_SEEDS:
+        raise ConfigError(f"--seeds: {len(unique)} seeds; at most {MAX_SEEDS} per invocation")
+    return unique
 
 
-def writable_results(path: Path) -> Path:
-    """``--results`` is a folder, or can be made as one, where this user can write records."""
+def writable_folder(path: Path, option: str = "--results", holds: str = "the run records") -> Path:
+    """``option``'s folder exists, or can be made, and this user can write files in it."""
     if path.exists() and not path.is_dir():
-        raise ConfigError(
-            f"--results {path} is a file, not a folder; pass a folder for the run records"
-        )
+        raise ConfigError(f"{option} {path} is a file, not a folder; pass a folder for {holds}")
     parent = path
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        raise ConfigError(f"--results {path}: {parent} is a file, so the folder cannot be made")
+        raise ConfigError(f"{option} {path}: {parent} is a file, so the folder cannot be made")
     try:
         tempfile.TemporaryFile(dir=parent).close()
     except OSError as exc:
         raise ConfigError(
-            f"--results {path}: cannot write in {parent} ({exc.strerror or exc}); "
+            f"{option} {path}: cannot write in {parent} ({exc.strerror or exc}); "
             "pass a folder you can write"
         ) from None
     return path

@@ -19,6 +19,7 @@ from findna_bench.cli.common import (
     OnlySuites,
     OnlyTasks,
     Results,
+    writable_folder,
 )
 
 
@@ -80,6 +81,7 @@ def report(
     from findna_bench.errors import ConfigError
     from findna_bench.results import report as report_mod
 
+    writable_folder(out, "--out", "index.html and its plots")
     chosen = selected_records(
         ctx.obj, results, model=model, suite=suite, task=task, profile=profile
     )

@@ -17,9 +17,10 @@ from findna_bench.cli.common import (
     resolve_device,
     split_list,
     with_checkpoint,
-    writable_results,
+    writable_folder,
 )
 from findna_bench.errors import ConfigError
+from findna_bench.results.store import lock_max_age
 from findna_bench.run.settings import SuiteSettings
 
 MODEL = typer.Option(..., "--model", "-m", help="model name(s), comma-separated")
@@ -98,7 +99,13 @@ def run(
     if as_json and not dry_run:
         raise ConfigError("--json goes with --dry-run (the plan as JSON); a run writes records")
     engine, seed_list = ctx.obj, parse_seeds(seeds)
+    lock_max_age()  # FINDNA_BENCH_LOCK_MAX_AGE is checked before any work, as every input
     names = dict(models=split_list(model), suites=split_list(suite), tasks=split_list(task))
+    if not names["models"]:
+        raise ConfigError(
+            f"--model {','.join(model)!r} names no model; pass e.g. -m cnn "
+            "(see `findna-bench list models`)"
+        )
     specs = resolve_specs(engine, **names, seeds=seed_list, profile=profile, overrides=overrides)
     if checkpoint is not None:
         specs = with_checkpoint(specs, checkpoint)
@@ -109,7 +116,7 @@ def run(
         root = data_root(data, must_exist=False)
         show_plan(engine, specs, SuiteSettings(data_root=root, **shared), as_json=as_json)
         return
-    writable_results(results)
+    writable_folder(results)
     where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
     here = SuiteSettings(data_root=data_root(data), **shared)
     launch(engine, specs, here, **where, expected_seeds=len(seed_list))

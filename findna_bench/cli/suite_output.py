@@ -1,7 +1,7 @@
 """Runs a suite in this process (``run --launcher local``) and renders it: the plan line, the
-progress display, unavailable tasks, the leaderboard and the exit code; on Ctrl-C, how many runs
-were recorded and how to resume (exit 130). An interrupted run releases its claim (the suite's
-``finally``), so rerunning the same command resumes at once.
+progress display, unavailable tasks, the leaderboard and the exit code; on Ctrl-C (exit 130) or
+SIGTERM (exit 143), how many runs were recorded and how to resume. An interrupted run releases
+its claim (the suite's ``finally``), so rerunning the same command resumes at once.
 """
 
 from __future__ import annotations
@@ -38,22 +38,25 @@ def run_here(
 ) -> None:
     """The in-process launcher: the suite with progress, the board, and the exit code."""
     from findna_bench.cli.exit_codes import SuiteTally
+    from findna_bench.cli.signals import TERMINATED, Terminated, sigterm_as_interrupt
 
     tally, recorded = SuiteTally(), Recorded()
     engine.pm.register(tally, name="exit-codes")
     engine.pm.register(recorded, name="recorded-runs")
     try:
-        run_and_report(
-            engine, specs, settings, device=device, quiet=quiet, expected_seeds=expected_seeds
-        )
-    except KeyboardInterrupt:
+        with sigterm_as_interrupt():
+            run = run_and_report(
+                engine, specs, settings, device=device, quiet=quiet, expected_seeds=expected_seeds
+            )
+    except KeyboardInterrupt as exc:
         runs = "run" if recorded.count == 1 else "runs"
-        say(f"interrupted: {recorded.count} {runs} recorded; rerun the same command to resume")
-        raise typer.Exit(INTERRUPTED) from None
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        say(f"{how}: {recorded.count} {runs} recorded; rerun the same command to resume")
+        raise typer.Exit(TERMINATED if isinstance(exc, Terminated) else INTERRUPTED) from None
     finally:
         engine.pm.unregister(tally)
         engine.pm.unregister(recorded)
-    tally.verdict(settings.results)
+    tally.verdict(settings.results, busy=len(run.outcome.busy))
 
 
 def show_progress(engine, *, quiet: bool) -> None:
@@ -67,8 +70,9 @@ def show_progress(engine, *, quiet: bool) -> None:
 
 def run_and_report(
     engine, specs: list, settings: SuiteSettings, *, device, quiet: bool, expected_seeds: int
-) -> None:
-    """Run ``specs`` here with progress shown (unless ``quiet``), then print the board."""
+):
+    """Run ``specs`` here with progress shown (unless ``quiet``), print the board, and return
+    the run (``engine.LocalRun``)."""
 
     def show_plan(plan) -> None:
         if not quiet or plan.duplicates or plan.other_code:
@@ -81,6 +85,7 @@ def run_and_report(
         if engine.plugin("progress") is not None:
             engine.plugin("progress").configure(None)
     show_board(engine, run, results=settings.results, expected_seeds=expected_seeds)
+    return run
 
 
 def show_board(engine, run, *, results: Path, expected_seeds: int) -> None:

@@ -26,6 +26,8 @@ import numpy as np
 
 from findna_bench.data import checksums
 from findna_bench.errors import DataError
+from findna_bench.file_modes import as_new_file
+from findna_bench.results.store import unwritable
 
 SUFFIX = ".preds.npz"
 PENDING = "_test_predictions"  # (probs, labels) in a record the runner returns, not yet saved
@@ -59,8 +61,12 @@ def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray)
     _check_shapes(probs, labels)
     root = Path(results_root)
     root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=SUFFIX)
     try:
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=SUFFIX)
+    except OSError as exc:
+        raise unwritable(root / f"{run_id}.<sha12>{SUFFIX}", exc) from None
+    try:
+        as_new_file(fd)
         with os.fdopen(fd, "wb") as handle:
             np.savez_compressed(
                 handle,
@@ -73,8 +79,10 @@ def save(results_root: Path, run_id: str, probs: np.ndarray, labels: np.ndarray)
         digest = sha256(Path(tmp))
         name = f"{run_id}.{digest[:12]}{SUFFIX}"
         os.replace(tmp, root / name)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # disk full, quota: one line naming the file
+            raise unwritable(root / f"{run_id}.<sha12>{SUFFIX}", exc) from None
         raise
     return {"file": name, "sha256": digest, "rows": len(labels), "classes": int(probs.shape[1])}
 

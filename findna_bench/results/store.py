@@ -6,8 +6,16 @@ model, task, seed and config hash; the fingerprint is the code's, see ``fingerpr
 * ``<key>.json``: the success record; a run is done when it exists and can be read.
 * ``<key>.rerun-<time>.json``: a success record of ``--rerun``, beside the first one.
 * ``<key>.failed-<time>.json``: a failed run, with its reason.
-* ``<key>.lock``: a claim held while a process trains the run (pid, host, time).
+* ``<key>.lock``: a claim held while a process trains the run (pid, host, start time); the
+  holder refreshes its mtime every few seconds (a heartbeat), so a lock left by a killed process
+  is recognised anywhere once it has gone ``FINDNA_BENCH_LOCK_MAX_AGE`` seconds (default 600)
+  without one, or at once on the holder's host when its pid is gone.
 * ``*.corrupt-<time>``: an unreadable success record moved aside so the run is done again.
+
+Files are written with the process's umask (``file_modes``), never 0600, so a store shared
+between users reads the same for all. ``sweep`` removes what killed processes leave: temp files
+older than an hour and stale locks. A write that fails (disk full) raises ``StoreError`` naming
+the file and leaves no partial file behind.
 
 Records of older versions (``<run_id>.json``, no fingerprint) are read by the leaderboard and
 reused by resume only when any code is accepted. Stores from several machines merge by copying
@@ -19,16 +27,49 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import math
 import os
 import socket
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from findna_bench.errors import ConfigError, StoreError
+from findna_bench.file_modes import as_new_file
+
 SCHEMA_VERSION = 2
 REQUIRED = ("run_id", "model", "task", "seed", "status")
-LOCK_MAX_AGE = float(os.environ.get("FINDNA_BENCH_LOCK_MAX_AGE", "86400"))  # seconds
+LOCK_MAX_AGE_ENV = "FINDNA_BENCH_LOCK_MAX_AGE"
+LOCK_MAX_AGE = 600.0  # seconds without a heartbeat after which a lock is stale, anywhere
+HEARTBEAT = 30.0  # seconds between refreshes of a held lock (at most a quarter of the max age)
+TEMP_MAX_AGE = 3600.0  # a temp file this old was left by a killed writer
+
+
+def lock_max_age() -> float:
+    """``$FINDNA_BENCH_LOCK_MAX_AGE`` in seconds (default 600); anything else is one line."""
+    text = os.environ.get(LOCK_MAX_AGE_ENV, "").strip()
+    if not text:
+        return LOCK_MAX_AGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(
+            f"{LOCK_MAX_AGE_ENV}={text!r}: expected a number of seconds > 0 (e.g. 600); a lock "
+            "not refreshed for that long is taken over"
+        )
+    return value
+
+
+def unwritable(path: Path, exc: OSError) -> StoreError:
+    """The one line for a file of the store that could not be written."""
+    return StoreError(
+        f"{path}: cannot be written ({exc.strerror or exc}); free space or fix permissions in "
+        f"{path.parent}, then rerun the same command to resume"
+    )
 
 
 def stamp() -> str:
@@ -70,12 +111,23 @@ class Written:
 
 
 class Claim:
-    """An exclusive claim on one run (a lock file); release it when the record is written."""
+    """An exclusive claim on one run (a lock file whose mtime a thread refreshes every
+    ``interval`` seconds); release it when the record is written."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, interval: float = HEARTBEAT) -> None:
         self.path = path
+        self._stop = threading.Event()
+        threading.Thread(
+            target=self._beat, args=(interval,), name=f"heartbeat {path.name}", daemon=True
+        ).start()
+
+    def _beat(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            with contextlib.suppress(OSError):
+                os.utime(self.path)
 
     def release(self) -> None:
+        self._stop.set()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -143,8 +195,12 @@ class ResultsStore:
         target = self._target(record, key, rerun)
         if target is None:
             return Written(self.path_for(key), written=False)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
         try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
+        except OSError as exc:
+            raise unwritable(target, exc) from None
+        try:
+            as_new_file(fd)
             with os.fdopen(fd, "w") as handle:
                 json.dump(record, handle, indent=1, sort_keys=True, default=str)
                 handle.flush()
@@ -156,19 +212,23 @@ class ResultsStore:
             except OSError:  # no hard links on this file system: rename (the claim keeps it ours)
                 os.replace(tmp, target)
             return Written(target, written=True)
+        except OSError as exc:  # disk full, quota, permissions: one line naming the record
+            raise unwritable(target, exc) from None
         finally:  # also on Ctrl-C mid-write: no temp file is left beside the records
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
-    def claim(self, key: str, *, max_age: float = LOCK_MAX_AGE, notify=None) -> Claim | dict:
+    def claim(self, key: str, *, max_age: float | None = None, notify=None) -> Claim | dict:
         """Claim a run before training it: a Claim, or the holder's lock content if another live
-        process holds it. A stale lock (its pid is dead on this host, or older than ``max_age``
-        seconds) is taken over, with a message."""
+        process holds it. A stale lock (its pid is dead on this host, or no heartbeat for
+        ``max_age`` seconds, default ``lock_max_age()``) is taken over, with a message."""
+        max_age = lock_max_age() if max_age is None else max_age
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{key}.lock"
+        interval = min(HEARTBEAT, max_age / 4)
         for _ in range(3):
             try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
                 holder = _read_lock(path)
                 reason = _stale(holder, path, max_age)
@@ -177,12 +237,40 @@ class ResultsStore:
                 if _take_over(path, holder) and notify:
                     notify(f"warning: took over the stale lock {path.name} ({reason})")
                 continue
-            with os.fdopen(fd, "w") as handle:
-                json.dump(
-                    {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}, handle
-                )
-            return Claim(path)
+            except OSError as exc:
+                raise unwritable(path, exc) from None
+            mine = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "time": time.time(),
+                "heartbeat": interval,
+            }
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(mine, handle)
+            except OSError as exc:  # disk full: no empty lock may stay behind to block the run
+                path.unlink(missing_ok=True)
+                raise unwritable(path, exc) from None
+            return Claim(path, interval)
         return _read_lock(path)
+
+    def sweep(self, *, max_age: float | None = None, notify=None) -> None:
+        """Remove what killed processes left: temp files older than an hour, stale locks."""
+        if self.read_only or not self.root.is_dir():
+            return
+        max_age = lock_max_age() if max_age is None else max_age
+        now = time.time()
+        for path in self.root.glob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > TEMP_MAX_AGE:
+                    path.unlink()
+                    if notify:
+                        notify(f"removed {path.name}, a temp file left by a killed writer")
+        for path in self.root.glob("*.lock"):
+            holder = _read_lock(path)
+            reason = _stale(holder, path, max_age)
+            if reason is not None and _take_over(path, holder) and notify:
+                notify(f"removed the stale lock {path.name} ({reason})")
 
     def read_all(self) -> tuple[list[dict], list[str]]:
         """All usable records, and one message per file that is not one (never raises)."""
@@ -209,6 +297,8 @@ def _read_lock(path: Path) -> dict:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:  # no pid recorded (os.kill would signal a whole group)
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -219,16 +309,21 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _stale(holder: dict, path: Path, max_age: float) -> str | None:
-    """Why a lock may be taken over, or None while its holder may still be working."""
+    """Why a lock may be taken over, or None while its holder may still be working: its mtime
+    is the holder's last heartbeat."""
     try:
-        age = time.time() - float(holder.get("time") or path.stat().st_mtime)
-    except (OSError, ValueError):
+        silent = time.time() - path.stat().st_mtime
+    except OSError:
         return None  # gone meanwhile: the next attempt creates it
-    if age > max_age:
-        return f"{age:.0f}s old, more than {max_age:.0f}s"
+    if silent > max_age:
+        return f"no heartbeat for {silent:.0f}s, more than {LOCK_MAX_AGE_ENV}={max_age:g}s"
     if not holder:
-        return "empty lock left by a killed process" if age > 60 else None
-    if holder.get("host") == socket.gethostname() and not _pid_alive(int(holder.get("pid", -1))):
+        return "empty lock left by a killed process" if silent > 60 else None
+    try:
+        pid = int(holder.get("pid", -1))
+    except (TypeError, ValueError):
+        pid = -1
+    if holder.get("host") == socket.gethostname() and not _pid_alive(pid):
         return f"process {holder.get('pid')} on this host is gone"
     return None
 

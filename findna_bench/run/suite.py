@@ -16,16 +16,19 @@ Never prints: messages go to the ``notify`` callback the caller passes.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from findna_bench.errors import ConfigError, DataUnavailable, FindnaError
+from findna_bench.errors import ConfigError, DataUnavailable, FindnaError, StoreError
 from findna_bench.fingerprint import Fingerprinter
 from findna_bench.plugins import GuardedHooks
 from findna_bench.results import predictions
 from findna_bench.results import record as record_mod
-from findna_bench.results.store import LOCK_MAX_AGE, Claim, ResultsStore, record_key
+from findna_bench.results.store import Claim, ResultsStore, record_key
+from findna_bench.results.store import lock_max_age as store_max_age
 from findna_bench.run.config import RunSpec
 from findna_bench.run.runner import RunContext, run_one
 
@@ -170,9 +173,30 @@ def _execute(spec: RunSpec, ctx: RunContext, outcome: SuiteOutcome) -> dict | No
         return record_mod.failed(spec, exc, started)
 
 
-def _holder(lock: dict) -> str:
-    since = time.strftime("%H:%M:%S", time.localtime(lock["time"])) if lock.get("time") else "?"
-    return f"process {lock.get('pid', '?')} on {lock.get('host', '?')} since {since}"
+def _holder(lock: dict, path: Path, max_age: float) -> str:
+    """Who holds a run (from its lock file) and how the lock is cleared if that is wrong."""
+    try:
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(lock["time"])))
+    except (KeyError, TypeError, ValueError):
+        since = "?"
+    return (
+        f"process {lock.get('pid', '?')} on {lock.get('host', '?')} since {since} (lock {path}; "
+        f"taken over once it has no heartbeat for {max_age:g}s or its process is gone from its "
+        "host; delete it only if that process no longer runs)"
+    )
+
+
+def _unwritten(
+    spec: RunSpec, record: dict, error: StoreError, store: ResultsStore, key: str
+) -> StoreError:
+    """A run trained but its record or predictions could not be written (disk full): a failed
+    record in its place where even that can be written, and the error that stops the suite."""
+    kept = (record.get("predictions") or {}).get("file")
+    if kept:  # written before the record failed: nothing would point at it
+        (store.root / kept).unlink(missing_ok=True)
+    with contextlib.suppress(StoreError):
+        store.write(record_mod.failed(spec, error, time.time()), key=key)
+    return error
 
 
 def _claimed_run(
@@ -189,7 +213,8 @@ def _claimed_run(
     claim = store.claim(key, max_age=lock_max_age, notify=notify)
     if not isinstance(claim, Claim):
         outcome.busy.append(spec)
-        notify(f"{spec.run_id}: being run by {_holder(claim)}; not run here")
+        lock = store.root / f"{key}.lock"
+        notify(f"{spec.run_id}: being run by {_holder(claim, lock, lock_max_age)}; not run here")
         return None
     try:
         if not plan.rerun and store.done(
@@ -202,8 +227,12 @@ def _claimed_run(
         if record is None:
             return None
         record["code"] = plan.codes[spec.run_id]
-        predictions.attach(record, store.root, key)  # test predictions beside the record, if any
-        if not store.write(record, key=key, rerun=plan.rerun).written:
+        try:
+            predictions.attach(record, store.root, key)  # test predictions beside the record
+            written = store.write(record, key=key, rerun=plan.rerun).written
+        except StoreError as exc:  # disk full: stop the suite, keep a failed record if possible
+            raise _unwritten(spec, record, exc, store, key) from None
+        if not written:
             notify(f"{spec.run_id}: another process recorded it first; its record is kept")
         return record
     finally:
@@ -219,10 +248,13 @@ def run_suite(
     reuse: str = "same-code",
     notify: Notify = _quiet,
     plan: Plan | None = None,
-    lock_max_age: float = LOCK_MAX_AGE,
+    lock_max_age: float | None = None,
 ) -> SuiteOutcome:
-    """Run what the plan says (computed here unless given) and return the outcome."""
+    """Run what the plan says (computed here unless given) and return the outcome; first sweep
+    the temp files and stale locks killed processes left in the store."""
     ctx.hook = GuardedHooks(ctx.hook)
+    lock_max_age = store_max_age() if lock_max_age is None else lock_max_age
+    store.sweep(max_age=lock_max_age, notify=notify)
     plan = plan or plan_suite(specs, ctx, store, rerun=rerun, reuse=reuse, notify=notify)
     outcome = SuiteOutcome(
         unavailable=dict(plan.unavailable), skipped=list(plan.skipped), plan=plan

@@ -78,11 +78,11 @@ def test_a_stale_lock_is_taken_over_with_a_message(tmp_path):
     said: list[str] = []
     assert isinstance(store.claim("k", notify=said.append), Claim)
     assert "took over the stale lock k.lock" in said[0] and "is gone" in said[0]
-    (tmp_path / "old.lock").write_text(
-        json.dumps({"pid": 1, "host": "elsewhere", "time": time.time() - 90})
-    )
+    old = tmp_path / "old.lock"  # held elsewhere, its last heartbeat 90 s ago
+    old.write_text(json.dumps({"pid": 1, "host": "elsewhere", "time": time.time() - 3600}))
+    os.utime(old, (time.time() - 90,) * 2)
     assert isinstance(store.claim("old", max_age=60, notify=said.append), Claim)
-    assert "more than 60s" in said[1]
+    assert "no heartbeat for 90s, more than FINDNA_BENCH_LOCK_MAX_AGE=60s" in said[1]
 
 
 def test_two_processes_on_one_folder_run_each_cell_once(toy):

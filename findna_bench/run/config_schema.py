@@ -4,8 +4,12 @@
 scalars) by type, range and choices, with nothing heavier than the standard library.
 ``catalog_problems(cfg, catalog, task)`` binds the factory keyword arguments (``backbone``,
 ``task``, the recipe's backbone, objective, views and genome sampler) to the registered
-factories' signatures. Every problem is one line naming the key, the value given and what is
-allowed; an unknown key comes with the closest known one.
+factories' signatures, then checks their values: a factory may declare rules for its keywords
+(``factory.keyword_rules = {"hidden": integer(1)}``, as it may declare ``check_available``), and
+backbone keywords with a well-known name (``dropout`` in [0, 1), ``kernel_size`` >= 1, sizes
+>= 1, ...: ``BACKBONE_KEYWORDS``) are checked for every backbone that takes them. Every problem
+is one line naming the key, the value given and what is allowed; an unknown key comes with the
+closest known one.
 """
 
 from __future__ import annotations
@@ -130,6 +134,37 @@ PRETRAIN: dict[str, Rule] = {
     "micro_batch_size": integer(1, null=True),
     "checkpoint": TEXT,
 }
+SIZES = Rule(
+    lambda v: isinstance(v, list) and bool(v) and all(_is_int(x) and x >= 1 for x in v),
+    lambda: "a non-empty list of integers >= 1",
+)
+# Backbone keywords checked by name, whichever backbone takes them (null passes where the
+# factory's default is null); a factory's own ``keyword_rules`` take precedence.
+BACKBONE_KEYWORDS: dict[str, Rule] = {
+    **{
+        name: integer(1)
+        for name in (
+            "hidden",
+            "dim",
+            "embed_dim",
+            "heads",
+            "layers",
+            "blocks",
+            "track_size",
+            "ff",
+            "d_inner",
+            "dilation",
+            "kernel_size",
+            "stem_kernel",
+            "lora_rank",
+            "max_len",
+            "max_tokens",
+        )
+    },
+    **{name: number(0, 1) for name in ("dropout", "layer_dropout", "lora_dropout")},
+    "channels": SIZES,
+    "lora_alpha": number(0, low_open=True),
+}
 SECTIONS: dict[str, dict[str, Rule]] = {"finetune": FINETUNE, "data": DATA}
 TOP_LEVEL = ("backbone", "task", "data", "finetune", "pretrain")
 EXAMPLES = {
@@ -253,14 +288,34 @@ def bind_signature(
     return []
 
 
+def keyword_values(entry: Any, kwargs: dict, where: str) -> list[str]:
+    """Keyword values against the factory's ``keyword_rules`` and, for a backbone,
+    ``BACKBONE_KEYWORDS`` (run once the names bind)."""
+    declared = getattr(entry.factory, "keyword_rules", None) or {}
+    rules = {**(BACKBONE_KEYWORDS if entry.kind == "backbone" else {}), **declared}
+    params = entry.signature().parameters
+    out = []
+    for key, value in kwargs.items():
+        rule = rules.get(key) if key in params else None
+        if rule is None or (value is None and params[key].default is None):
+            continue
+        if not rule.ok(value):
+            out.append(
+                f"{where}.{key}={show(value)}: expected {rule.allowed} "
+                f"({entry.kind} '{entry.name}')"
+            )
+    return out
+
+
 def component(catalog: Any, kind: str, section: dict, where: str, **how: Any) -> list[str]:
-    """``{use: name, **kwargs}``: the name is registered and the kwargs bind."""
+    """``{use: name, **kwargs}``: the name is registered, the kwargs bind and their values
+    pass the rules (``keyword_values``)."""
     kwargs = dict(section)
     try:
         entry = catalog.get(kind, kwargs.pop("use", None))
     except FindnaError as exc:
         return [f"{where}.use: {exc}"]
-    return bind(entry, kwargs, where, **how)
+    return bind(entry, kwargs, where, **how) or keyword_values(entry, kwargs, where)
 
 
 def _recipe_bindings(catalog: Any, recipe: dict) -> list[str]:

@@ -33,7 +33,7 @@ def reg(tmp_path):
 
 def test_layers_apply_in_order(reg):
     cfg = resolve(reg, "m", "gue/tf_0", "p", parse_overrides(["finetune.epochs=2"]))
-    assert cfg["finetune"]["lr"] == 0.2  # profile over model
+    assert cfg["finetune"]["lr"] == 0.1  # the model's recipe: profile defaults keep it
     assert cfg["finetune"]["epochs"] == 2  # override over profile
     assert cfg["finetune"]["batch_size"] == 32  # exact task pattern over glob
     assert cfg["backbone"] == {
@@ -42,6 +42,28 @@ def test_layers_apply_in_order(reg):
         "kernel_size": 5,
     }  # only the matching backbone key
     assert resolve(reg, "m", "gue/mouse_0", "p")["finetune"]["batch_size"] == 16
+
+
+def test_recipes_yield_only_to_per_model_sections_and_overrides(reg, tmp_path):
+    sources: dict = {}
+    cfg = resolve(
+        reg, "m", "gue/tf_0", "p", parse_overrides(["finetune.epochs=2"]), sources=sources
+    )
+    assert sources["finetune.lr"] == "model m" and cfg["finetune"]["lr"] == 0.1
+    assert sources["finetune.epochs"] == "override"
+    assert sources["finetune.batch_size"] == "profile p tasks.gue/tf_0"
+    assert sources["backbone.embed_dim"] == "profile p models.m"
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        REGISTRY.replace("{m: {backbone: {embed_dim: 8}}}", "{m: {finetune: {lr: 0.3}}}")
+    )
+    assert resolve(load_registry(path), "m", "gue/tf_0", "p")["finetune"]["lr"] == 0.3
+    assert resolve(reg, "m", "gue/tf_0", "p", {"finetune": {"lr": 0.4}})["finetune"]["lr"] == 0.4
+
+
+def test_trust_remote_code_is_refused_as_an_override(reg):
+    with pytest.raises(ConfigError, match="never on the command line"):
+        resolve(reg, "m", "gue/tf_0", "p", parse_overrides(["backbone.trust_remote_code=true"]))
 
 
 def test_override_values_are_yaml_typed_and_checked(reg):

@@ -58,6 +58,7 @@ def plan_document(plan, settings: SuiteSettings) -> dict:
             "state": plan.state(s),
             "code": (plan.codes.get(s.run_id) or {}).get("fingerprint"),
             "config": s.config,
+            "config_sources": s.sources,  # which layer set each key (README: precedence)
         }
         for s in plan.specs
     ]

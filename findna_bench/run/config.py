@@ -2,8 +2,12 @@
 
 A run's config is resolved in a fixed order, each layer deep-merged over the previous one:
 engine defaults < model < profile defaults < profile.models[model] < profile.tasks[pattern]
-(least specific pattern first) < ``key=value`` overrides. The result is recorded with every run,
-together with its hash. YAML refers to registered names only, never to import paths.
+(least specific pattern first) < ``key=value`` overrides. A model's optimizer recipe
+(``RECIPE_KEYS`` its preset declares) is kept by the profile's defaults and its plain per-task
+sections: profiles set budgets; a profile's per-model section, a per-task section keyed by
+backbone, or an override still changes a recipe. ``sources`` says which layer set each key.
+The result is recorded with every run, together with its hash. YAML refers to registered names
+only, never to import paths. ``backbone.trust_remote_code`` is never taken from an override.
 """
 
 from __future__ import annotations
@@ -101,13 +105,15 @@ def config_hash(obj: Any) -> str:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RunSpec:
-    """One (model, task, seed) run with its fully resolved config."""
+    """One (model, task, seed) run with its fully resolved config (``sources``: which layer set
+    each key, shown by ``run --dry-run --json``; not part of the run's identity)."""
 
     model: str
     task: str
     seed: int
     profile: str
     config: dict = field(hash=False, compare=False)
+    sources: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def hash(self) -> str:
@@ -121,16 +127,24 @@ class RunSpec:
         return f"{model}__{self.task.replace('/', '-')}__seed{self.seed}__{self.hash}"
 
 
-def task_layers(profile: dict, task: str) -> list[dict]:
-    """The profile's per-task sections matching ``task``, least specific pattern first."""
+def task_layers(profile: dict, task: str) -> list[tuple[str, dict]]:
+    """The profile's per-task sections matching ``task`` (pattern, section), least specific
+    pattern first."""
     tasks = profile.get("tasks") or {}
     matches = [p for p in tasks if fnmatch.fnmatchcase(task, p)]
     matches.sort(key=lambda p: (p == task, len(p.replace("*", ""))))
-    return [tasks[p] for p in matches]
+    return [(p, tasks[p]) for p in matches]
 
 
-def _apply_layer(cfg: dict, layer: dict, backbone_use: str) -> dict:
+RECIPE_KEYS = ("lr", "weight_decay", "batch_size", "warmup")
+TRUST_KEY = "trust_remote_code"
+
+
+def _apply_layer(cfg: dict, layer: dict, backbone_use: str, keep: tuple[str, ...] = ()) -> dict:
+    """``layer`` over ``cfg``; plain finetune keys named in ``keep`` are not overridden."""
     layer = copy.deepcopy(layer)
+    for key in keep:
+        (layer.get("finetune") or {}).pop(key, None)
     backbone_over = layer.pop("backbone", None) or {}
     # a per-task backbone section is keyed by registered backbone name: it applies only to
     # models built on that backbone (e.g. the paper's per-task ChordMixer track sizes).
@@ -198,10 +212,12 @@ def resolve(
     overrides: dict | None = None,
     *,
     catalog: Any = None,
+    sources: dict | None = None,
 ) -> dict:
     """The full config of one run, before seeds, checked against the schema.
 
     With a ``catalog`` the factory keyword arguments are bound too (``backbone.dropuot`` fails).
+    A ``sources`` dict is filled with ``dotted key -> layer`` for every key a layer set.
     """
     spec = registry.model(model)
     prof = registry.profile(profile)
@@ -211,25 +227,63 @@ def resolve(
         or "use" not in spec["backbone"]
     ):
         raise ConfigError(f"{registry.path}: model '{model}' needs backbone: {{use: <name>, ...}}")
-    cfg = deep_merge(ENGINE_DEFAULTS, {k: v for k, v in spec.items() if k not in ("description",)})
-    use = cfg["backbone"]["use"]
-    cfg = _apply_layer(
-        cfg, {k: v for k, v in prof.items() if k in ("finetune", "pretrain", "data", "task")}, use
+    track = _Sources(sources)
+    cfg = track(ENGINE_DEFAULTS, copy.deepcopy(ENGINE_DEFAULTS), "engine default")
+    cfg = track(
+        cfg,
+        deep_merge(cfg, {k: v for k, v in spec.items() if k != "description"}),
+        f"model {model}",
     )
-    cfg = _apply_layer(cfg, (prof.get("models") or {}).get(model) or {}, use)
-    if (prof.get("models") or {}).get(model, {}).get("backbone"):
-        cfg["backbone"] = deep_merge(cfg["backbone"], prof["models"][model]["backbone"])
-    for layer in task_layers(prof, task):
-        cfg = _apply_layer(cfg, layer, use)
+    use = cfg["backbone"]["use"]
+    recipe = tuple(k for k in RECIPE_KEYS if k in (spec.get("finetune") or {}))
+    defaults = {k: v for k, v in prof.items() if k in ("finetune", "pretrain", "data", "task")}
+    cfg = track(cfg, _apply_layer(cfg, defaults, use, recipe), f"profile {profile}")
+    per_model = (prof.get("models") or {}).get(model) or {}
+    after = _apply_layer(cfg, per_model, use)
+    if per_model.get("backbone"):
+        after["backbone"] = deep_merge(after["backbone"], per_model["backbone"])
+    cfg = track(cfg, after, f"profile {profile} models.{model}")
+    for pattern, layer in task_layers(prof, task):
+        cfg = track(
+            cfg, _apply_layer(cfg, layer, use, recipe), f"profile {profile} tasks.{pattern}"
+        )
     if overrides:
+        if TRUST_KEY in (overrides.get("backbone") or {}):
+            raise ConfigError(
+                f"override 'backbone.{TRUST_KEY}': trust to run a model's own code is declared "
+                "where the model is named (a preset, or your registry.yaml entry: models: "
+                "{NAME: {backbone: {use: hf, model: ..., trust_remote_code: true}}}), never on "
+                "the command line"
+            )
         _check_override_keys(cfg, overrides)
         if not cfg.get("pretrain"):  # pretrain.* overrides address only models that pretrain
             overrides = {k: v for k, v in overrides.items() if k != "pretrain"}
-        cfg = deep_merge(cfg, overrides)
+        cfg = track(cfg, deep_merge(cfg, overrides), "override")
     config_schema.check(
         cfg, catalog=catalog, task=task, context=f"model {model}, profile {profile}, task {task}"
     )
     return cfg
+
+
+class _Sources:
+    """Fills ``sources`` with the dotted keys each layer changed (a no-op without one)."""
+
+    def __init__(self, sources: dict | None) -> None:
+        self.sources = sources
+
+    def __call__(self, before: dict, after: dict, label: str) -> dict:
+        if self.sources is not None:
+            old = dict(_leaves(before)) if label != "engine default" else {}
+            for key, value in _leaves(after):
+                if key not in old or old[key] != value:
+                    self.sources[key] = label
+        return after
+
+
+def _leaves(node: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(node, dict) and node:
+        return [pair for k, v in node.items() for pair in _leaves(v, f"{prefix}{k}.")]
+    return [(prefix[:-1], node)]
 
 
 def _task_matches(pattern: str, known: list[str]) -> list[str]:
@@ -274,13 +328,21 @@ def expand(
 
     Every config is resolved and checked (bound to the factories with a ``catalog``) first.
     """
+    sources: dict[tuple[str, str], dict] = {(m, t): {} for t in tasks for m in models}
     configs = {
-        (m, t): resolve(registry, m, t, profile, overrides, catalog=catalog)
+        (m, t): resolve(registry, m, t, profile, overrides, catalog=catalog, sources=sources[m, t])
         for t in tasks
         for m in models
     }
     return [
-        RunSpec(model=m, task=t, seed=s, profile=profile, config=copy.deepcopy(configs[m, t]))
+        RunSpec(
+            model=m,
+            task=t,
+            seed=s,
+            profile=profile,
+            config=copy.deepcopy(configs[m, t]),
+            sources=sources[m, t],
+        )
         for t in tasks
         for m in models
         for s in seeds

@@ -12,13 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from findna_bench.registry import Registry
-from findna_bench.run.config import task_layers
+from findna_bench.run.config import RECIPE_KEYS, task_layers
 
 
-def _keys(section: dict | None, backbone: str) -> tuple[list[str], bool]:
-    """Fine-tuning keys a section sets for ``backbone``, and whether a backbone-keyed part did."""
+def _keys(
+    section: dict | None, backbone: str, kept: tuple[str, ...] = ()
+) -> tuple[list[str], bool]:
+    """Fine-tuning keys a section sets for ``backbone``, and whether a backbone-keyed part did;
+    plain keys in ``kept`` (the model's own recipe) are not set by it."""
     section = section or {}
-    plain = [k for k, v in section.items() if not isinstance(v, dict)]
+    plain = [k for k, v in section.items() if not isinstance(v, dict) and k not in kept]
     keyed = sorted((section.get(backbone) or {}) if isinstance(section.get(backbone), dict) else {})
     return sorted(set(plain) | set(keyed)), bool(keyed)
 
@@ -29,7 +32,6 @@ def finetune_recipe(registry: Registry, model: str, task: str, profile: str) -> 
     ``"<profile> defaults"`` when the profile set keys, else ``"model"``."""
     spec, prof = registry.model(model), registry.profile(profile)
     backbone = spec["backbone"]["use"]
-    tasks = prof.get("tasks") or {}
     layers = [
         (f"models.{model}", spec.get("finetune")),
         (f"profiles.{profile}", prof.get("finetune")),
@@ -38,14 +40,15 @@ def finetune_recipe(registry: Registry, model: str, task: str, profile: str) -> 
             ((prof.get("models") or {}).get(model) or {}).get("finetune"),
         ),
     ]
-    by_id = {id(v): k for k, v in tasks.items()}
     layers += [
-        (f"profiles.{profile}.tasks.{by_id.get(id(layer), '?')}", layer.get("finetune"))
-        for layer in task_layers(prof, task)
+        (f"profiles.{profile}.tasks.{pattern}", layer.get("finetune"))
+        for pattern, layer in task_layers(prof, task)
     ]
+    recipe = tuple(k for k in RECIPE_KEYS if k in (spec.get("finetune") or {}))
     sections = []
     for name, section in layers:
-        keys, keyed = _keys(section, backbone)
+        kept = recipe if name == f"profiles.{profile}" or ".tasks." in name else ()
+        keys, keyed = _keys(section, backbone, kept)
         if keys:
             sections.append({"section": name, "keys": keys, "keyed": backbone if keyed else None})
     per_task = any(".tasks." in s["section"] for s in sections)

@@ -1,7 +1,8 @@
-"""The hf backbone without downloads: a tiny character-level BERT (about 4.8k weights) and its
-tokenizer are built with transformers and saved to a temporary folder, then held to the backbone
-contract, fine-tuned through the real CLI in full, LoRA and linear-probe modes, and used to test
-the length policy; the offline and missing-dependency errors stop an invocation before any run."""
+"""The hf backbone without downloads, on a model with no remote code: a tiny character-level
+BERT (about 4.8k weights, transformers' own classes) and its tokenizer, saved to a temporary
+folder, held to the backbone contract, fine-tuned through the real CLI in full, LoRA and
+linear-probe modes, and used to test the length policy; the offline and missing-dependency
+errors stop an invocation before any run. The upstream model families: test_hf_upstream.py."""
 
 from __future__ import annotations
 
@@ -219,8 +220,8 @@ def test_presets_validate_and_are_noted_when_absent(cli):
 
 
 def test_missing_transformers_names_the_extra(catalog, monkeypatch, tiny):
-    module = sys.modules[catalog.get("backbone", "hf").factory.__module__]
-    monkeypatch.setattr(module, "_installed", lambda name: False)
+    package = catalog.get("backbone", "hf").factory.__module__.rsplit(".", 1)[0]
+    monkeypatch.setattr(sys.modules[package + ".source"], "installed", lambda name: False)
     check = catalog.get("backbone", "hf").factory.check_available
     assert check(model=str(tiny)) == [
         "the hf backbone needs transformers and peft: pip install 'findna-bench[hf]'"

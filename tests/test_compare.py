@@ -160,3 +160,66 @@ def test_two_models_three_gue_tasks_end_to_end(cli, tmp_path, data_root):
         assert task["seeds_a"] == task["seeds_b"] == [0, 1]
     table = cli("compare", "cnn", "dilated-cnn", "--results", results).output
     assert "Wilcoxon p=" in table and "gue/prom_core_tata" in table
+
+
+def test_a_missing_predictions_file_falls_back_on_that_task_only(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    record = json.loads((results / "bad__gue_t2__seed1.json").read_text())
+    (results / record["predictions"]["file"]).unlink()  # not copied with its record
+    result = cli("compare", "good", "bad", "--results", results, "--bootstrap", "200")
+    assert result.exit_code == 0, result.output
+    assert f"gue/t2: {results / record['predictions']['file']}: stored predictions not found" in (
+        result.output.replace("\n", "")
+    )
+    rows = json.loads(cli("compare", "good", "bad", "--results", results, "-f", "json").output)
+    methods = {t["task"]: t["test"]["method"] for t in rows["tasks"]}
+    assert methods["gue/t2"].startswith("seed-level")
+    assert methods["gue/t1"].startswith("paired bootstrap")
+
+
+def test_a_predictions_file_outside_the_results_folder_is_refused(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    path = results / "bad__gue_t1__seed0.json"
+    record = json.loads(path.read_text())
+    outside = tmp_path / record["predictions"]["file"]
+    (results / record["predictions"]["file"]).rename(outside)  # intact, beside the folder
+    record["predictions"]["file"] = f"../{outside.name}"
+    path.write_text(json.dumps(record))
+    out = json.loads(cli("compare", "good", "bad", "--results", results, "-f", "json").output)
+    (t1,) = [t for t in out["tasks"] if t["task"] == "gue/t1"]
+    assert t1["test"]["method"].startswith("seed-level")
+    assert "is not a .preds.npz file name beside the record; refused" in t1["note"]
+
+
+def test_a_model_compared_with_itself_is_refused(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    result = cli("compare", "good", "good", "--results", results)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: compare needs two different models; A and B are both 'good'"
+    )
+
+
+def test_the_verdict_names_a_models_failed_task(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    failed = {
+        "run_id": "bad__gue_t3__seed2",
+        "status": "failed",
+        "model": "bad",
+        "task": "gue/t3",
+        "seed": 2,
+        "profile": "smoke",
+        "started_at": "2025-01-02T00:00:00Z",
+        "error": "NonFiniteLoss: fine-tuning loss became nan at step 1",
+    }
+    (results / "bad__gue_t3__seed2.failed-x.json").write_text(json.dumps(failed))
+    out = json.loads(cli("compare", "good", "bad", "--results", results, "-f", "json").output)
+    assert out["verdict"].endswith("; bad has failed runs on gue/t3")
+    assert out["failed_b"] == ["gue/t3"] and out["failed_a"] == []

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from findna_bench.errors import ConfigError
+from findna_bench.errors import ConfigError, DataError
 from findna_bench.results import predictions, stats
 from findna_bench.results.rows import row_label
 
@@ -58,12 +58,24 @@ class Comparison:
     verdict: str
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
+    failed_a: list[str] = field(default_factory=list)  # tasks with a failed run (no later ok)
+    failed_b: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         out = asdict(self)
         for task, entry in zip(self.tasks, out["tasks"]):
             entry["advantage"] = task.advantage
         return out
+
+
+def failed_tasks(records: list[dict], name: str) -> list[str]:
+    """Tasks where a run of the model failed and no later run of that seed succeeded."""
+    several = len({r.get("profile") for r in records}) > 1
+    last: dict[tuple, str] = {}
+    for r in sorted(records, key=lambda r: r.get("started_at", "")):
+        if name in (row_label(r, several), row_label(r, False)):
+            last[(r.get("task"), r.get("seed"))] = r.get("status")
+    return sorted({task for (task, _), status in last.items() if status != "ok"})
 
 
 def runs_of(records: list[dict], name: str) -> dict[str, dict[int, dict]]:
@@ -104,8 +116,11 @@ def _stored(root: Path, runs_a: dict, runs_b: dict) -> tuple[list, list, str | N
     ]
     if missing:
         return [], [], "no stored predictions (" + ", ".join(missing) + "); seed-level test"
-    loaded_a = [predictions.load(root, r) for r in runs_a.values()]
-    loaded_b = [predictions.load(root, r) for r in runs_b.values()]
+    try:
+        loaded_a = [predictions.load(root, r) for r in runs_a.values()]
+        loaded_b = [predictions.load(root, r) for r in runs_b.values()]
+    except DataError as exc:  # a file not copied with its record, or changed: this task only
+        return [], [], f"{exc}; seed-level test"
     labels = loaded_a[0].labels
     if any(
         p.labels.shape != labels.shape or np.any(p.labels != labels) for p in loaded_a + loaded_b
@@ -169,8 +184,26 @@ def _std(values: list[float]) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
-def verdict(a: str, b: str, tasks: list[TaskComparison], wilcoxon: stats.Test, alpha: float) -> str:
-    """One line: per-task significant wins of each side, and the Wilcoxon p across tasks."""
+def verdict(
+    a: str,
+    b: str,
+    tasks: list[TaskComparison],
+    wilcoxon: stats.Test,
+    alpha: float,
+    failed: dict[str, list[str]] | None = None,
+) -> str:
+    """One line: per-task significant wins of each side, the Wilcoxon p across tasks, and the
+    tasks where a side has failed runs (``failed``: model -> tasks)."""
+    line = _verdict(a, b, tasks, wilcoxon, alpha)
+    for model, where in (failed or {}).items():
+        if where:
+            line += f"; {model} has failed runs on {', '.join(where)}"
+    return line
+
+
+def _verdict(
+    a: str, b: str, tasks: list[TaskComparison], wilcoxon: stats.Test, alpha: float
+) -> str:
     n = len(tasks)
     wins_a = sum(t.better == "A" for t in tasks)
     wins_b = sum(t.better == "B" for t in tasks)
@@ -204,6 +237,8 @@ def compare(
     seed: int = 0,
 ) -> Comparison:
     """Compare ``a`` with ``b`` on every task both have successful runs of."""
+    if a == b:
+        raise ConfigError(f"compare needs two different models; A and B are both '{a}'")
     runs_a, runs_b = runs_of(records, a), runs_of(records, b)
     for name, runs in ((a, runs_a), (b, runs_b)):
         if not runs:
@@ -226,15 +261,18 @@ def compare(
         for t in shared
     ]
     wilcoxon = stats.wilcoxon_tasks([t.advantage for t in tasks])
+    failed = {name: failed_tasks(records, name) for name in (a, b)}
     return Comparison(
         a=a,
         b=b,
         alpha=alpha,
         tasks=tasks,
         wilcoxon=wilcoxon,
-        verdict=verdict(a, b, tasks, wilcoxon, alpha),
+        verdict=verdict(a, b, tasks, wilcoxon, alpha, failed),
         only_a=[t for t in runs_a if t not in runs_b],
         only_b=[t for t in runs_b if t not in runs_a],
+        failed_a=failed[a],
+        failed_b=failed[b],
     )
 
 

@@ -97,8 +97,15 @@ def attach(record: dict, results_root: Path, stem: str) -> dict:
 
 
 def locate(results_root: Path, name: str) -> Path:
-    """The file beside its record: directly under the root, or in a sub-folder (merged stores)."""
+    """The file beside its record: directly under the root, or in a sub-folder (merged stores).
+    ``name`` comes from a record, so it must be a bare ``.preds.npz`` file name: a path could
+    point outside the results folder."""
     root = Path(results_root)
+    if not isinstance(name, str) or Path(name).name != name or not name.endswith(SUFFIX):
+        raise DataError(
+            f"predictions.file {name!r} in a record under {root} is not a {SUFFIX} file name "
+            "beside the record; refused (the record was edited or is not findna-bench's)"
+        )
     direct = root / name
     if direct.is_file():
         return direct

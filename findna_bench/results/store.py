@@ -29,6 +29,7 @@ import glob
 import json
 import math
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -153,7 +154,17 @@ class ResultsStore:
             rid = glob.escape(run_id)
             patterns = [f"{rid}.json", f"{rid}__code-*.json"]
         found = {p for pattern in patterns for p in self.root.glob(pattern)}
-        return sorted(p for p in found if ".failed-" not in p.name)
+        return sorted(p for p in found if _of_run(p.name, run_id))
+
+    def other_code(self, run_id: str, fingerprint: str) -> list[Path]:
+        """Readable success records of a run made by other code (or by a version without
+        fingerprints): what ``--reuse-records any-code`` would accept instead of a new run."""
+        mine = set(self.success_files(run_id, fingerprint))
+        return [
+            p
+            for p in self.success_files(run_id)
+            if p not in mine and (_load(p)[0] or {}).get("status") == "ok"
+        ]
 
     def done(self, run_id: str, fingerprint: str | None = None, notify=None) -> bool:
         """True when a readable success record exists; unreadable ones are moved aside."""
@@ -286,6 +297,13 @@ class ResultsStore:
             else:
                 records.append(record)
         return records, problems
+
+
+def _of_run(name: str, run_id: str) -> bool:
+    """Whether a file name is a success record of ``run_id`` (a glob also matches the records of
+    a model whose name contains ``<run id>__code-``)."""
+    pattern = rf"{re.escape(run_id)}(__code-[0-9a-f]+)?(\.rerun-[0-9T.Z-]+)?\.json"
+    return re.fullmatch(pattern, name) is not None
 
 
 def _read_lock(path: Path) -> dict:

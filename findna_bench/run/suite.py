@@ -154,7 +154,7 @@ def plan_suite(
             plan.skipped.append(spec)
         else:
             plan.todo.append(spec)
-            if not rerun and store.success_files(spec.run_id):
+            if not rerun and store.other_code(spec.run_id, code["fingerprint"]):
                 plan.other_code.append(spec)
     return plan
 

@@ -63,7 +63,7 @@ def test_sigkill_then_rerun_completes_only_the_missing_runs(tmp_path, data_root)
         [c for c in cmd if c != "-q"], capture_output=True, text=True, timeout=300, check=False
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert all(f"took over the stale lock {p.name}" in rerun.stderr for p in stale)
+    assert all(f"removed the stale lock {p.name}" in rerun.stderr for p in stale)  # swept
     assert not list(results.glob("*.lock"))
     assert (
         f"resume: {len(before)} run(s) already recorded, {6 - len(before)} to run" in rerun.stderr

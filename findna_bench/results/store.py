@@ -236,7 +236,7 @@ class ResultsStore:
         max_age = lock_max_age() if max_age is None else max_age
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{key}.lock"
-        interval = min(HEARTBEAT, max_age / 4)
+        interval = max(0.1, min(HEARTBEAT, max_age / 4))  # never a busy loop
         for _ in range(3):
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)

@@ -195,7 +195,8 @@ def _unwritten(
     if kept:  # written before the record failed: nothing would point at it
         (store.root / kept).unlink(missing_ok=True)
     with contextlib.suppress(StoreError):
-        store.write(record_mod.failed(spec, error, time.time()), key=key)
+        started = time.time() - float(record.get("wall_seconds") or 0)
+        store.write(record_mod.failed(spec, error, started), key=key)
     return error
 
 

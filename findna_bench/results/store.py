@@ -9,7 +9,8 @@ model, task, seed and config hash; the fingerprint is the code's, see ``fingerpr
 * ``<key>.lock``: a claim held while a process trains the run (pid, host, start time); the
   holder refreshes its mtime every few seconds (a heartbeat), so a lock left by a killed process
   is recognised anywhere once it has gone ``FINDNA_BENCH_LOCK_MAX_AGE`` seconds (default 600)
-  without one, or at once on the holder's host when its pid is gone.
+  without one, at once on the holder's host when its pid is gone, and at once by the same SLURM
+  job requeued (its ``SLURM_RESTART_COUNT`` is higher).
 * ``*.corrupt-<time>``: an unreadable success record moved aside so the run is done again.
 
 Files are written with the process's umask (``file_modes``), never 0600, so a store shared
@@ -255,6 +256,7 @@ class ResultsStore:
                 "host": socket.gethostname(),
                 "time": time.time(),
                 "heartbeat": interval,
+                **_slurm(),
             }
             try:
                 with os.fdopen(fd, "w") as handle:
@@ -326,6 +328,29 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _slurm() -> dict:
+    """The SLURM job this process belongs to and how often it was requeued (none outside
+    SLURM): a requeued job may take over the locks its earlier incarnation left."""
+    job = os.environ.get("SLURM_JOB_ID")
+    if not job:
+        return {}
+    try:
+        restart = int(os.environ.get("SLURM_RESTART_COUNT") or 0)
+    except ValueError:
+        restart = 0
+    return {"slurm_job": job, "slurm_restart": restart}
+
+
+def _requeued(holder: dict) -> bool:
+    """Whether the lock was left by this very SLURM job before it was requeued."""
+    mine = _slurm()
+    try:
+        earlier = int(holder.get("slurm_restart", 0)) < mine.get("slurm_restart", 0)
+    except (TypeError, ValueError):
+        return False
+    return bool(mine) and holder.get("slurm_job") == mine["slurm_job"] and earlier
+
+
 def _stale(holder: dict, path: Path, max_age: float) -> str | None:
     """Why a lock may be taken over, or None while its holder may still be working: its mtime
     is the holder's last heartbeat."""
@@ -337,6 +362,8 @@ def _stale(holder: dict, path: Path, max_age: float) -> str | None:
         return f"no heartbeat for {silent:.0f}s, more than {LOCK_MAX_AGE_ENV}={max_age:g}s"
     if not holder:
         return "empty lock left by a killed process" if silent > 60 else None
+    if _requeued(holder):
+        return f"left by SLURM job {holder['slurm_job']} before it was requeued"
     try:
         pid = int(holder.get("pid", -1))
     except (TypeError, ValueError):

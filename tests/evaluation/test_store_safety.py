@@ -129,6 +129,23 @@ def test_a_held_lock_keeps_its_heartbeat_and_a_silent_one_is_taken_over(tmp_path
     assert "no heartbeat for 600s, more than FINDNA_BENCH_LOCK_MAX_AGE=300s" in said[0]
 
 
+def test_a_requeued_slurm_job_takes_over_the_lock_its_killed_incarnation_left(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")
+    monkeypatch.delenv("SLURM_RESTART_COUNT", raising=False)
+    store = ResultsStore(tmp_path)
+    first = store.claim("k")  # then SIGKILLed on its node: the lock stays, its heartbeat fresh
+    assert isinstance(first, Claim)
+    monkeypatch.setenv("SLURM_JOB_ID", "4243")  # another array task: the lock is held
+    assert store.claim("k")["slurm_job"] == "4242"
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")
+    monkeypatch.setenv("SLURM_RESTART_COUNT", "1")  # the same job, requeued on any node
+    said: list[str] = []
+    assert isinstance(store.claim("k", notify=said.append), Claim)
+    assert "left by SLURM job 4242 before it was requeued" in said[0]
+
+
 def test_run_sweeps_old_temp_files_and_locks_left_by_killed_runs(cli, tmp_path, data_root):
     results = tmp_path / "r"
     assert cli(*run_args(data_root, results)).exit_code == 0

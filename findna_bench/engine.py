@@ -33,6 +33,16 @@ def _quiet(message: str) -> None:
     """The default ``notify``: the engine never prints."""
 
 
+def _not_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 @dataclass(kw_only=True)
 class LocalRun:
     """A suite run in this process: its plan, what happened, and the store it wrote to."""
@@ -65,15 +75,20 @@ class Engine:
     @cached_property
     def registry(self) -> Registry:
         from findna_bench.errors import ConfigError
-        from findna_bench.registry import default_registry_path, load_registry
+        from findna_bench.registry import (
+            bundled_registry_path,
+            default_registry_path,
+            load_registry,
+        )
 
         try:
             return load_registry(self.registry_path)
-        except UnicodeDecodeError as exc:  # registry.py reads the file as UTF-8 text
-            path = Path(self.registry_path or default_registry_path()).resolve()
+        except UnicodeDecodeError as exc:  # registry.py reads the user's and the bundled file
+            user = Path(self.registry_path or default_registry_path())
+            path = next((p for p in (user, bundled_registry_path()) if _not_utf8(p)), user)
             raise ConfigError(
-                f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
-                f"{exc.start}); save it as UTF-8"
+                f"{path.resolve()}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                f"offset {exc.start}); save it as UTF-8"
             ) from None
 
     @cached_property

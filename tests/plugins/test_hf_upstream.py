@@ -149,16 +149,11 @@ def test_every_lora_adapter_gets_a_gradient(catalog, hub, caduceus_on_cpu_if, fa
 def test_lora_on_projections_mamba_never_calls_is_refused(
     cli, data_root, hub, caduceus_on_cpu, tmp_path
 ):
-    out = tmp_path / "r"
-    result = cli(
-        "run", *model_args("caduceus", hub["caduceus"]), *SMOKE, "backbone.adapter=lora",
-        "backbone.lora_targets=[in_proj]", "--data-root", data_root, "--results", out,
-        "--device", "cpu",
+    args = (
+        *model_args("caduceus", hub["caduceus"]), "backbone.adapter=lora",
+        "backbone.lora_targets=[in_proj]", "--device", "cpu",
     )  # fmt: skip
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "never calls in_proj as modules" in lines[0], lines
-    assert not records(out)
+    refused(cli, data_root, tmp_path, args, "never calls in_proj as modules")
 
 
 # --- loading that cannot silently go wrong
@@ -208,26 +203,21 @@ def test_missing_weights_stop_the_run_with_their_names(catalog, hub, tmp_path):
 # --- what cannot run here: one line, exit 2, before any run
 
 
-def one_line_exit_2(result, out: Path, *needles: str) -> None:
+def refused(cli, data_root: Path, tmp_path: Path, args: tuple, *needles: str) -> str:
+    """``run`` with ``args`` stops before any run: exit 2, one line holding ``needles``."""
+    out = tmp_path / "r"
+    result = cli("run", *args, *SMOKE, "--data-root", data_root, "--results", out)
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, lines
     assert all(n in lines[0] for n in needles), lines[0]
     assert not out.exists() or not records(out)
+    return lines[0]
 
 
 def test_caduceus_on_a_cpu_machine_is_refused_before_any_run(cli, data_root, hub, tmp_path):
-    out = tmp_path / "r"
-    result = cli(
-        "run",
-        *model_args("caduceus", hub["caduceus"]),
-        *SMOKE,
-        "--data-root",
-        data_root,
-        "--results",
-        out,
-    )
-    one_line_exit_2(result, out, "caduceus", "needs a CUDA GPU")
+    args = model_args("caduceus", hub["caduceus"])
+    refused(cli, data_root, tmp_path, args, "caduceus", "needs a CUDA GPU")
     assert readme_matrix()["caduceus"]["CPU"].startswith("✗ needs CUDA")
 
 
@@ -241,47 +231,29 @@ def test_an_unsupported_transformers_is_refused_before_any_run(
     real = importlib.metadata.version
     fake = lambda dist: "5.25.0" if dist == "transformers" else real(dist)  # noqa: E731
     monkeypatch.setattr(sys.modules[package + ".families"].importlib.metadata, "version", fake)
-    out = tmp_path / "r"
-    result = cli(
-        "run",
-        *model_args("dnabert2", hub["dnabert2"]),
-        *SMOKE,
-        "--data-root",
-        data_root,
-        "--results",
-        out,
-    )
-    one_line_exit_2(result, out, "dnabert2", "needs transformers>=4.40,<5, found 5.25.0")
+    args = model_args("dnabert2", hub["dnabert2"])
+    refused(cli, data_root, tmp_path, args, "dnabert2", "needs transformers>=4.40,<5, found 5.25.0")
 
 
 def test_ad_hoc_remote_code_without_trust_names_where_to_declare_it(cli, data_root, hub, tmp_path):
-    out = tmp_path / "r"
-    result = cli(
-        "run", "-m", f"hf:{hub['hyenadna']}", *SMOKE, "--data-root", data_root, "--results", out
-    )
-    one_line_exit_2(
-        result, out, "runs its own Python code", "trust_remote_code: true", "registry.yaml"
-    )
+    args = ("-m", f"hf:{hub['hyenadna']}")
+    refused(cli, data_root, tmp_path, args, "runs its own Python code", "registry.yaml")
 
 
 def test_trust_is_never_taken_from_the_command_line(cli, data_root, hub, tmp_path):
-    out = tmp_path / "r"
-    result = cli(
-        "run", "-m", f"hf:{hub['hyenadna']}", *SMOKE, "backbone.trust_remote_code=true",
-        "--data-root", data_root, "--results", out,
-    )  # fmt: skip
-    one_line_exit_2(result, out, "backbone.trust_remote_code", "never on the command line")
+    args = ("-m", f"hf:{hub['hyenadna']}", "backbone.trust_remote_code=true")
+    refused(
+        cli, data_root, tmp_path, args, "backbone.trust_remote_code", "never on the command line"
+    )
 
 
 def test_absent_weights_are_refused_before_any_run(cli, data_root, hub, tmp_path):
     folder = tmp_path / "nt"
     shutil.copytree(hub["nt-v1"], folder)
     (folder / "model.safetensors").unlink()
-    out = tmp_path / "r"
-    result = cli(
-        "run", *model_args("nt-v1", folder), *SMOKE, "--data-root", data_root, "--results", out
+    refused(
+        cli, data_root, tmp_path, model_args("nt-v1", folder), "no weights in", "model.safetensors"
     )
-    one_line_exit_2(result, out, "no weights in", "model.safetensors")
 
 
 # --- recipes: a preset's optimizer recipe survives every profile

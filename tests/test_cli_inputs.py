@@ -174,7 +174,7 @@ def test_every_task_unavailable_exits_3(cli, tmp_path):
 def test_failed_run_exits_1_and_a_resumed_suite_exits_0(cli, tmp_path):
     write_gue_task(tmp_path, "tf_0", rows=32)
     common = cnn_run("gue/tf_0", tmp_path, tmp_path / "r")
-    failed = cli(*common, "backbone.dropout=2")  # the factory refuses it when the model is built
+    failed = cli(*common, "finetune.lr=1e30")  # a valid value whose loss becomes NaN
     assert failed.exit_code == 1, failed.output
     assert "1 of 1 run(s) failed" in failed.output
     assert cli(*common, "finetune.epochs=1").exit_code == 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -103,13 +104,19 @@ def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
         with torch.serialization.safe_globals(LEGACY_NUMPY):
             return torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # torch raises many kinds on a torn or foreign file
-        lines = [s.strip() for s in str(exc).splitlines() if s.strip()]
-        reason = next((s for s in lines if "Unsupported global" in s), lines[0] if lines else "")
         raise ConfigError(
-            f"{path} cannot be read as a checkpoint ({type(exc).__name__}: "
-            f"{reason[:160]}); delete it to pretrain again, or pass a final.pt written by "
-            "`findna-bench pretrain`"
+            f"{path} cannot be read as a checkpoint ({_why(exc)}); delete it to pretrain again, "
+            "or pass a final.pt written by `findna-bench pretrain`"
         ) from None
+
+
+def _why(exc: Exception) -> str:
+    """torch's reason in a few words (its messages run to paragraphs)."""
+    code = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+    if code:
+        return f"it names {code[1]}, which only code could rebuild; nothing was run"
+    first = (str(exc).strip().split(". ")[0].splitlines() or ["the file ends early"])[0]
+    return f"{type(exc).__name__}: {first[:160]}"
 
 
 def rng_state() -> dict[str, Any]:

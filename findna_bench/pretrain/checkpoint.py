@@ -86,7 +86,7 @@ def verify(path: Path) -> None:
     recorded_file = digest_path(path)
     if not recorded_file.is_file():
         return
-    recorded = recorded_file.read_text().split(maxsplit=1)[:1]
+    recorded = recorded_file.read_bytes().decode(errors="replace").split(maxsplit=1)[:1]
     actual = _sha256(path)
     if recorded != [actual]:
         raise ConfigError(

@@ -126,8 +126,11 @@ def test_rng_state_round_trips_as_tensors_and_files_take_the_umask(tmp_path):
     assert oct(checkpoint.digest_path(path).stat().st_mode & 0o777) == "0o644"
 
 
-def test_a_damaged_checkpoint_is_refused_by_its_sha256(tmp_path):
+def test_a_damaged_checkpoint_or_digest_is_refused_by_its_sha256(tmp_path):
     path = checkpoint.save(tmp_path / "final.pt", {"transfer": {"w": torch.ones(3)}})
     path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(ConfigError, match=r"recorded in final\.pt\.sha256"):
+        checkpoint.load(path)
+    checkpoint.digest_path(path).write_bytes(b"\xe9\xe9  final.pt\n")  # not even text
     with pytest.raises(ConfigError, match=r"recorded in final\.pt\.sha256"):
         checkpoint.load(path)

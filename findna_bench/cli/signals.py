@@ -24,12 +24,21 @@ def _raise(signum, frame) -> None:
     raise Terminated
 
 
+def _import_native_extensions() -> None:
+    """Import ``torch._dynamo`` before SIGTERM can raise. The first optimizer imports it, and
+    with triton installed (CUDA builds of torch bring it) that loads triton's nanobind extension:
+    an exception a signal handler raises inside it aborts the process (``terminate called after
+    throwing nanobind::python_error``) with the run's claim still held."""
+    import torch._dynamo  # noqa: F401
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM raises ``Terminated`` (only the main thread handles signals)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _import_native_extensions()
     previous = signal.signal(signal.SIGTERM, _raise)
     try:
         yield

@@ -378,7 +378,7 @@ def _take_over(path: Path, seen: dict) -> bool:
     aside = path.with_name(f"{path.name}.stale-{stamp()}")
     try:
         os.rename(path, aside)
-    except FileNotFoundError:
+    except OSError:  # gone meanwhile, or not ours to move (another user's, in a sticky folder)
         return False
     if _read_lock(aside) != seen:  # another process re-claimed it between our read and rename
         with contextlib.suppress(FileExistsError):

@@ -146,6 +146,20 @@ def test_a_requeued_slurm_job_takes_over_the_lock_its_killed_incarnation_left(
     assert "left by SLURM job 4242 before it was requeued" in said[0]
 
 
+def test_a_stale_lock_this_user_may_not_move_is_left_without_a_traceback(tmp_path, monkeypatch):
+    silent = tmp_path / "k.lock"
+    silent.write_text(json.dumps({"pid": 1, "host": "node-7", "time": time.time()}))
+    os.utime(silent, (time.time() - 3600,) * 2)
+
+    def refuse(*args):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(store_module.os, "rename", refuse)
+    store = ResultsStore(tmp_path)
+    store.sweep()
+    assert store.claim("k")["host"] == "node-7" and silent.exists()
+
+
 def test_run_sweeps_old_temp_files_and_locks_left_by_killed_runs(cli, tmp_path, data_root):
     results = tmp_path / "r"
     assert cli(*run_args(data_root, results)).exit_code == 0

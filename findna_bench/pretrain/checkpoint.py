@@ -14,7 +14,6 @@ with one line naming it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import re
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from findna_bench.data.checksums import sha256
 from findna_bench.errors import ConfigError
 from findna_bench.file_modes import as_new_file
 
@@ -44,14 +44,6 @@ LEGACY_NUMPY = [
 
 def digest_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.sha256")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomic(path: Path, write) -> None:
@@ -76,7 +68,7 @@ def save(path: Path, state: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, lambda handle: torch.save(state, handle))
     if path.name == FINAL:
-        line = f"{_sha256(path)}  {path.name}\n".encode()
+        line = f"{sha256(path, cached=False)}  {path.name}\n".encode()
         _write_atomic(digest_path(path), lambda handle: handle.write(line))
     return path
 
@@ -87,7 +79,7 @@ def verify(path: Path) -> None:
     if not recorded_file.is_file():
         return
     recorded = recorded_file.read_bytes().decode(errors="replace").split(maxsplit=1)[:1]
-    actual = _sha256(path)
+    actual = sha256(path, cached=False)
     if recorded != [actual]:
         raise ConfigError(
             f"{path}: sha256 {actual[:12]}... is not the {(recorded or ['none'])[0][:12]}... "

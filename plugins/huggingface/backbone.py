@@ -62,7 +62,7 @@ class HFBackbone(nn.Module):
     ) -> None:
         super().__init__()
         _check_options(too_long, adapter, max_tokens, pooling)
-        problems = source.preflight(model, revision, adapter, trust_remote_code)
+        problems = source.preflight(model, revision, adapter, trust_remote_code, tokenizer=False)
         if problems:
             raise ConfigError(problems[0])
         folder = source.folder_of(model, revision)

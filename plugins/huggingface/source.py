@@ -94,8 +94,11 @@ def preflight(
     revision: str | None,
     adapter: str | None,
     trust_remote_code: bool,
+    *,
+    tokenizer: bool = True,
 ) -> list[str]:
-    """One line per reason the model cannot be built here (empty when it can)."""
+    """One line per reason the model cannot be built here (empty when it can); ``tokenizer``:
+    also load the tokenizer (the backbone, which loads it next anyway, skips that)."""
     if not model:
         return ["backbone.model: name a Hugging Face hub id or a local folder"]
     if not all(installed(n) for n in ["transformers"] + (["peft"] if adapter == "lora" else [])):
@@ -115,7 +118,9 @@ def preflight(
         )
     if not trust_remote_code and _ships_code(folder, config):
         problems.append(f"model '{model}' runs its own Python code (config.json auto_map); {TRUST}")
-    return problems or _tokenizer_problems(model, folder, revision, trust_remote_code)
+    if problems or not tokenizer:
+        return problems
+    return _tokenizer_problems(model, folder, revision, trust_remote_code)
 
 
 def _requirements(family: Family) -> list[str]:

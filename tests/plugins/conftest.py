@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import hub_folders
@@ -26,7 +27,6 @@ def hub(tmp_path_factory) -> dict[str, Path]:
         pytest.skip(f"upstream model code not found at {hub_folders.UPSTREAM}")
     pytest.importorskip("transformers")
     root = tmp_path_factory.mktemp("hub")
-    built: dict[str, Path] = {}
 
     class Lazy(dict):
         def __missing__(self, family: str) -> Path:
@@ -36,10 +36,10 @@ def hub(tmp_path_factory) -> dict[str, Path]:
             if family == "caduceus":
                 hub_folders.cpu_mamba(mp)
             try:
-                built[family] = BUILDERS[family](root / family)
+                self[family] = BUILDERS[family](root / family)
             finally:
                 mp.undo()
-            return built[family]
+            return self[family]
 
     return Lazy()
 
@@ -52,6 +52,4 @@ def caduceus_on_cpu(monkeypatch, catalog):
         pytest.skip("mamba-ssm is not installed")
     hub_folders.cpu_mamba(monkeypatch)
     package = catalog.get("backbone", "hf").factory.__module__.rsplit(".", 1)[0]
-    import sys
-
     monkeypatch.setattr(sys.modules[package + ".source"], "cuda_available", lambda: True)

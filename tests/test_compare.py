@@ -50,24 +50,29 @@ def write_model(
             (root / f"{run_id}.json").write_text(json.dumps(record))
 
 
-def test_a_known_difference_is_significant_on_every_task(cli, tmp_path):
+def test_a_known_difference_is_significant_on_every_task_after_holm(cli, tmp_path):
     results = tmp_path / "r"
     write_model(results, "good", 0.9)
     write_model(results, "bad", 0.7, offset=7)
     out = json.loads(
         cli(
-            "compare", "good", "bad", "--results", results, "-f", "json", "--bootstrap", "300"
+            "compare", "good", "bad", "--results", results, "-f", "json", "--bootstrap", "2000"
         ).output
     )
-    assert [t["task"] for t in out["tasks"]] == list(TASKS)
+    assert [t["task"] for t in out["tasks"]] == list(TASKS) and out["adjust"] == "holm"
     for task in out["tasks"]:
         test = task["test"]
-        assert test["p_value"] < 0.05 and test["low"] <= test["difference"] <= test["high"]
-        assert task["better"] == "A" and test["method"].startswith("paired bootstrap")
+        assert test["p_value"] == pytest.approx(2 / 2001)  # every replicate favours good
+        assert task["p_adjusted"] == pytest.approx(3 * 2 / 2001) and not task["fragile"]
+        assert test["low"] <= test["difference"] <= test["high"]
+        assert task["better"] == "A" and test["method"].startswith("hierarchical bootstrap")
         assert abs(test["difference"] - (task["mean_a"] - task["mean_b"])) < 1e-12
+    across = out["across"]
+    assert across["low"] > 0 and across["p_value"] == pytest.approx(2 / 2001)
     assert out["wilcoxon"] == {"statistic": 0.0, "p_value": 0.25, "n": 3}  # exact: 2 / 2^3
-    assert out["verdict"].startswith(
-        "good is significantly better than bad on 3 of 3 tasks; Wilcoxon p=0.25"
+    assert out["verdict"] == (
+        "good is significantly better than bad on 3 of 3 tasks (gue/t1, gue/t2, gue/t3) by "
+        "Holm-adjusted p < 0.05; the mean over tasks favours good; Wilcoxon p=0.25 over 3 tasks"
     )
 
 
@@ -75,12 +80,34 @@ def test_identical_predictions_no_difference_and_the_table(cli, tmp_path):
     results = tmp_path / "r"
     write_model(results, "good", 0.9)
     write_model(results, "twin", 0.9)
-    out = json.loads(cli("compare", "good", "twin", "--results", results, "-f", "json").output)
-    assert all(t["test"]["difference"] == 0 and t["test"]["p_value"] == 1 for t in out["tasks"])
-    assert out["wilcoxon"]["p_value"] == 1.0
+    args = ("compare", "good", "twin", "--results", results, "--bootstrap", "500")
+    out = json.loads(cli(*args, "-f", "json").output)
+    for task in out["tasks"]:  # seeds drawn independently per side: draws differ, not the mean
+        test = task["test"]
+        assert test["difference"] == 0 and test["low"] < 0 < test["high"]
+        assert task["p_adjusted"] == 1.0 and task["better"] is None
+    assert out["wilcoxon"]["p_value"] == 1.0 and out["across"]["difference"] == 0
     assert out["verdict"].startswith("no significant difference between good and twin")
-    table = cli("compare", "good", "twin", "--results", results, "--bootstrap", "200").output
+    table = cli(*args).output
     assert "gue/t2" in table and "no significant difference" in table
+    assert "mean advantage of good over twin on 3 tasks: +0.00 (95% CI [" in table
+
+
+def test_the_adjustment_is_chosen_and_a_bad_one_exits_2(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.85, offset=7)
+    args = ("compare", "good", "bad", "--results", results, "--bootstrap", "400", "-f", "json")
+    found = {a: json.loads(cli(*args, "--adjust", a).output) for a in ("holm", "bh", "none")}
+    raw = [t["test"]["p_value"] for t in found["none"]["tasks"]]
+    assert [t["p_adjusted"] for t in found["none"]["tasks"]] == raw
+    for name in ("holm", "bh"):
+        assert all(t["p_adjusted"] >= t["test"]["p_value"] for t in found[name]["tasks"])
+    assert "Benjamini-Hochberg-adjusted p < 0.05" in found["bh"]["verdict"]
+    assert "p < 0.05, not adjusted for 3 tasks" in found["none"]["verdict"]
+    wrong = cli(*args[:-2], "--adjust", "bonferroni")
+    assert wrong.exit_code == 2
+    assert wrong.output.strip() == "error: --adjust bonferroni: choose one of holm, bh, none"
 
 
 def test_without_stored_predictions_falls_back_to_seeds_and_says_so(cli, tmp_path):
@@ -102,10 +129,14 @@ def test_markdown_and_csv_carry_the_rows_and_the_interval_level(cli, tmp_path):
     write_model(results, "bad", 0.7, offset=7)
     args = ("compare", "good", "bad", "--results", results, "--bootstrap", "200")
     md = cli(*args, "-f", "md", "--alpha", "0.1").output
-    assert "| task | metric | good | bad | A - B | 90% CI | p | better | method |" in md
+    assert (
+        "| task | metric | good | bad | A - B | 90% CI | p | p (holm) | MC error | better | "
+        "resampled |" in md
+    )
     assert md.count("| gue/t") == 3 and "good is significantly better than bad" in md
     csv = cli(*args, "-f", "csv").output.splitlines()
-    assert csv[0] == "task,metric,good,bad,A - B,95% CI,p,better,method" and len(csv) == 4
+    header = "task,metric,good,bad,A - B,95% CI,p,p (holm),MC error,better,resampled"
+    assert csv[0] == header and len(csv) == 4
     rows = json.loads(cli(*args, "-f", "json").output)["tasks"]
     assert [line.split(",")[4] for line in csv[1:]] == [
         f"{100 * t['test']['difference']:.2f}" for t in rows
@@ -155,7 +186,7 @@ def test_two_models_three_gue_tasks_end_to_end(cli, tmp_path, data_root):
     assert len(out["tasks"]) == 3 and out["wilcoxon"]["n"] == 3
     for task in out["tasks"]:
         test = task["test"]
-        assert test["method"].startswith("paired bootstrap") and 0 < test["p_value"] <= 1
+        assert test["method"].startswith("hierarchical bootstrap") and 0 < test["p_value"] <= 1
         assert test["low"] <= test["difference"] <= test["high"]
         assert task["seeds_a"] == task["seeds_b"] == [0, 1]
     table = cli("compare", "cnn", "dilated-cnn", "--results", results).output
@@ -176,7 +207,7 @@ def test_a_missing_predictions_file_falls_back_on_that_task_only(cli, tmp_path):
     rows = json.loads(cli("compare", "good", "bad", "--results", results, "-f", "json").output)
     methods = {t["task"]: t["test"]["method"] for t in rows["tasks"]}
     assert methods["gue/t2"].startswith("seed-level")
-    assert methods["gue/t1"].startswith("paired bootstrap")
+    assert methods["gue/t1"].startswith("hierarchical bootstrap")
 
 
 def test_a_predictions_file_outside_the_results_folder_is_refused(cli, tmp_path):
@@ -223,3 +254,34 @@ def test_the_verdict_names_a_models_failed_task(cli, tmp_path):
     out = json.loads(cli("compare", "good", "bad", "--results", results, "-f", "json").output)
     assert out["verdict"].endswith("; bad has failed runs on gue/t3")
     assert out["failed_b"] == ["gue/t3"] and out["failed_a"] == []
+
+
+def test_another_bootstrap_seed_moves_the_numbers_not_the_verdict(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    args = ("compare", "good", "bad", "--results", results, "--bootstrap", "2000", "-f", "json")
+    first, second = (json.loads(cli(*args, "--bootstrap-seed", s).output) for s in ("0", "1"))
+    assert first["tasks"][0]["test"]["low"] != second["tasks"][0]["test"]["low"]
+    assert first["verdict"] == second["verdict"]
+
+
+def test_the_committed_cpu_comparison_is_stable_across_bootstrap_seeds(cli):
+    """findna vs chordmixer on the 13 GUE tasks of benchmarks/cpu-gue13: a task whose verdict
+    differs between two bootstrap seeds is named fragile by at least one of them."""
+    results = Path(__file__).parents[1] / "benchmarks" / "cpu-gue13"
+    args = ("compare", "findna", "chordmixer", "--results", results, "--bootstrap", "3000")
+    runs = [json.loads(cli(*args, "--bootstrap-seed", s, "-f", "json").output) for s in "01"]
+    for run in runs:
+        assert len(run["tasks"]) == 13 and run["adjust"] == "holm"
+        assert all(t["test"]["method"].startswith("hierarchical") for t in run["tasks"])
+        assert all(t["p_adjusted"] >= t["test"]["p_value"] for t in run["tasks"])
+        assert run["across"]["low"] < run["across"]["difference"] < run["across"]["high"]
+        assert sum(t["better"] == "A" for t in run["tasks"]) <= 1  # not "6 of 13"
+    for first, second in zip(runs[0]["tasks"], runs[1]["tasks"]):
+        if first["better"] != second["better"]:
+            assert first["fragile"] or second["fragile"], first["task"]
+    if not any(t["fragile"] for run in runs for t in run["tasks"]):
+        assert runs[0]["verdict"] == runs[1]["verdict"]
+    table = cli(*args).output
+    assert "p (holm)" in table and "mean advantage of findna over chordmixer on 13 tasks" in table

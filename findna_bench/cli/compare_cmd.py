@@ -1,9 +1,11 @@
 """``findna-bench compare A B``: is A better than B, task by task and across tasks?
 
-Per task: both models' mean over seeds, the difference A - B with a paired bootstrap 95%
-interval and p-value over the shared test examples (from stored predictions; a seed-level
-Welch test where a record has none, and the row says so); across tasks: a Wilcoxon signed-rank
-test; then a one-line verdict. The numbers come from ``findna_bench.results.comparison``.
+Per task: both models' mean over seeds, the difference A - B with a hierarchical paired
+bootstrap 95% interval (seeds, then the shared test examples, from stored predictions; a
+seed-level Welch test where a record has none, and the row says so), the raw p-value, the
+p-value adjusted over the tasks (``--adjust``) and its Monte-Carlo error; across tasks: the mean
+advantage with an interval over tasks and a Wilcoxon signed-rank test; then a one-line verdict.
+The numbers come from ``findna_bench.results.comparison``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,14 @@ from findna_bench.cli.common import (
 A = typer.Argument(..., metavar="A", help="model A, named as in the leaderboard rows (e.g. findna)")
 B = typer.Argument(..., metavar="B", help="model B")
 METRIC = typer.Option(None, "--metric", help="test metric to compare (default: each task's main)")
-BOOT = typer.Option(1000, "--bootstrap", help="bootstrap resamples per task")
+BOOT = typer.Option(10_000, "--bootstrap", help="bootstrap resamples per task")
 ALPHA = typer.Option(0.05, "--alpha", help="significance level (intervals are 1 - alpha)")
-SEED = typer.Option(0, "--seed", help="seed of the bootstrap draws")
+SEED = typer.Option(0, "--bootstrap-seed", "--seed", help="seed of the bootstrap draws")
+ADJUST = typer.Option(
+    "holm",
+    "--adjust",
+    help="p-value adjustment over the tasks: holm | bh (Benjamini-Hochberg) | none",
+)
 
 
 def resolver(engine):
@@ -70,8 +77,10 @@ def compare(
     n_boot: int = BOOT,
     alpha: float = ALPHA,
     seed: int = SEED,
+    adjust: str = ADJUST,
 ) -> None:
-    """Compare two models: per-task paired bootstrap CIs and p-values, Wilcoxon across tasks."""
+    """Compare two models: per-task hierarchical bootstrap CIs, raw and adjusted p-values, the
+    mean over tasks and Wilcoxon across tasks."""
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
@@ -90,6 +99,7 @@ def compare(
         n_boot=n_boot,
         alpha=alpha,
         seed=seed,
+        adjust=adjust,
     )
     show(result, fmt, alpha)
 
@@ -98,7 +108,7 @@ def show(result, fmt: str, alpha: float) -> None:
     """The comparison as JSON or CSV (the per-task rows), or as a table (terminal or Markdown)
     followed by its notes and the verdict."""
     from findna_bench import ui
-    from findna_bench.results.comparison import table_frame
+    from findna_bench.results.comparison_table import across_line, method_note, table_frame
     from findna_bench.results.leaderboard import to_markdown
 
     if fmt == "json":
@@ -108,11 +118,13 @@ def show(result, fmt: str, alpha: float) -> None:
         ui.out.print(table_frame(result).reset_index().to_csv(index=False), end="")
         return
     level = f"{100 * (1 - alpha):g}%"
-    title = f"{result.a} vs {result.b}: test metric x100, A - B with paired {level} CI and p"
+    title = f"{result.a} vs {result.b}: test metric x100, A - B with hierarchical {level} CI and p"
     if fmt == "md":
         ui.out.print(f"{title}\n\n{to_markdown(table_frame(result))}\n")
     else:
         ui.out.print(ui.frame_table(table_frame(result), title=title))
+    ui.out.print(method_note(result))
+    ui.out.print(across_line(result))
     for t in result.tasks:
         if t.note:
             ui.out.print(f"{t.task}: {t.note}")

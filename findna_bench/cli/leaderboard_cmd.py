@@ -66,9 +66,9 @@ METRIC = typer.Option(
 CI = typer.Option(
     False,
     "--ci",
-    help="95% bootstrap interval per cell (test examples and seeds), from stored predictions",
+    help="95% bootstrap interval per cell (seeds, then test examples), from stored predictions",
 )
-BOOT = typer.Option(1000, "--bootstrap", help="bootstrap resamples per cell (with --ci)")
+BOOT = typer.Option(10_000, "--bootstrap", help="bootstrap resamples per cell (with --ci)")
 
 
 def metric_direction(engine, records: list[dict], name: str, split: str) -> bool:

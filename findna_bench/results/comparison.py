@@ -1,27 +1,33 @@
 """Model A against model B, task by task and across tasks, from records and stored predictions.
 
 A model is named as on the leaderboard (``cnn``, ``cnn [linear-probe]``). For every task both
-have run, the seeds of each (the latest successful record per seed) are compared with a paired
-bootstrap over the shared test examples (``stats.paired_bootstrap``) when every record has
-stored predictions of the same test labels; otherwise with a seed-level Welch t-test, and the
-task says why. Across tasks, a Wilcoxon signed-rank test runs over the per-task differences
-oriented so that positive means A is better (metrics where lower is better are flipped). Pure:
-returns numbers, a verdict line and the per-task table as a frame (``table_frame``), prints
-nothing.
+have run, the seeds of each (the latest successful record per seed) are compared with a
+hierarchical paired bootstrap (``stats.paired_bootstrap``: seeds, then the shared test examples)
+when every record has stored predictions of the same test labels; otherwise with a seed-level
+Welch t-test, and the task says why. Each task draws from its own stream (the bootstrap seed and
+the task's name), so a task's numbers do not depend on which other tasks are compared.
+
+The per-task p-values are adjusted over the tasks compared (``multiplicity.adjust``: Holm by
+default, Benjamini-Hochberg or none), and a task counts as a win in the verdict when its
+adjusted p is below alpha; a task whose verdict the bootstrap's Monte-Carlo error could flip is
+named as fragile. Across tasks: the mean advantage with an interval from resampling tasks
+(``stats.task_mean``) and a Wilcoxon signed-rank test, both on differences oriented so that
+positive means A is better (metrics where lower is better are flipped). Pure: returns numbers
+and a verdict line, prints nothing (``comparison_table`` lays the rows out).
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from findna_bench.errors import ConfigError, DataError
-from findna_bench.results import predictions, stats
+from findna_bench.results import multiplicity, predictions, stats
 from findna_bench.results.rows import row_label
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
@@ -39,8 +45,10 @@ class TaskComparison:
     std_a: float
     std_b: float
     test: stats.Difference
-    better: str | None = None  # the model significantly better on this task, if any
+    better: str | None = None  # the model significantly better (adjusted p), if any
     note: str | None = None  # why the seed-level fallback was used
+    p_adjusted: float = math.nan  # over the tasks compared (``Comparison.adjust``)
+    fragile: bool = False  # the verdict could flip within the p-value's Monte-Carlo error
 
     @property
     def advantage(self) -> float:
@@ -55,7 +63,9 @@ class Comparison:
     alpha: float
     tasks: list[TaskComparison]
     wilcoxon: stats.Test
+    across: stats.Difference  # mean advantage of A over the tasks, tasks resampled
     verdict: str
+    adjust: str = "holm"
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
     failed_a: list[str] = field(default_factory=list)  # tasks with a failed run (no later ok)
@@ -63,7 +73,9 @@ class Comparison:
 
     def as_dict(self) -> dict:
         out = asdict(self)
+        out["across"] = self.across.as_dict()
         for task, entry in zip(self.tasks, out["tasks"]):
+            entry["test"] = task.test.as_dict()
             entry["advantage"] = task.advantage
         return out
 
@@ -158,11 +170,11 @@ def compare_task(
             preds_b=[p.pred for p in loaded_b],
             n_boot=n_boot,
             alpha=alpha,
-            seed=seed,
+            seed=task_seed(seed, task),
         )
     else:
         test = stats.seed_level(values_a, values_b, alpha=alpha)
-    result = TaskComparison(
+    return TaskComparison(
         task=task,
         metric=name,
         higher_is_better=higher,
@@ -175,53 +187,70 @@ def compare_task(
         test=test,
         note=note,
     )
-    if test.p_value < alpha and result.advantage != 0:
-        result.better = "A" if result.advantage > 0 else "B"
-    return result
+
+
+def task_seed(seed: int, task: str) -> list[int]:
+    """The bootstrap stream of one task: the user's seed and a hash of the task's name."""
+    return [seed, zlib.crc32(task.encode())]
 
 
 def _std(values: list[float]) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
-def verdict(
-    a: str,
-    b: str,
-    tasks: list[TaskComparison],
-    wilcoxon: stats.Test,
-    alpha: float,
-    failed: dict[str, list[str]] | None = None,
-) -> str:
-    """One line: per-task significant wins of each side, the Wilcoxon p across tasks, and the
-    tasks where a side has failed runs (``failed``: model -> tasks)."""
-    line = _verdict(a, b, tasks, wilcoxon, alpha)
+def judge(tasks: list[TaskComparison], method: str, alpha: float) -> None:
+    """Set each task's adjusted p, its fragility and the side it favours (adjusted p < alpha)."""
+    p = [t.test.p_value for t in tasks]
+    errors = [t.test.mc_error for t in tasks]
+    adjusted = multiplicity.adjust(p, method)
+    weak = multiplicity.fragile(p, errors, method, alpha)
+    for t, q, w in zip(tasks, adjusted, weak):
+        t.p_adjusted, t.fragile = float(q), bool(w)
+        if q < alpha and t.advantage != 0:
+            t.better = "A" if t.advantage > 0 else "B"
+
+
+def verdict(result: Comparison, failed: dict[str, list[str]] | None = None) -> str:
+    """One line: each side's significant wins (adjusted p), the mean over tasks and the
+    Wilcoxon test across tasks, the fragile tasks, and the tasks where a side has failed runs
+    (``failed``: model -> tasks). It holds no bootstrap number, so two bootstrap seeds give the
+    same line unless a task is named fragile."""
+    a, b, tasks, alpha = result.a, result.b, result.tasks, result.alpha
+    n = len(tasks)
+    rule = f"{multiplicity.METHODS[result.adjust]}-adjusted p < {alpha:g}"
+    if result.adjust == "none":
+        rule = f"p < {alpha:g}, not adjusted for {n} tasks"
+    wins = []
+    for x, y, side in ((a, b, "A"), (b, a, "B")):
+        won = [t.task for t in tasks if t.better == side]
+        if won:
+            wins.append(
+                f"{x} is significantly better than {y} on {len(won)} of {n} "
+                f"task{'s' * (n != 1)} ({', '.join(won)})"
+            )
+    leader = a if result.across.difference > 0 else b
+    mean = "the mean over tasks does not differ significantly"
+    if result.across.p_value < alpha:
+        mean = f"the mean over tasks favours {leader}"
+    if multiplicity.fragile([result.across.p_value], [result.across.mc_error], "none", alpha)[0]:
+        mean += " (fragile within Monte-Carlo error)"
+    wilcoxon = f"Wilcoxon p={result.wilcoxon.p_value:.3g} over {result.wilcoxon.n} tasks"
+    if result.wilcoxon.p_value < alpha:
+        wilcoxon += f" ({leader} better across tasks)"
+    if wins:
+        line = "; ".join(wins) + f" by {rule}; {mean}; {wilcoxon}"
+    elif result.across.p_value >= alpha and result.wilcoxon.p_value >= alpha:
+        line = f"no significant difference between {a} and {b} ({rule}); {mean}; {wilcoxon}"
+    else:
+        line = f"no task alone differs significantly ({rule}); {mean}; {wilcoxon}"
+    weak = [t.task for t in tasks if t.fragile]
+    if weak:
+        line += "; fragile within Monte-Carlo error (another bootstrap seed may flip it): "
+        line += ", ".join(weak)
     for model, where in (failed or {}).items():
         if where:
             line += f"; {model} has failed runs on {', '.join(where)}"
     return line
-
-
-def _verdict(
-    a: str, b: str, tasks: list[TaskComparison], wilcoxon: stats.Test, alpha: float
-) -> str:
-    n = len(tasks)
-    wins_a = sum(t.better == "A" for t in tasks)
-    wins_b = sum(t.better == "B" for t in tasks)
-    parts = [
-        f"{x} is significantly better than {y} on {k} of {n} task{'s' * (n != 1)}"
-        for x, y, k in ((a, b, wins_a), (b, a, wins_b))
-        if k
-    ]
-    across = f"Wilcoxon p={wilcoxon.p_value:.3g} over {wilcoxon.n} tasks"
-    if wilcoxon.p_value < alpha:
-        leader = a if np.mean([t.advantage for t in tasks]) > 0 else b
-        across += f" ({leader} better across tasks)"
-    if not parts and wilcoxon.p_value >= alpha:
-        return f"no significant difference between {a} and {b} (alpha={alpha:g}); {across}"
-    return (
-        "; ".join(parts or [f"no task alone differs significantly at alpha={alpha:g}"])
-        + f"; {across}"
-    )
 
 
 def compare(
@@ -232,13 +261,16 @@ def compare(
     results_root: Path,
     metric: str | None = None,
     resolve: Resolver,
-    n_boot: int = 1000,
+    n_boot: int = 10_000,
     alpha: float = 0.05,
     seed: int = 0,
+    adjust: str = "holm",
 ) -> Comparison:
     """Compare ``a`` with ``b`` on every task both have successful runs of."""
     if a == b:
         raise ConfigError(f"compare needs two different models; A and B are both '{a}'")
+    if adjust not in multiplicity.METHODS:
+        raise ConfigError(f"--adjust {adjust}: choose one of {', '.join(multiplicity.METHODS)}")
     runs_a, runs_b = runs_of(records, a), runs_of(records, b)
     for name, runs in ((a, runs_a), (b, runs_b)):
         if not runs:
@@ -260,56 +292,29 @@ def compare(
         )
         for t in shared
     ]
-    wilcoxon = stats.wilcoxon_tasks([t.advantage for t in tasks])
+    judge(tasks, adjust, alpha)
+    signs = [1.0 if t.higher_is_better else -1.0 for t in tasks]
+    across = stats.task_mean(
+        [t.advantage for t in tasks],
+        [None if t.test.draws is None else s * t.test.draws for t, s in zip(tasks, signs)],
+        n_boot=n_boot,
+        alpha=alpha,
+        seed=task_seed(seed, "across tasks"),
+    )
     failed = {name: failed_tasks(records, name) for name in (a, b)}
-    return Comparison(
+    result = Comparison(
         a=a,
         b=b,
         alpha=alpha,
         tasks=tasks,
-        wilcoxon=wilcoxon,
-        verdict=verdict(a, b, tasks, wilcoxon, alpha, failed),
+        wilcoxon=stats.wilcoxon_tasks([t.advantage for t in tasks]),
+        across=across,
+        verdict="",
+        adjust=adjust,
         only_a=[t for t in runs_a if t not in runs_b],
         only_b=[t for t in runs_b if t not in runs_a],
         failed_a=failed[a],
         failed_b=failed[b],
     )
-
-
-# -- display --------------------------------------------------------------------------------
-
-
-def _pct(value: float) -> str:
-    return "-" if value is None or math.isnan(value) else f"{100 * value:.2f}"
-
-
-def _p(value: float) -> str:
-    if math.isnan(value):
-        return "n/a"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _cell(mean: float, std: float, n: int) -> str:
-    spread = "" if math.isnan(std) else f" ± {100 * std:.2f}"
-    return f"{_pct(mean)}{spread} (n={n})"
-
-
-def table_frame(result: Comparison) -> pd.DataFrame:
-    """The per-task rows as a DataFrame (values x100), for the terminal and the report."""
-    rows = {}
-    for t in result.tasks:
-        test = t.test
-        method = f"bootstrap, {test.n_examples} ex." if test.n_examples else "seeds only"
-        rows[t.task] = {
-            "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
-            result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
-            result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
-            "A - B": _pct(test.difference),
-            f"{100 * (1 - result.alpha):g}% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
-            "p": _p(test.p_value),
-            "better": {"A": result.a, "B": result.b}.get(t.better, "-"),
-            "method": method,
-        }
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "task"
-    return frame
+    result.verdict = verdict(result, failed)
+    return result

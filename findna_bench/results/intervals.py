@@ -1,8 +1,9 @@
 """95% intervals for leaderboard cells, from each run's stored test predictions.
 
-A cell's interval is ``stats.cell_ci``: a percentile bootstrap over the test examples and the
-seeds of the runs the leaderboard averages (the same records ``leaderboard.tidy`` keeps: the
-latest success per seed). Its centre is the leaderboard's mean. Cells whose runs cannot give one
+A cell's interval is ``stats.cell_ci``: a hierarchical percentile bootstrap (the seeds of the
+runs the leaderboard averages drawn with replacement, then the test examples, one draw shared
+by the drawn seeds), so seed-to-seed variance is inside it; the runs are the records
+``leaderboard.tidy`` keeps (the latest success per seed). Its centre is the leaderboard's mean. Cells whose runs cannot give one
 (a run without stored predictions, an unreadable or changed file, seeds scored on different test
 labels) get no bound, only a note saying why. Pure: returns frames and notes, prints nothing.
 """
@@ -78,7 +79,7 @@ def intervals(
     resolve: Resolver,
     metric: str | None = None,
     higher_is_better: bool = True,
-    n_boot: int = 1000,
+    n_boot: int = 10_000,
     seed: int = 0,
 ) -> pd.DataFrame:
     """One row per scored cell: ``row, task, ci_low, ci_high, ci_note`` (metric units)."""

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from findna_bench.errors import FindnaError
-from findna_bench.results import cd_diagram, comparison
+from findna_bench.results import cd_diagram, comparison, comparison_table, stats
 from findna_bench.results.report_html import html_table
 
 NOTE = '<p class="note">{}</p>'
@@ -48,14 +48,37 @@ def head_to_head(
     parts = [
         f"<h3>{escape(a)} vs {escape(b)}</h3>",
         NOTE.format(
-            "Per task: A - B of the mean over seeds (×100) with a paired bootstrap 95% interval "
-            "and p-value over the shared test examples (seed-level Welch test where predictions "
-            "are not stored); across tasks: Wilcoxon signed-rank test on the differences."
+            "Per task: A - B of the mean over seeds (×100) with a hierarchical paired bootstrap "
+            "95% interval and p-value (seeds, then the shared test examples; seed-level Welch "
+            "test where predictions are not stored), the p-value adjusted over the tasks (Holm) "
+            "and its Monte-Carlo error; a win that error could flip is marked fragile. Across "
+            "tasks: the mean advantage with an interval over tasks, and a Wilcoxon signed-rank "
+            "test on the differences."
         ),
-        html_table(comparison.table_frame(result)),
+        html_table(comparison_table.table_frame(result)),
+        NOTE.format(escape(comparison_table.method_note(result))),
+        NOTE.format(escape(comparison_table.across_line(result))),
     ]
     parts += [NOTE.format(escape(f"{t.task}: {t.note}")) for t in result.tasks if t.note]
     return [*parts, f"<p><b>{escape(result.verdict)}</b></p>"]
+
+
+def fragile_edges(rows: list[str], tasks: list[str], scores: np.ndarray, higher: list[bool]) -> str:
+    """The leave-one-task-out note under the diagram: pairs whose Nemenyi verdict one task
+    decides, or that none does."""
+    found: dict[tuple[int, int], list[str]] = {}
+    for i, j, t in stats.nemenyi_fragile(scores, higher):
+        found.setdefault((i, j), []).append(tasks[t])
+    if not found:
+        return "Leave-one-task-out: no pair's verdict changes when any one task is left out."
+    ranks = stats.average_ranks(scores, higher)
+    cd = stats.nemenyi_cd(len(rows), len(tasks))
+    pairs = [
+        f"{rows[i]} – {rows[j]} ({'apart' if abs(ranks[i] - ranks[j]) >= cd else 'joined'}; "
+        f"changes without {', '.join(where)})"
+        for (i, j), where in found.items()
+    ]
+    return "Leave-one-task-out, fragile pairs: " + "; ".join(pairs) + "."
 
 
 def cd_section(cells: pd.DataFrame, rows: list[str]) -> list[str]:
@@ -78,6 +101,7 @@ def cd_section(cells: pd.DataFrame, rows: list[str]) -> list[str]:
             "different (Nemenyi test after Friedman, Demšar 2006)."
         ),
         cd_diagram.from_scores(rows, scores, higher),
+        NOTE.format(escape(fragile_edges(rows, tasks, scores, higher))),
     ]
 
 

@@ -1,44 +1,47 @@
 """Uncertainty and significance from stored predictions (numpy and scipy only; no torch).
 
-* ``cell_ci``: a percentile bootstrap 95% interval for one (model, task) cell. Each replicate
-  resamples the test examples (with replacement, the same draw for every seed, since all seeds
-  score the same test split) and the seeds (with replacement), and averages the metric over the
-  drawn seeds; the point estimate is the leaderboard's mean over seeds.
-* ``paired_bootstrap``: model A against model B on the same test examples. Each replicate draws
-  one resample of the examples, scores every seed of each model on it and averages the metric
-  over each model's seeds, then takes the difference. Averaging the *metric* (not the seeds'
-  probabilities) keeps the point estimate equal to the leaderboard's difference of means: an
-  average of probabilities would score a seed ensemble, which is a different (usually better)
-  model than any one run. Seeds are not resampled here: the test conditions on the trained runs
-  and measures test-set sampling noise; seed spread is reported beside it (``cell_ci`` and the
-  seed-level test include it). The two-sided p-value inverts the percentile interval,
-  ``p = min(1, 2 * min(P*(d <= 0), P*(d >= 0)))`` with the add-one correction, so p < alpha
-  exactly when the 1 - alpha interval excludes zero, and identical predictions give p = 1.
+* ``cell_ci``: a percentile bootstrap interval for one (model, task) cell. Each replicate
+  resamples the seeds (with replacement) and the test examples (with replacement, one draw
+  shared by every seed, since all seeds score the same test split) and averages the metric over
+  the drawn seeds; the point estimate is the leaderboard's mean over seeds.
+* ``paired_bootstrap``: model A against model B on the same test examples, hierarchically. Each
+  replicate draws one resample of the examples, scores every run of both models on it, then
+  draws each model's seeds with replacement (independently: seed k of A and seed k of B are
+  unrelated trainings, and the models may have different numbers of seeds) and takes the
+  difference of the two means over drawn seeds. Seed-to-seed variance is therefore inside the
+  interval (``resample_seeds=False`` gives the examples-only bootstrap, which conditions on the
+  trained runs). Averaging the *metric* (not the seeds' probabilities) keeps the point
+  estimate equal to the leaderboard's difference of means. The two-sided p-value inverts the
+  percentile interval, ``p = min(1, 2 * min(P*(d <= 0), P*(d >= 0)))`` with the add-one
+  correction ``(count + 1) / (B + 1)``, so p < alpha when the 1 - alpha interval excludes zero,
+  and identical single-seed predictions give p = 1. ``mc_error`` is the Monte-Carlo standard
+  error of that p, ``2 * sqrt(q (1 - q) / B)`` for the tail proportion q: how much p moves
+  with the bootstrap seed.
+* ``task_mean``: the mean difference over tasks, with an interval from resampling the tasks
+  (with replacement), each drawn task contributing an independent draw of its own replicates
+  (seeds and examples): tasks, then seeds, then examples.
 * ``seed_level``: the fallback without stored predictions, Welch's t-test on per-seed values.
 * ``wilcoxon_tasks``: signed-rank test over per-task differences (all zero gives p = 1).
 * ``average_ranks``, ``friedman``, ``nemenyi_cd``, ``nemenyi_groups``: many models on many
   tasks (Demšar, JMLR 7, 2006), ranks 1 = best with ties averaged, honouring each metric's
   direction; the critical difference uses ``scipy.stats.studentized_range``.
+  ``nemenyi_fragile`` lists the pairs whose Nemenyi verdict changes when one task is left out.
 
-Metrics are callables ``(labels, pred, probs) -> float``. The builtin ones that depend only on
-the confusion matrix (MCC, accuracy, macro F1, micro F1 of ``findna_bench.builtins.metrics``,
-and ``stats.mcc``) have vectorised batch forms (``CONFUSION_METRICS``) that score a thousand replicates at once; any other callable is
-evaluated replicate by replicate.
+Metrics are callables ``(labels, pred, probs) -> float``; ``findna_bench.results.resample``
+scores the builtin confusion-matrix metrics on ten thousand replicates at once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-Metric = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
-BATCH = 256  # replicates per block of the vectorised path (bounds memory at B x N floats)
+from findna_bench.results.resample import Metric, example_scores, seed_means
 
-
-# -- metrics ------------------------------------------------------------------------------------
+Seed = int | Sequence[int]  # anything np.random.default_rng takes as entropy
 
 
 def mcc(labels: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> float:
@@ -46,57 +49,6 @@ def mcc(labels: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> float:
     from sklearn.metrics import matthews_corrcoef
 
     return float(matthews_corrcoef(labels, pred))
-
-
-def _mcc_confusion(cm: np.ndarray) -> np.ndarray:
-    """scikit-learn's multiclass MCC from confusion matrices ``[B, C, C]``; 0 when undefined."""
-    t, p = cm.sum(2), cm.sum(1)
-    c, s = np.trace(cm, axis1=1, axis2=2), cm.sum((1, 2))
-    cov_tp = c * s - (t * p).sum(1)
-    cov_pp, cov_tt = s * s - (p * p).sum(1), s * s - (t * t).sum(1)
-    denom = cov_tt * cov_pp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = cov_tp / np.sqrt(denom)
-    return np.where(denom == 0, 0.0, out)
-
-
-def _accuracy_confusion(cm: np.ndarray) -> np.ndarray:
-    return np.trace(cm, axis1=1, axis2=2) / cm.sum((1, 2))
-
-
-def _f1_macro_confusion(cm: np.ndarray) -> np.ndarray:
-    tp = np.diagonal(cm, axis1=1, axis2=2)
-    denom = cm.sum(2) + cm.sum(1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(denom == 0, 0.0, 2 * tp / denom)
-    return f1.mean(1)
-
-
-CONFUSION_METRICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "mcc": _mcc_confusion,
-    "accuracy": _accuracy_confusion,
-    "f1_micro": _accuracy_confusion,
-    "f1_macro": _f1_macro_confusion,
-}
-
-
-KNOWN_MODULES = ("findna_bench.results.stats", "findna_bench.builtins.metrics")
-
-
-def _batch_form(metric: Metric) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The vectorised form of a builtin metric; None for any other callable (a plugin's "mcc"
-    may mean something else)."""
-    if getattr(metric, "__module__", None) not in KNOWN_MODULES:
-        return None
-    return CONFUSION_METRICS.get(getattr(metric, "__name__", ""))
-
-
-# -- resampling core ----------------------------------------------------------------------------
-
-
-def bootstrap_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
-    """``[n_boot, n]`` example indices drawn with replacement (fixed seed: reproducible)."""
-    return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
 
 
 def _as_runs(
@@ -110,37 +62,15 @@ def _as_runs(
     return stacked, pred
 
 
-def run_scores(
-    labels: np.ndarray, probs: np.ndarray, preds: np.ndarray, metric: Metric, indices: np.ndarray
-) -> np.ndarray:
-    """The metric of every seed on every resample: ``[B, S]``."""
-    batch = _batch_form(metric)
-    if batch is None:
-        return np.array(
-            [
-                [metric(labels[i], preds[s][i], probs[s][i]) for s in range(len(probs))]
-                for i in indices
-            ]
-        )
-    classes = probs.shape[-1]
-    n = len(labels)
-    out = np.empty((len(indices), len(probs)))
-    for start in range(0, len(indices), BATCH):
-        block = indices[start : start + BATCH]
-        rows = np.arange(len(block))[:, None] * n
-        weights = np.bincount((block + rows).ravel(), minlength=len(block) * n).reshape(
-            len(block), n
-        )
-        for s in range(len(probs)):
-            cells = np.zeros((n, classes * classes))
-            cells[np.arange(n), labels * classes + preds[s]] = 1.0
-            cm = (weights @ cells).reshape(len(block), classes, classes)
-            out[start : start + len(block), s] = batch(cm)
-    return out
-
-
 def _point(labels: np.ndarray, probs: np.ndarray, preds: np.ndarray, metric: Metric) -> float:
     return float(np.mean([metric(labels, preds[s], probs[s]) for s in range(len(probs))]))
+
+
+def two_sided(draws: np.ndarray) -> tuple[float, float]:
+    """The bootstrap two-sided p-value of ``draws`` against zero and its Monte-Carlo error."""
+    n = len(draws)
+    tail = (min(np.sum(draws <= 0), np.sum(draws >= 0)) + 1) / (n + 1)
+    return float(min(1.0, 2 * tail)), float(2 * math.sqrt(tail * (1 - tail) / n))
 
 
 # -- one cell -----------------------------------------------------------------------------------
@@ -165,17 +95,15 @@ def cell_ci(
     metric: Metric,
     *,
     preds: Sequence[np.ndarray] | None = None,
-    n_boot: int = 1000,
+    n_boot: int = 10_000,
     alpha: float = 0.05,
-    seed: int = 0,
+    seed: Seed = 0,
 ) -> Interval:
-    """Bootstrap interval over test examples and seeds for one cell (see the module doc)."""
+    """Bootstrap interval over seeds and test examples for one cell (see the module doc)."""
     labels = np.asarray(labels)
     probs, pred = _as_runs(probs, preds)
-    indices = bootstrap_indices(len(labels), n_boot, seed)
-    scores = run_scores(labels, probs, pred, metric, indices)
-    drawn = np.random.default_rng(seed + 1).integers(0, len(probs), size=(n_boot, len(probs)))
-    means = np.take_along_axis(scores, drawn, axis=1).mean(1)
+    rng = np.random.default_rng(seed)
+    means = seed_means(example_scores(labels, probs, pred, metric, n_boot, rng), rng)
     low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
     return Interval(
         estimate=_point(labels, probs, pred, metric),
@@ -192,7 +120,8 @@ def cell_ci(
 
 @dataclass(frozen=True)
 class Difference:
-    """A - B in the metric's units, its interval and two-sided p-value, and how they were got."""
+    """A - B in the metric's units, its interval and two-sided p-value, and how they were got.
+    ``draws`` (the bootstrap replicates of A - B, not serialised) feed ``task_mean``."""
 
     difference: float
     low: float
@@ -201,15 +130,11 @@ class Difference:
     method: str
     n_examples: int | None = None
     n_boot: int | None = None
+    mc_error: float = 0.0  # Monte-Carlo standard error of p_value (0: not a bootstrap p)
+    draws: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _two_sided(diffs: np.ndarray) -> float:
-    below = (np.sum(diffs <= 0) + 1) / (len(diffs) + 1)
-    above = (np.sum(diffs >= 0) + 1) / (len(diffs) + 1)
-    return float(min(1.0, 2 * min(below, above)))
+        return {k: v for k, v in asdict(self).items() if k != "draws"}
 
 
 def paired_bootstrap(
@@ -220,30 +145,79 @@ def paired_bootstrap(
     *,
     preds_a: Sequence[np.ndarray] | None = None,
     preds_b: Sequence[np.ndarray] | None = None,
-    n_boot: int = 1000,
+    n_boot: int = 10_000,
     alpha: float = 0.05,
-    seed: int = 0,
+    seed: Seed = 0,
+    resample_seeds: bool = True,
 ) -> Difference:
-    """Paired bootstrap of mean-over-seeds(A) - mean-over-seeds(B) on shared test examples."""
+    """Hierarchical paired bootstrap of mean-over-seeds(A) - mean-over-seeds(B) on shared test
+    examples (see the module doc)."""
     labels = np.asarray(labels)
     pa, da = _as_runs(probs_a, preds_a)
     pb, db = _as_runs(probs_b, preds_b)
     if pa.shape[1] != len(labels) or pb.shape[1] != len(labels):
         raise ValueError("paired bootstrap: both models must score the same test examples")
-    indices = bootstrap_indices(len(labels), n_boot, seed)
-    diffs = run_scores(labels, pa, da, metric, indices).mean(1) - run_scores(
-        labels, pb, db, metric, indices
-    ).mean(1)
-    low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
-    point = _point(labels, pa, da, metric) - _point(labels, pb, db, metric)
+    if pa.shape[2] != pb.shape[2]:
+        raise ValueError("paired bootstrap: both models must score the same classes")
+    rng = np.random.default_rng(seed)
+    scores = example_scores(
+        labels, np.concatenate([pa, pb]), np.concatenate([da, db]), metric, n_boot, rng
+    )
+    a, b = scores[:, : len(pa)], scores[:, len(pa) :]
+    draws = seed_means(a, rng) - seed_means(b, rng) if resample_seeds else a.mean(1) - b.mean(1)
+    low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2])
+    p, error = two_sided(draws)
     return Difference(
-        difference=point,
+        difference=_point(labels, pa, da, metric) - _point(labels, pb, db, metric),
         low=float(low),
         high=float(high),
-        p_value=_two_sided(diffs),
-        method="paired bootstrap over test examples",
+        p_value=p,
+        method=_method(len(pa), len(pb), resample_seeds),
         n_examples=len(labels),
         n_boot=n_boot,
+        mc_error=error,
+        draws=draws,
+    )
+
+
+def _method(seeds_a: int, seeds_b: int, resample_seeds: bool) -> str:
+    if not resample_seeds:
+        return "paired bootstrap over test examples"
+    single = [side for side, n in (("A", seeds_a), ("B", seeds_b)) if n == 1]
+    if single:
+        return f"hierarchical bootstrap (one seed of {' and '.join(single)}: no seed variance)"
+    return "hierarchical bootstrap over seeds and test examples"
+
+
+def task_mean(
+    advantages: Sequence[float],
+    draws: Sequence[np.ndarray | None],
+    *,
+    n_boot: int,
+    alpha: float = 0.05,
+    seed: Seed = 0,
+) -> Difference:
+    """Mean of per-task ``advantages`` with an interval over tasks (see the module doc); a task
+    without ``draws`` (seed-level fallback) enters every replicate with its point value."""
+    point = np.asarray(advantages, float)
+    tasks = len(point)
+    matrix = np.column_stack(
+        [np.full(n_boot, point[t]) if d is None else d for t, d in enumerate(draws)]
+    )  # [B, tasks]: every task's replicates (B each)
+    rng = np.random.default_rng(seed)
+    chosen = rng.integers(0, tasks, size=(n_boot, tasks))
+    column = rng.integers(0, n_boot, size=(n_boot, tasks))  # a fresh within-task draw per slot
+    means = matrix[column, chosen].mean(1)
+    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    p, error = two_sided(means)
+    return Difference(
+        difference=float(point.mean()),
+        low=float(low),
+        high=float(high),
+        p_value=p,
+        method="bootstrap over tasks, then seeds and test examples within each",
+        n_boot=n_boot,
+        mc_error=error,
     )
 
 
@@ -378,3 +352,25 @@ def nemenyi_groups(ranks: Mapping[str, float], cd: float) -> list[tuple[str, ...
             groups.append(tuple(ordered[i : end + 1]))
         covered = max(covered, end)
     return groups
+
+
+def nemenyi_fragile(
+    scores: np.ndarray, higher_is_better: bool | Sequence[bool] = True, alpha: float = 0.05
+) -> list[tuple[int, int, int]]:
+    """``(i, j, t)`` for every pair of models i < j whose Nemenyi verdict (average ranks at
+    least the critical difference apart) changes when task t alone is left out (3+ tasks)."""
+    ranks = task_ranks(scores, higher_is_better)
+    k, n = ranks.shape
+    if n < 3:
+        return []
+
+    def apart(matrix: np.ndarray) -> np.ndarray:
+        mean = matrix.mean(1)
+        return np.abs(mean[:, None] - mean[None, :]) >= nemenyi_cd(k, matrix.shape[1], alpha)
+
+    full = apart(ranks)
+    return [
+        (int(i), int(j), t)
+        for t in range(n)
+        for i, j in zip(*np.nonzero(np.triu(apart(np.delete(ranks, t, axis=1)) != full, 1)))
+    ]

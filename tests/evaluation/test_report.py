@@ -190,6 +190,8 @@ def test_comparison_section_intervals_and_cd_diagram(make_record, tmp_path):
     assert "good is significantly better than mid on 4 of 4 tasks" in html
     assert "Critical-difference diagram (3 models, 4 tasks)" in html
     assert 'aria-label="critical difference diagram"' in html
+    assert "<th>p (holm)</th>" in html and "mean advantage of good over mid on 4 tasks" in html
+    assert "Leave-one-task-out" in html
 
 
 def test_a_cell_without_predictions_falls_back_to_a_dashed_std_bar(make_record, tmp_path):

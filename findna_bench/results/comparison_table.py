@@ -1,0 +1,91 @@
+"""A comparison laid out for people: the per-task rows as a frame and the across-tasks line.
+
+Values are x100 (the leaderboard's units). Each row shows the raw p, the adjusted p the verdict
+uses and the Monte-Carlo standard error of the raw p; a win whose verdict could flip within that
+error is marked "(fragile)". Pure: returns a DataFrame and strings, prints nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from findna_bench.results import multiplicity
+from findna_bench.results.comparison import Comparison, TaskComparison
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{100 * value:.2f}"
+
+
+def _p(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _cell(mean: float, std: float, n: int) -> str:
+    spread = "" if math.isnan(std) else f" ± {100 * std:.2f}"
+    return f"{_pct(mean)}{spread} (n={n})"
+
+
+def _method(t: TaskComparison) -> str:
+    test = t.test
+    if not test.n_examples:
+        return "seeds only (Welch)"
+    if "one seed" in test.method:
+        return f"{test.n_examples} ex.; {test.method.split('(')[1].rstrip(')')}"
+    return f"seeds × {test.n_examples} ex."
+
+
+def p_column(result: Comparison) -> str:
+    return "p (unadjusted)" if result.adjust == "none" else f"p ({result.adjust})"
+
+
+def table_frame(result: Comparison) -> pd.DataFrame:
+    """The per-task rows as a DataFrame, for the terminal and the report."""
+    rows = {}
+    for t in result.tasks:
+        test = t.test
+        better = {"A": result.a, "B": result.b}.get(t.better, "-")
+        rows[t.task] = {
+            "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
+            result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),
+            result.b: _cell(t.mean_b, t.std_b, len(t.seeds_b)),
+            "A - B": _pct(test.difference),
+            f"{100 * (1 - result.alpha):g}% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
+            "p": _p(test.p_value),
+            p_column(result): _p(t.p_adjusted),
+            "MC error": f"±{test.mc_error:.3f}" if test.n_boot else "-",
+            "better": better + (" (fragile)" if t.fragile else ""),
+            "resampled": _method(t),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "task"
+    return frame
+
+
+def across_line(result: Comparison) -> str:
+    """The mean advantage of A over the tasks with its interval over tasks, x100."""
+    m = result.across
+    n = len(result.tasks)
+    level = f"{100 * (1 - result.alpha):g}%"
+    return (
+        f"mean advantage of {result.a} over {result.b} on {n} tasks: {100 * m.difference:+.2f} "
+        f"({level} CI [{_pct(m.low)}, {_pct(m.high)}], p={_p(m.p_value)} ±{m.mc_error:.3f}; "
+        "tasks resampled, then seeds and test examples within each)"
+    )
+
+
+def method_note(result: Comparison) -> str:
+    """How the rows were computed, for the line under the table."""
+    n_boot = max((t.test.n_boot or 0 for t in result.tasks), default=0)
+    adjusted = f"{multiplicity.METHODS[result.adjust]}-adjusted over {len(result.tasks)} tasks"
+    if result.adjust == "none":
+        adjusted = "not adjusted for the number of tasks"
+    return (
+        f"{n_boot} bootstrap replicates per task: each model's seeds drawn with replacement, "
+        f"then the test examples (one draw shared by A and B); two-sided p, {adjusted}; "
+        "MC error: Monte-Carlo standard error of the raw p"
+    )

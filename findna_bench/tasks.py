@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from findna_bench.data import checksums, tables
+from findna_bench.data import checksums, leakage, tables
 from findna_bench.data import policy as policy_mod
 from findna_bench.errors import DataError, DataUnavailable
 from findna_bench.types import Task
@@ -121,23 +121,51 @@ def load_splits(
 
 
 def handle_leakage(name: str, splits: dict[str, Split], policy: policy_mod.Policy) -> dict:
-    """Apply the leakage rule to train/test duplicates (in place) and return its summary."""
-    shared = policy_mod.leakage(splits["train"].sequences, splits["test"].sequences)
-    summary = {"train_test_duplicates": len(shared)}
-    if shared:
-        action = policy["leakage"]
-        if action == "error":
+    """Audit the splits for leakage (``data.leakage``), apply each rule's action (in place) and
+    return the record's block: every count, the action per rule, and the rows ``fix`` dropped.
+
+    ``train_test_duplicates`` (distinct sequences in both train and test) keeps its meaning
+    from before the audit; the audit's own counts are rows of the later split of each pair.
+    """
+    seqs = {s: splits[s].sequences for s in leakage.ORDER if s in splits}
+    marks = leakage.mark(seqs)
+    found = leakage.audit(seqs, {s: splits[s].labels for s in seqs}, marks)
+    for rule, what in found.breaches():
+        if policy[rule] == "error":
+            fix = "|fix" if rule in leakage.FIXABLE else ""
+            raise DataError(f"{name}: {what}; set data.policy.{rule}=warn{fix} to proceed")
+    block = {
+        "train_test_duplicates": found.shared.get("train-test", 0),
+        "policy": {rule: policy[rule] for rule in leakage.RULES},
+        **found.as_dict(),
+    }
+    dropped = {}
+    for split in ("valid", "test"):
+        if split in splits:
+            dropped[split] = _drop_flagged(name, splits, split, marks, policy)
+    block["dropped"] = dropped
+    return block
+
+
+def _drop_flagged(
+    name: str, splits: dict[str, Split], split: str, marks: leakage.Marks, policy
+) -> dict:
+    """Drop the rows of ``split`` that a rule set to ``fix`` flags; ``{rule: rows, "rows": n}``."""
+    counts, drop = {}, [False] * len(splits[split].sequences)
+    for rule in leakage.FIXABLE:
+        flagged = marks.flagged(rule, split) if policy[rule] == "fix" else None
+        if flagged:
+            counts[rule] = sum(flagged)
+            drop = [a or b for a, b in zip(drop, flagged)]
+    counts["rows"] = sum(drop)
+    if counts["rows"]:
+        old = splits[split]
+        keep = [i for i, gone in enumerate(drop) if not gone]
+        if not keep:
             raise DataError(
-                f"{name}: {len(shared)} sequences appear in both train and test; "
-                "set data.policy.leakage=warn|fix to proceed"
+                f"{name}: data.policy fixes drop every {split} row; set the leakage rules to warn"
             )
-        if action == "fix":
-            train = splits["train"]
-            keep = [i for i, s in enumerate(train.sequences) if s not in shared]
-            splits["train"] = Split(
-                sequences=[train.sequences[i] for i in keep],
-                labels=train.labels[keep],
-                source=train.source,
-            )
-            summary["dropped_from_train"] = len(train.sequences) - len(keep)
-    return summary
+        splits[split] = Split(
+            sequences=[old.sequences[i] for i in keep], labels=old.labels[keep], source=old.source
+        )
+    return counts

@@ -34,11 +34,31 @@ def _console():
 
     from findna_bench import ui
 
-    return ui.out if ui.out.is_terminal else Console(highlight=False, width=160)
+    return ui.out if ui.out.is_terminal else Console(highlight=False, width=180)
 
 
 def _balance(balance: dict) -> str:
     return " ".join(f"{k}:{v}" for k, v in balance.items())
+
+
+def _leak_cells(view: dict) -> dict:
+    """The leakage columns of one split: its repeats, its rows found in train and in valid, its
+    rows whose reverse complement is in an earlier split (per pair in ``--json``) and its largest
+    class share ('!' at the near-single-class threshold)."""
+    from findna_bench.data.leakage import NEAR_SINGLE_CLASS
+
+    def count(earlier: str) -> str:
+        return str(view["in"][earlier]) if earlier in view.get("in", {}) else ""
+
+    share = view.get("majority")
+    flag = "!" if share is not None and share >= NEAR_SINGLE_CLASS else ""
+    return {
+        "dup": view.get("duplicates", "-"),
+        "=train": count("train"),
+        "=valid": count("valid"),
+        "rc": sum(view["rc_in"].values()) if view.get("rc_in") else "",
+        "major": f"{share:.0%}{flag}" if share is not None else "-",
+    }
 
 
 @data_app.command()
@@ -56,6 +76,7 @@ def status(
     from rich.markup import escape
 
     from findna_bench import ui
+    from findna_bench.data.leakage import NEAR_SINGLE_CLASS
     from findna_bench.data.status import references, task_status
 
     root = data_root(data)
@@ -77,6 +98,7 @@ def status(
                     "rows": r.rows if r.rows is not None else "-",
                     "balance": _balance(r.balance) or "-",
                     "length": "-".join(map(str, r.lengths)) if r.lengths else "-",
+                    **_leak_cells(r.leakage),
                     "checksum": r.checksum,
                     "file": " ".join(filter(None, [_relative(r.path, root), escape(r.note)])),
                 }
@@ -92,7 +114,15 @@ def status(
             )
         )
     mismatches = sum(1 for r in rows if r.checksum.startswith("MISMATCH"))
-    ui.out.print(f"{len(runnable)} of {len(tasks)} tasks can run; {mismatches} checksum mismatches")
+    leaky = {
+        r.task for r in rows if any(any((r.leakage.get(k) or {}).values()) for k in ("in", "rc_in"))
+    }
+    skewed = sum(1 for r in rows if (r.leakage.get("majority") or 0) >= NEAR_SINGLE_CLASS)
+    ui.out.print(
+        f"{len(runnable)} of {len(tasks)} tasks can run; {mismatches} checksum mismatches; "
+        f"{len(leaky)} tasks have rows repeated across splits (=train, =valid, rc); "
+        f"{skewed} near-single-class splits (largest class >= {NEAR_SINGLE_CLASS:.0%})"
+    )
 
 
 def _relative(path: str | None, root: Path) -> str:

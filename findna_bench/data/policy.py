@@ -10,10 +10,16 @@ lowercase          stop at file:line       upper-case, count, warn          uppe
 empty              stop at file:line       drop the row, count it           drop the row
 too_long           stop at file:line       drop the row, count it           keep the first max_len
 unknown_label      stop at file:line       drop the row, count it           drop the row
-leakage            stop (train/test dup)   report the count only            drop them from train
 =================  ======================  ===============================  ======================
 
 ``invalid_chars`` covers everything outside ACGTN (IUPAC codes, digits, whitespace, '-').
+
+The leakage audit's rules (``duplicates``, ``leakage``, ``rc_leakage``, ``single_class``; what
+each counts and fixes is in ``leakage.py``) act on whole splits after these: ``error`` stops the
+run naming the first breach, ``warn`` keeps every row and records the counts, ``fix`` drops the
+flagged rows from the evaluated split (valid or test, never train) and records how many.
+``single_class`` has no fix. All default to ``warn``; before the audit, ``leakage`` counted
+train-test duplicates only (its default was ``warn`` too, so default numbers are unchanged).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from findna_bench.data import leakage
 from findna_bench.errors import ConfigError, DataError
 
 ACTIONS = ("error", "warn", "fix")
@@ -30,8 +37,12 @@ DEFAULTS = {
     "empty": "error",
     "too_long": "error",
     "unknown_label": "error",
+    "duplicates": "warn",
     "leakage": "warn",
+    "rc_leakage": "warn",
+    "single_class": "warn",
 }
+NO_FIX = tuple(rule for rule in leakage.RULES if rule not in leakage.FIXABLE)
 _INVALID = re.compile(r"[^ACGTNacgtn]")
 _LOWER = re.compile(r"[acgtn]")
 
@@ -50,6 +61,10 @@ class Policy:
                 raise ConfigError(f"data.policy.{rule}: unknown rule; rules are {sorted(DEFAULTS)}")
             if action not in ACTIONS:
                 raise ConfigError(f"data.policy.{rule}={action}: action must be one of {ACTIONS}")
+            if action == "fix" and rule in NO_FIX:
+                raise ConfigError(
+                    f"data.policy.{rule}=fix: this rule has no fix; use error or warn"
+                )
             actions[rule] = action
         return cls(actions=actions)
 
@@ -125,7 +140,7 @@ def check_rows(
     Raises:
         DataError: on the first row breaking a rule whose action is ``error``.
     """
-    counts = {rule: 0 for rule in DEFAULTS if rule != "leakage"}
+    counts = {rule: 0 for rule in DEFAULTS if rule not in leakage.RULES}
     seqs: list[str] = []
     labels: list[int] = []
     for line, seq, label in rows:
@@ -144,8 +159,3 @@ def check_rows(
     counts["rows_in"] = len(rows)
     counts["rows_out"] = len(seqs)
     return seqs, labels, counts
-
-
-def leakage(train: list[str], test: list[str]) -> set[str]:
-    """Sequences present verbatim in both train and test."""
-    return set(train) & set(test)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from findna_bench.data import checksums, download, tables
+from findna_bench.data import checksums, download, leakage, tables
 from findna_bench.errors import DataError
 from findna_bench.types import DescribedTask, SplitReaderTask
 
@@ -38,6 +38,7 @@ class SplitStatus:
     lengths: tuple[int, int, int] | None = None  # min, median, max
     checksum: str = ""
     note: str = ""
+    leakage: dict = field(default_factory=dict)  # leakage.Audit.split_view of this split
 
     def as_dict(self) -> dict:
         return {
@@ -49,6 +50,7 @@ class SplitStatus:
             "lengths": list(self.lengths) if self.lengths else None,
             "checksum": self.checksum,
             "note": self.note,
+            "leakage": self.leakage,
         }
 
 
@@ -104,29 +106,63 @@ def stats(lengths: list[int], labels: list[int]) -> dict:
     }
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time (0, 0 for a file that is not there; the reader says why)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return 0, 0
+    return info.st_size, info.st_mtime_ns
+
+
+_SCANS: dict[tuple, tuple[dict, dict, leakage.Audit | None]] = {}
+
+
+def _scan(reader: Any, files: dict[str, Path]) -> tuple[dict, dict, leakage.Audit | None]:
+    """Per readable split its ``stats``, per unreadable one its error, and the leakage audit of
+    the readable ones (sequences upper-cased, as the policy keeps them); computed once per
+    process while each file's size and modification time stay the same."""
+    key = (
+        getattr(reader, "__qualname__", repr(reader)),
+        tuple((split, str(p), *_stamp(p)) for split, p in files.items()),
+    )
+    if key not in _SCANS:
+        found, notes, seqs, labels = {}, {}, {}, {}
+        for split, path in files.items():
+            try:
+                rows = reader(path)
+            except DataError as exc:
+                notes[split] = str(exc)
+                continue
+            seqs[split] = [seq.upper() for _, seq, _ in rows]
+            labels[split] = [label for *_, label in rows]
+            found[split] = stats([len(seq) for seq in seqs[split]], labels[split])
+        _SCANS[key] = (found, notes, leakage.audit(seqs, labels) if seqs else None)
+    return _SCANS[key]
+
+
 def task_status(task: Any, root: Path, refs: dict[str, Checksum]) -> list[SplitStatus]:
-    """One row per split (present or missing) of a task."""
+    """One row per split (present or missing) of a task, with the leakage audit of the splits
+    that could be read (``DescribedTask`` layouts describe themselves, without it)."""
     if isinstance(task, DescribedTask):
         return task.describe(root, refs)
     reader = task.read_split if isinstance(task, SplitReaderTask) else tables.read_rows
+    files = task.split_files(root)
+    found, notes, audit = _scan(reader, {s: p for s, p in files.items() if p is not None})
     out = []
-    for split, path in task.split_files(root).items():
+    for split, path in files.items():
         if path is None:
             out.append(SplitStatus(task=task.name, split=split, path=None, checksum="missing"))
             continue
-        try:
-            rows = reader(path)
-            found, note = stats([len(seq) for _, seq, _ in rows], [label for *_, label in rows]), ""
-        except DataError as exc:
-            found, note = {}, str(exc)
         out.append(
             SplitStatus(
                 task=task.name,
                 split=split,
                 path=str(path),
-                note=note,
+                note=notes.get(split, ""),
                 checksum=checksum_state(path, root, refs),
-                **found,
+                leakage=audit.split_view(split) if split in found else {},
+                **found.get(split, {}),
             )
         )
     return out

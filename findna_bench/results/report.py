@@ -5,11 +5,11 @@ tasks outnumber models) naming its metric, with 95% intervals from stored predic
 tasks of the suites run that had no data; a per-task bar chart with interval error bars and the
 validation curves, both inline SVG in one colour per model (``report_svg``, ``report_curves``);
 the top two models compared and the critical-difference diagram (``report_compare``); how the
-runs trained (stop reasons, steps and hours per model, ``training``); the machines and total
-compute; efficiency (parameters and time from the records, plus
-``findna-bench speed`` JSON where given); published GUE group means; failed runs; and the
-table of every run. PNG plots are written beside the page when matplotlib (the ``report``
-extra) is installed (``report_png``).
+runs trained (stop reasons, steps and hours per model, ``training``); the leakage audit of each
+task's splits (``report_leakage``); the machines and total compute; efficiency (parameters and
+time from the records, plus ``findna-bench speed`` JSON where given); published GUE group means;
+failed runs; and the table of every run. PNG plots are written beside the page when matplotlib
+(the ``report`` extra) is installed (``report_png``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from findna_bench.results import references, report_compare, rows
 from findna_bench.results.report_curves import curves_svg
 from findna_bench.results.report_data import Analysis, Inputs, analyse, metric_phrase
 from findna_bench.results.report_html import CSS, board_html, html_table
+from findna_bench.results.report_leakage import leakage_table
 from findna_bench.results.report_svg import bar_chart
 from findna_bench.results.report_tables import (
     compute_hours,
@@ -134,6 +135,21 @@ def _training(records: list[dict]) -> list[str]:
     ]
 
 
+def _leakage(records: list[dict]) -> list[str]:
+    table, older = leakage_table(records)
+    if table.empty:
+        return []
+    before = f" {older} tasks have records from before the audit, not shown." if older else ""
+    return [
+        "<h2>Leakage audit of the splits</h2>",
+        '<p class="note">Rows of the later split whose sequence is in the earlier one (valid=train, '
+        "test=train, test=valid), whose reverse complement only is there (rc), and rows repeating "
+        "an earlier row of their own split; the largest class share names the near-single-class "
+        f"splits. The policy shows the rules not left at warn.{before}</p>",
+        html_table(table, index=False),
+    ]
+
+
 def _compute(records: list[dict]) -> list[str]:
     table = machines(records)
     if table.empty:
@@ -206,7 +222,8 @@ def render(inputs: Inputs, *, png_files: list[str] = (), analysis: Analysis | No
         resolve=inputs.resolve,
         n_boot=inputs.n_boot,
     )
-    parts += _training(a.records) + _compute(a.records) + _efficiency(inputs, a.records)
+    parts += _training(a.records) + _leakage(a.records) + _compute(a.records)
+    parts += _efficiency(inputs, a.records)
     parts += _group_means(inputs.refs, a.tasks) + _runs(a.records, list(png_files))
     return "\n".join([*parts, "</body></html>"])
 

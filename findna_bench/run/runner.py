@@ -199,6 +199,7 @@ def ok_record(
             "classes": data.classes,
             "protocol": data.protocol,
             "validation": data.validation,
+            "policy": Policy.from_config(cfg["data"].get("policy")).actions,
             "sizes": {"train": len(train), "valid": len(valid), "test": len(test)},
         },
         plugins={

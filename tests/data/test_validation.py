@@ -139,18 +139,19 @@ def test_leakage_rule_per_action(tmp_path, action):
         )
 
     if action == "error":
-        with pytest.raises(DataError, match="2 sequences appear in both train and test"):
+        with pytest.raises(DataError, match=r"of 3 test rows are (train|valid) sequences"):
             run()
         return
     data = run()
     leak = data.validation["leakage"]
-    assert leak["train_test_duplicates"] == 2
-    remaining = set(data.splits["train"].sequences) & {"AAAA", "CCCC"}
+    # AAAA and CCCC are in train or (carved from it) valid: two test rows either way
+    assert leak["exact"]["train-test"] + leak["exact"]["valid-test"] == 2
+    assert leak["policy"]["leakage"] == action and len(data.splits["train"].sequences) == 8
     if action == "fix":
-        assert leak["dropped_from_train"] == len(
-            {"AAAA", "CCCC"} - set(data.splits["valid"].sequences)
-        )
-        assert not remaining
+        assert data.splits["test"].sequences == ["GGGA"]
+        assert leak["dropped"]["test"] == {"leakage": 2, "rows": 2}
+    else:
+        assert len(data.splits["test"].sequences) == 3 and leak["dropped"]["test"]["rows"] == 0
     assert len(data.splits["valid"].labels) == 2 and data.protocol["valid"].startswith(
         "carved from train: 20%"
     )

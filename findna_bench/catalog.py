@@ -39,6 +39,7 @@ class Entry:
     description: str = ""
     options: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)  # key -> path of the code (see fingerprint.py)
+    version: str | None = None  # bumped by its author when its numbers change (identity.py)
 
     def signature(self) -> inspect.Signature:
         return inspect.signature(self.factory)
@@ -68,7 +69,12 @@ class Catalog:
 
     def _registrar(self, kind: str, plugin: str, obj: Any = None) -> Callable[..., None]:
         def register(
-            name: str, factory: Callable[..., Any], *, description: str = "", **options: Any
+            name: str,
+            factory: Callable[..., Any],
+            *,
+            description: str = "",
+            version: str | None = None,
+            **options: Any,
         ) -> None:
             if kind == "metric" and not isinstance(options.get("higher_is_better"), bool):
                 raise PluginError(
@@ -84,6 +90,7 @@ class Catalog:
                     description=description,
                     options=options,
                     sources=plugin_sources(obj, plugin, factory),
+                    version=None if version is None else str(version),
                 )
             )
 

@@ -128,7 +128,7 @@ class Fingerprinter:
             self._digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         return self._digests[path]
 
-    def _metrics(self, config: dict, task: str) -> list[str]:
+    def metrics(self, config: dict, task: str) -> list[str]:
         try:
             return list(self.catalog.get("task", task).factory(**config.get("task", {})).metrics)
         except Exception:  # a task that cannot be built fails later, with its reason
@@ -136,7 +136,7 @@ class Fingerprinter:
 
     def for_config(self, config: dict, task: str) -> dict:
         """``{"fingerprint", "version", "files": {key: sha256[:12]}}`` for a run's config."""
-        parts = tuple(components(config, task, self._metrics(config, task)))
+        parts = tuple(components(config, task, self.metrics(config, task)))
         pretrain = bool(config.get("pretrain"))
         if (parts, pretrain) not in self._combos:
             sources = engine_sources(pretrain=pretrain)

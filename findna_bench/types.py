@@ -36,19 +36,32 @@ if TYPE_CHECKING:
 
 
 class Register(Protocol):
-    """``register(name, factory, *, description="")`` for backbones, augmentations,
-    objectives and tasks."""
+    """``register(name, factory, *, description="", version=None)`` for backbones,
+    augmentations, objectives and tasks. ``version`` names the component's numerics: bump it
+    whenever a change alters what it computes (a run's identity holds it; see identity.py)."""
 
     def __call__(
-        self, name: str, factory: Callable[..., Any], *, description: str = ""
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        description: str = "",
+        version: str | None = None,
     ) -> None: ...
 
 
 class RegisterMetric(Protocol):
-    """``register(name, fn, *, higher_is_better, description="")``: the direction is required."""
+    """``register(name, fn, *, higher_is_better, description="", version=None)``: the
+    direction is required."""
 
     def __call__(
-        self, name: str, fn: MetricFn, *, higher_is_better: bool, description: str = ""
+        self,
+        name: str,
+        fn: MetricFn,
+        *,
+        higher_is_better: bool,
+        description: str = "",
+        version: str | None = None,
     ) -> None: ...
 
 

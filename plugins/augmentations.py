@@ -135,18 +135,42 @@ def translocation(view: View, *, generator: torch.Generator, max_len: int = 20) 
 
 @hookimpl
 def register_augmentations(register) -> None:
-    register("mask", mask, description="BERT-style masking (rate, 80/10/10 zero/random/keep)")
-    register("noise", noise, description="Gaussian noise N(0, sigma) on the one-hot input")
+    register(
+        "mask",
+        mask,
+        description="BERT-style masking (rate, 80/10/10 zero/random/keep)",
+        version="1",
+    )
+    register(
+        "noise", noise, description="Gaussian noise N(0, sigma) on the one-hot input", version="1"
+    )
     register(
         "reverse-complement",
         reverse_complement,
         description="true reverse complement (A<->T, C<->G, N->N), MNM targets follow",
+        version="1",
     )
     register(
         "channel-flip",
         channel_flip,
         description="FinDNA released-code 'RC': flip positions and channels (C<->N bug)",
+        version="1",
     )
-    register("deletion", deletion, description="delete 0..max_len bp, re-pad with random symbols")
-    register("insertion", insertion, description="insert 0..max_len random bp, crop to length")
-    register("translocation", translocation, description="circular roll by -max_len..max_len")
+    register(
+        "deletion",
+        deletion,
+        description="delete 0..max_len bp, re-pad with random symbols",
+        version="1",
+    )
+    register(
+        "insertion",
+        insertion,
+        description="insert 0..max_len random bp, crop to length",
+        version="1",
+    )
+    register(
+        "translocation",
+        translocation,
+        description="circular roll by -max_len..max_len",
+        version="1",
+    )

@@ -53,12 +53,30 @@ def auroc(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray) -> float:
 
 @hookimpl
 def register_metrics(register) -> None:
-    register("accuracy", accuracy, higher_is_better=True, description="fraction correct")
     register(
-        "mcc", mcc, higher_is_better=True, description="Matthews correlation (multiclass aware)"
+        "accuracy", accuracy, higher_is_better=True, description="fraction correct", version="1"
     )
-    register("f1_macro", f1_macro, higher_is_better=True, description="macro-averaged F1")
     register(
-        "f1_micro", f1_micro, higher_is_better=True, description="micro-averaged F1 (= accuracy)"
+        "mcc",
+        mcc,
+        higher_is_better=True,
+        description="Matthews correlation (multiclass aware)",
+        version="1",
     )
-    register("auroc", auroc, higher_is_better=True, description="ROC AUC (one-vs-rest macro)")
+    register(
+        "f1_macro", f1_macro, higher_is_better=True, description="macro-averaged F1", version="1"
+    )
+    register(
+        "f1_micro",
+        f1_micro,
+        higher_is_better=True,
+        description="micro-averaged F1 (= accuracy)",
+        version="1",
+    )
+    register(
+        "auroc",
+        auroc,
+        higher_is_better=True,
+        description="ROC AUC (one-vs-rest macro)",
+        version="1",
+    )

@@ -61,6 +61,7 @@ def root(
 
 def make_app() -> typer.Typer:
     from findna_bench.cli import (
+        certify_cmd,
         compare_cmd,
         data_cmd,
         gpu_check_cmd,
@@ -98,6 +99,7 @@ def make_app() -> typer.Typer:
         gpu_check_cmd,
         compare_cmd,
         training_cmd,
+        certify_cmd,
     ):
         module.register(app)
     return app

@@ -77,11 +77,24 @@ def device_description(device) -> str:
     return f"cpu: {cpu_model()}, {torch.get_num_threads()} threads"
 
 
+def kernel_path() -> str:
+    """What decides which CPU kernels torch runs, hence the last bits of every float: the CPU,
+    the instruction-set level ATen dispatches to, the thread count and determinism."""
+    import torch
+
+    return (
+        f"{cpu_model()}; ATen CPU capability {torch.backends.cpu.get_cpu_capability()}; "
+        f"{torch.get_num_threads()} threads; deterministic algorithms "
+        f"{torch.are_deterministic_algorithms_enabled()}"
+    )
+
+
 def environment(device) -> dict:
     return {
         "packages": package_versions(),
         "git_sha": git_sha(),
         "device": device_description(device),
+        "kernel_path": kernel_path(),
         "host": platform.node(),
         "platform": platform.platform(),
     }

@@ -39,9 +39,17 @@ def _show(value: object) -> str:
 
 
 def _code_files(record: dict) -> dict[str, str] | None:
+    """What identifies the record's computation: component versions, data and weights digests
+    (``identity.py``); a record made before identities: its source files' digests."""
     code = record.get("code")
     if not isinstance(code, dict):
         return None
+    if "versions" in code:
+        return {
+            **{f"code {k}": v for k, v in code["versions"].items()},
+            **{f"data {k}": v for k, v in (code.get("data") or {}).items()},
+            "weights": code.get("weights"),
+        }
     return {**(code.get("files") or {}), "version": code.get("version")}
 
 
@@ -57,11 +65,20 @@ def _differing(dicts: list[dict | None]) -> set[str]:
     }
 
 
+def _kind(key: str) -> str:
+    """``code``, ``data`` or ``weights`` for a key of ``_code_files`` (legacy: file names)."""
+    head = key.split(" ")[0]
+    return head if head in ("code", "data") and " " in key else key if key == "weights" else "code"
+
+
 def _code_label(files: dict | None, varying: set[str]) -> str:
+    """``code 1a2b3c``, ``data 1a2b3c`` or ``weights 1a2b3c``: what differs, and a short hash
+    of this record's values of it."""
     if files is None:
         return "code unrecorded"
+    what = "+".join(sorted({_kind(k) for k in varying}) or ["code"])
     subset = json.dumps({k: files.get(k) for k in sorted(varying)}, default=str)
-    return f"code {hashlib.sha256(subset.encode()).hexdigest()[:6]}"
+    return f"{what} {hashlib.sha256(subset.encode()).hexdigest()[:6]}"
 
 
 def variants(records: list[dict], bases: list[str]) -> list[str]:

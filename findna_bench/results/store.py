@@ -285,13 +285,17 @@ class ResultsStore:
             if reason is not None and _take_over(path, holder) and notify:
                 notify(f"removed the stale lock {path.name} ({reason})")
 
+    def load(self, path: Path) -> tuple[dict | None, str | None]:
+        """One record file: (record, None), or (None, why it is not a usable record)."""
+        return _load(path)
+
     def read_all(self) -> tuple[list[dict], list[str]]:
         """All usable records, and one message per file that is not one (never raises)."""
         records, problems = [], []
         if not self.root.exists():
             return records, problems
         for path in sorted(self.root.rglob("*.json")):
-            if path.name.startswith(".tmp-"):
+            if path.name.startswith(".tmp-") or path.name == CERTIFICATE:
                 continue
             record, problem = _load(path)
             if problem:
@@ -299,6 +303,9 @@ class ResultsStore:
             else:
                 records.append(record)
         return records, problems
+
+
+CERTIFICATE = "certificate.json"  # findna-bench certify's, beside the records; not a record
 
 
 def _of_run(name: str, run_id: str) -> bool:

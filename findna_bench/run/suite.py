@@ -1,8 +1,9 @@
 """Runs a list of specs with resume, availability checks, claims and failure isolation.
 
 * Identical specs (``--seeds 0,0``, ``-m cnn,cnn``) run once; the plan says how many were dropped.
-* A run is identified by its run id (model, task, seed, config hash) and its code fingerprint
-  (``fingerprint.py``): a spec whose success record of the same code exists is skipped (resume).
+* A run is identified by its run id (model, task, seed, config hash) and its identity
+  (``identity.py``: component versions, data and weights digests): a spec whose success record
+  of the same identity exists is skipped (resume).
   ``rerun`` runs it again (the new record goes beside the old one); ``reuse="any-code"`` accepts
   a record made by other code. Records are never modified.
 * Before training, a run is claimed with a lock file beside its record, so several processes
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from findna_bench.errors import ConfigError, DataUnavailable, FindnaError, StoreError
-from findna_bench.fingerprint import Fingerprinter
+from findna_bench.identity import Identifier
 from findna_bench.plugins import GuardedHooks
 from findna_bench.results import predictions
 from findna_bench.results import record as record_mod
@@ -145,11 +146,11 @@ def plan_suite(
         rerun=rerun,
         reuse=reuse,
     )
-    fingerprints = Fingerprinter(ctx.catalog)
+    identities = Identifier(ctx.catalog, ctx.data_root)
     for spec in unique:
         if spec.task in plan.unavailable:
             continue
-        code = plan.codes[spec.run_id] = fingerprints.for_spec(spec)
+        code = plan.codes[spec.run_id] = identities.for_spec(spec)
         if not rerun and _recorded(store, spec.run_id, code["fingerprint"], reuse, notify):
             plan.skipped.append(spec)
         else:

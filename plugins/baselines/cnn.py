@@ -65,4 +65,5 @@ def register_backbones(register) -> None:
         "cnn",
         GenomicBenchmarksCNN,
         description="GenomicBenchmarks paper CNN (3 conv blocks 16/8/4, width 8)",
+        version="1",
     )

@@ -173,4 +173,5 @@ def register_backbones(register) -> None:
         "convnova",
         ConvNova,
         description="ConvNova (arXiv 2502.18538): dilated gated CNN with a dual-branch gate",
+        version="1",
     )

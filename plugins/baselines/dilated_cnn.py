@@ -102,4 +102,5 @@ def register_backbones(register) -> None:
         "dilated-cnn",
         DilatedCNN,
         description="residual dilated CNN (Basenji tower), receptive field covers max_len",
+        version="1",
     )

@@ -125,4 +125,5 @@ def register_backbones(register) -> None:
         "transformer",
         Transformer,
         description="pre-LN Transformer encoder (SDPA, rotary or learned positions)",
+        version="1",
     )

@@ -15,4 +15,5 @@ def register_backbones(register) -> None:
         "chordmixer",
         ChordMixer,
         description="ChordMixer (rotate + MLP, O(L log L)); fixed (FinDNA) or variable length",
+        version="1",
     )

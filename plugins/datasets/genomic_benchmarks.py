@@ -189,4 +189,5 @@ def register_tasks(register) -> None:
             f"{BENCHMARK}/{dataset}",
             _factory(dataset),
             description=f"GenomicBenchmarks {dataset}: {', '.join(classes)}; length <= {length}",
+            version="1",
         )

@@ -135,4 +135,5 @@ def register_tasks(register) -> None:
             f"gue/{flat}",
             _factory(flat),
             description=f"GUE {group}/{sub}: {classes} classes, length <= {length}",
+            version="1",
         )

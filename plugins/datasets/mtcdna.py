@@ -306,4 +306,5 @@ def register_tasks(register) -> None:
             f"{BENCHMARK}/{size}",
             _factory(size),
             description=f"MTcDNA turtle vs mouse cDNA, first {length} nt (split: paper | gene)",
+            version="1",
         )

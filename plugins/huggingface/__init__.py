@@ -24,4 +24,5 @@ def register_backbones(register) -> None:
         HFBackbone,
         description="any Hugging Face model (hub id from the local cache, or a folder) with its "
         "own tokenizer; full, LoRA (adapter: lora) or linear-probe fine-tuning",
+        version="1",
     )

@@ -48,4 +48,5 @@ def register_objectives(register) -> None:
         "mnm",
         MaskedNucleotideModel,
         description="masked nucleotide modelling only (CM-MNM): categorical CE on masked positions",
+        version="1",
     )

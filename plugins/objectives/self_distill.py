@@ -158,14 +158,17 @@ def register_objectives(register) -> None:
         "self-distill",
         SelfDistillation,
         description="FinDNA: DINO CLS distillation to an EMA teacher + masked nucleotide modelling",
+        version="1",
     )
     register(
         "self-distill-released",
         functools.partial(SelfDistillation, mnm_loss="bce-scrambled", static_views=True),
         description="FinDNA as released: scrambled BCE MNM, static views (§6)",
+        version="1",
     )
     register(
         "cl-only",
         functools.partial(SelfDistillation, lambda_mnm=0.0),
         description="ablation: CLS self-distillation only, no MNM term",
+        version="1",
     )

@@ -1,0 +1,115 @@
+"""A run's identity is what decides its numbers (component versions, data digests), and
+``certify`` re-runs stored runs to say whether they reproduce, then re-keys legacy records."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import write_task
+
+ARGS = ("-m", "cnn", "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "0,", "-q")
+
+
+def success(results) -> list:
+    return sorted(p for p in results.glob("*__code-*.json") if ".failed-" not in p.name)
+
+
+def run(cli, root, results, *extra):
+    result = cli("run", *ARGS, "--data-root", root, "--results", results, *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_identity_holds_versions_and_relative_data_digests(cli, tmp_path):
+    root, results = tmp_path / "data", tmp_path / "r"
+    write_task(root)
+    run(cli, root, results)
+    (path,) = success(results)
+    code = json.loads(path.read_text())["code"]
+    assert code["versions"]["backbone:cnn"] == "1" and code["versions"]["engine:training"] == "1"
+    assert set(code["data"]) == {f"gue/mouse_2/{s}.csv" for s in ("train", "dev", "test")}
+    assert path.name.endswith(f"__code-{code['fingerprint']}.json") and code["files"]
+
+
+def test_changed_data_makes_a_new_cell_and_a_labelled_row(cli, tmp_path):
+    root, results = tmp_path / "data", tmp_path / "r"
+    write_task(root)
+    run(cli, root, results)
+    test_csv = root / "gue" / "mouse_2" / "test.csv"
+    test_csv.write_text("\n".join(test_csv.read_text().splitlines()[:-1]) + "\n")  # a row fewer
+    again = run(cli, root, results)
+    assert "plan: 1 to run, 0 already recorded" in again.output
+    assert len(success(results)) == 2
+    board = cli("leaderboard", "--results", results, "-f", "md")
+    rows = [line.split("|")[1].strip() for line in board.output.splitlines() if "| cnn" in line]
+    assert len(rows) == 2 and all(r.startswith("cnn [data ") for r in rows), rows
+
+
+def test_a_docstring_in_a_versioned_plugin_keeps_the_cell(cli, tmp_path, monkeypatch):
+    from findna_bench.identity import Identifier
+
+    root = tmp_path / "data"
+    write_task(root)
+    from findna_bench.engine import Engine
+
+    engine = Engine()
+    config = engine.specs(
+        models=["cnn"], suites=[], tasks=["gue/mouse_2"], seeds=[0], profile="smoke", overrides=[]
+    )[0].config
+    before = Identifier(engine.catalog, root).for_config(config, "gue/mouse_2")
+    entry = engine.catalog.get("backbone", "cnn")
+    monkeypatch.setitem(entry.sources, "cnn/cnn.py", str(tmp_path / "edited.py"))
+    (tmp_path / "edited.py").write_text("'''a refactored cnn'''\n")
+    after = Identifier(engine.catalog, root).for_config(config, "gue/mouse_2")
+    assert after["fingerprint"] == before["fingerprint"]  # a refactor keeps the cell
+    assert after["files"] != before["files"]  # provenance still tells the bytes apart
+
+
+def test_certify_reproduces_and_catches_a_hand_edited_metric(cli, tmp_path):
+    root, results = tmp_path / "data", tmp_path / "r"
+    write_task(root)
+    run(cli, root, results)
+    good = cli("certify", "--results", results, "--data-root", root)
+    assert good.exit_code == 0, good.output
+    cert = json.loads((results / "certificate.json").read_text())
+    assert cert["counts"]["identical"] == 1 and (results / "certificate.md").is_file()
+    board = cli("leaderboard", "--results", results, "-f", "md")
+    assert board.exit_code == 0 and "warning" not in board.output  # not read as a record
+
+    (path,) = success(results)
+    record = json.loads(path.read_text())
+    record["metrics"]["test"]["mcc"] = 0.7779
+    path.write_text(json.dumps(record))
+    edited = cli("certify", "--results", results, "--data-root", root)
+    assert edited.exit_code == 1 and "drifted" in edited.output
+
+
+def test_certify_rekeys_records_made_before_identities(cli, tmp_path):
+    root, results = tmp_path / "data", tmp_path / "r"
+    write_task(root)
+    run(cli, root, results)
+    (path,) = success(results)
+    record = json.loads(path.read_text())
+    # a record as the file-fingerprint era wrote it: absolute data paths, files-only code block
+    record["code"] = {
+        "fingerprint": "0123456789ab",
+        "files": record["code"]["files"],
+        "version": "0.1.0",
+    }
+    legacy_name = f"{record['run_id']}__code-0123456789ab"
+    preds = legacy_name + record["predictions"]["file"][len(path.stem) :]
+    (results / record["predictions"]["file"]).rename(results / preds)
+    record["predictions"]["file"] = preds
+    path.unlink()
+    (results / f"{legacy_name}.json").write_text(json.dumps(record))
+    stale = run(cli, root, results, "--dry-run")
+    assert "plan: 1 to run, 0 already recorded" in stale.output
+
+    moved = cli("certify", "--results", results, "--data-root", root, "--rekey")
+    assert moved.exit_code == 0, moved.output
+    assert "rekeyed 1 records of cnn" in moved.output
+    assert "plan: 0 to run, 1 already recorded" in run(cli, root, results, "--dry-run").output
+    (new,) = success(results)
+    code = json.loads(new.read_text())["code"]
+    assert code["legacy"]["fingerprint"] == "0123456789ab" and code["versions"]
+    assert (results / json.loads(new.read_text())["predictions"]["file"]).is_file()

@@ -266,6 +266,30 @@ def test_another_bootstrap_seed_moves_the_numbers_not_the_verdict(cli, tmp_path)
     assert first["verdict"] == second["verdict"]
 
 
+def test_too_few_resamples_for_holm_are_named_fragile(cli, tmp_path):
+    # every replicate favours good, but 300 resamples cannot resolve p below 3 x 0.0066 +- 2 SE
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    out = cli("compare", "good", "bad", "--results", results, "--bootstrap", "300").output
+    assert out.replace("\n", "").endswith(
+        "fragile within Monte-Carlo error (another bootstrap seed may flip it): "
+        "gue/t1, gue/t2, gue/t3"
+    )
+    assert "good (fragile)" in out
+
+
+def test_a_single_seed_side_is_named_in_the_rows(cli, tmp_path):
+    results = tmp_path / "r"
+    write_model(results, "good", 0.9)
+    write_model(results, "bad", 0.7, offset=7)
+    for path in results.glob("bad__*seed1.json"):
+        path.unlink()
+    csv = cli("compare", "good", "bad", "--results", results, "--bootstrap", "500", "-f", "csv")
+    rows = csv.output.splitlines()[1:]
+    assert len(rows) == 3 and all(row.endswith(",400 ex.; one seed of B") for row in rows)
+
+
 def test_the_committed_cpu_comparison_is_stable_across_bootstrap_seeds(cli):
     """findna vs chordmixer on the 13 GUE tasks of benchmarks/cpu-gue13: a task whose verdict
     differs between two bootstrap seeds is named fragile by at least one of them."""

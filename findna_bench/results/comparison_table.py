@@ -30,13 +30,13 @@ def _cell(mean: float, std: float, n: int) -> str:
     return f"{_pct(mean)}{spread} (n={n})"
 
 
-def _method(t: TaskComparison) -> str:
-    test = t.test
-    if not test.n_examples:
+def _resampled(t: TaskComparison) -> str:
+    if not t.test.n_examples:
         return "seeds only (Welch)"
-    if "one seed" in test.method:
-        return f"{test.n_examples} ex.; {test.method.split('(')[1].rstrip(')')}"
-    return f"seeds × {test.n_examples} ex."
+    single = [side for side, seeds in (("A", t.seeds_a), ("B", t.seeds_b)) if len(seeds) == 1]
+    if single:
+        return f"{t.test.n_examples} ex.; one seed of {' and '.join(single)}"
+    return f"seeds × {t.test.n_examples} ex."
 
 
 def p_column(result: Comparison) -> str:
@@ -59,7 +59,7 @@ def table_frame(result: Comparison) -> pd.DataFrame:
             p_column(result): _p(t.p_adjusted),
             "MC error": f"±{test.mc_error:.3f}" if test.n_boot else "-",
             "better": better + (" (fragile)" if t.fragile else ""),
-            "resampled": _method(t),
+            "resampled": _resampled(t),
         }
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "task"

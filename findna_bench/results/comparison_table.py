@@ -22,7 +22,7 @@ def _pct(value: float | None) -> str:
 def _p(value: float) -> str:
     if math.isnan(value):
         return "n/a"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+    return f"{value:.3f}" if value >= 0.01 else f"{value:.2g}"  # down to the 2 / (B + 1) floor
 
 
 def _cell(mean: float, std: float, n: int) -> str:
@@ -57,7 +57,7 @@ def table_frame(result: Comparison) -> pd.DataFrame:
             f"{100 * (1 - result.alpha):g}% CI": f"[{_pct(test.low)}, {_pct(test.high)}]",
             "p": _p(test.p_value),
             p_column(result): _p(t.p_adjusted),
-            "MC error": f"±{test.mc_error:.3f}" if test.n_boot else "-",
+            "MC error": f"±{test.mc_error:.2g}" if test.n_boot else "-",
             "better": better + (" (fragile)" if t.fragile else ""),
             "resampled": _resampled(t),
         }
@@ -73,7 +73,7 @@ def across_line(result: Comparison) -> str:
     level = f"{100 * (1 - result.alpha):g}%"
     return (
         f"mean advantage of {result.a} over {result.b} on {n} tasks: {100 * m.difference:+.2f} "
-        f"({level} CI [{_pct(m.low)}, {_pct(m.high)}], p={_p(m.p_value)} ±{m.mc_error:.3f}; "
+        f"({level} CI [{_pct(m.low)}, {_pct(m.high)}], p={_p(m.p_value)} ±{m.mc_error:.2g}; "
         "tasks resampled, then seeds and test examples within each)"
     )
 

@@ -110,7 +110,7 @@ def test_backbone_keywords_are_bound_to_the_factory(registry, catalog):
 
 def test_schema_covers_every_engine_key_and_the_defaults_pass():
     from findna_bench.model import POOLINGS
-    from findna_bench.pretrain.loop import RECIPE_KEYS
+    from findna_bench.pretrain.recipe import RECIPE_KEYS
 
     assert set(config_schema.FINETUNE) == set(ENGINE_DEFAULTS["finetune"])
     assert set(config_schema.DATA) == set(ENGINE_DEFAULTS["data"])

@@ -16,7 +16,8 @@ from typing import Any
 import torch
 
 from findna_bench.pretrain import checkpoint
-from findna_bench.pretrain.loop import pretrain, recipe_hash, recipe_of
+from findna_bench.pretrain.loop import pretrain
+from findna_bench.pretrain.recipe import recipe_hash, recipe_of
 
 
 def recipe_dir(cache_dir: Path, pretrain_cfg: dict) -> Path:

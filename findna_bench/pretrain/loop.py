@@ -1,5 +1,9 @@
 """The pretraining loop: recipe -> objective on streamed genome windows -> checkpoints.
 
+It reads top to bottom: ``open_session`` builds what a run holds, ``run_steps`` is the loop,
+``pretrain`` runs (or resumes) it. The recipe lives in ``recipe``, one step in ``step``, the
+checkpoints in ``state``.
+
 AdamW, linear warm-up then half-cosine decay, gradient clipping, bf16 autocast on CUDA, the
 objective's ``after_step`` (EMA teacher) after every optimiser step, and progress through a
 callback; never prints. All randomness is a function of ``(seed, step)`` or lives in the
@@ -22,278 +26,28 @@ non-finite loss stops the run before a checkpoint could store its weights.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from findna_bench.errors import ConfigError
 from findna_bench.pretrain import checkpoint, ddp
 from findna_bench.pretrain.genome import GenomeSampler
-from findna_bench.pretrain.view import build_views
-from findna_bench.run.config import config_hash
-from findna_bench.run.train import NonFiniteLoss, autocast, lr_lambda
-from findna_bench.types import Accumulating, AfterStep, EndAccumulation, transfer_module
-
-RECIPE_KEYS = {
-    "backbone",
-    "objective",
-    "views",
-    "data",
-    "steps",
-    "batch_size",
-    "lr",
-    "weight_decay",
-    "warmup",
-    "grad_clip",
-    "amp",
-    "seed",
-    "checkpoint_every",
-    "log_every",
-    "micro_batch_size",
-}
-NOT_HASHED = ("checkpoint_every", "log_every", "micro_batch_size")
-DEFAULTS: dict[str, Any] = {
-    "steps": 100,
-    "batch_size": 8,
-    "lr": 3e-4,
-    "weight_decay": 3e-4,
-    "warmup": 0.3,
-    "grad_clip": 0.5,
-    "amp": True,
-    "seed": 0,
-    "checkpoint_every": 100,
-    "log_every": 10,
-    "views": {},
-    "micro_batch_size": None,
-}
-
-
-@dataclass(kw_only=True)
-class PretrainResult:
-    steps: int
-    seconds: float
-    curve: list[dict] = field(default_factory=list)
-    checkpoint: Path | None = None
-    resumed_from: int = 0
-
-
-def recipe_of(pretrain: dict) -> dict:
-    """The recipe with defaults filled in; unknown keys are an error."""
-    unknown = set(pretrain) - RECIPE_KEYS
-    if unknown:
-        raise ConfigError(
-            f"pretrain: unknown key(s) {sorted(unknown)}; allowed: {sorted(RECIPE_KEYS)}"
-        )
-    for key in ("backbone", "objective", "data"):
-        if not pretrain.get(key):
-            raise ConfigError(f"pretrain: needs {key}: (see the findna model in registry.yaml)")
-    return {**DEFAULTS, **pretrain}
-
-
-def recipe_hash(recipe: dict) -> str:
-    """What the pretrained weights depend on (not checkpoint or logging frequency, nor the
-    micro-batch size)."""
-    return config_hash({k: v for k, v in recipe.items() if k not in NOT_HASHED})
-
-
-def build_objective(catalog: Any, recipe: dict) -> nn.Module:
-    """Backbone (sized for window length + CLS slots) wrapped by the registered objective."""
-    objective_cfg = dict(recipe["objective"])
-    entry = catalog.get("objective", objective_cfg.pop("use"))
-    slots = objective_cfg.get("cls_slots", entry.signature().parameters.get("cls_slots"))
-    slots = slots.default if isinstance(slots, inspect.Parameter) else (slots or 0)
-    backbone = catalog.build_backbone(
-        recipe["backbone"], recipe["data"].get("length", 1000) + int(slots)
-    )
-    return entry.factory(backbone, views=build_views(catalog, recipe["views"]), **objective_cfg)
-
-
-def build_sampler(recipe: dict, data_root: Path, cache_dir: Path) -> GenomeSampler:
-    data = dict(recipe["data"])
-    fasta = [Path(data_root) / p for p in data.pop("fasta", None) or []]
-    index_cache = Path(cache_dir) if data.pop("index_cache", False) else None
-    try:
-        return GenomeSampler(fasta, seed=recipe["seed"], index_cache=index_cache, **data)
-    except TypeError as exc:
-        raise ConfigError(f"pretrain.data: {exc}") from exc
-
-
-def step_generator(seed: int, step: int) -> torch.Generator:
-    return torch.Generator().manual_seed((seed * 1_000_003 + step) % 2**62)
-
-
-def batch_maker(
-    tokens: torch.Tensor, ids: torch.Tensor, seed: int, step: int
-) -> Callable[[slice], dict]:
-    """``rows -> batch`` of one step; every call gets a fresh generator seeded by the step, so
-    the views of any rows equal those drawn for the whole batch."""
-
-    def make(rows: slice) -> dict:
-        return {
-            "tokens": tokens,
-            "ids": ids,
-            "rows": rows,
-            "seed": seed,
-            "generator": step_generator(seed, step),
-        }
-
-    return make
-
-
-def micro_slices(rows: slice, micro: int | None) -> list[slice]:
-    """This rank's ``rows`` cut into consecutive slices of at most ``micro`` rows."""
-    if not micro or micro >= rows.stop - rows.start:
-        return [rows]
-    if micro < 1:
-        raise ConfigError(
-            f"pretrain.micro_batch_size {micro}: give a positive number of rows or null"
-        )
-    return [slice(s, min(s + micro, rows.stop)) for s in range(rows.start, rows.stop, micro)]
-
-
-def forward_backward(
-    model: nn.Module,
-    objective: nn.Module,
-    make_batch: Callable[[slice], dict],
-    parts: list[slice],
-    *,
-    device: torch.device,
-    amp: bool,
-) -> dict[str, torch.Tensor]:
-    """Forward and backward of one step over ``parts`` (micro-batches of this rank's rows);
-    returns the step's detached outputs, summed over micro-batches (see the module docstring)."""
-    if len(parts) == 1:
-        with autocast(device, amp):
-            out = model(make_batch(parts[0]))
-        out["loss"].backward()
-        return {k: v.detach() for k, v in out.items()}
-    if not isinstance(objective, Accumulating):
-        raise ConfigError(
-            f"pretrain.micro_batch_size: objective {type(objective).__name__} cannot "
-            "run in micro-batches (it has no totals()); set micro_batch_size: null"
-        )
-    whole = slice(parts[0].start, parts[-1].stop)
-    totals = {k: ddp.total(v) for k, v in objective.totals(make_batch(whole)).items()}
-    summed: dict[str, torch.Tensor] = {}
-    for i, part in enumerate(parts):
-        sync = model.no_sync() if ddp.active() and i < len(parts) - 1 else contextlib.nullcontext()
-        with sync:
-            with autocast(device, amp):
-                out = model({**make_batch(part), "totals": totals})
-            out["loss"].backward()
-        for key, value in out.items():
-            summed[key] = summed.get(key, 0) + value.detach()
-    if isinstance(objective, EndAccumulation):
-        objective.end_accumulation()
-    return summed
-
-
-def apply_update(
-    optimizer: torch.optim.Optimizer,
-    scheduler: object,
-    params: list[torch.Tensor],
-    grad_clip: float | None,
-) -> None:
-    """Clip, step the optimiser and the schedule, clear the gradients."""
-    if grad_clip:
-        nn.utils.clip_grad_norm_(params, grad_clip)
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad(set_to_none=True)
-
-
-def check_finite(bad: torch.Tensor, since: int, step: int) -> None:
-    """Raise if a loss of steps ``since+1 .. step`` was NaN or infinite (one host sync)."""
-    if bool(bad):
-        raise NonFiniteLoss(
-            f"pretraining loss became non-finite between steps {since + 1} and {step}"
-        )
-
-
-def resume_state(
-    last: Path,
-    digest: str,
-    sampler: GenomeSampler,
-    objective: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    result: PretrainResult,
-) -> tuple[int, float]:
-    """Load ``last.pt`` into the objective, optimiser, scheduler and RNGs (refusing another
-    recipe's); returns (steps done, seconds spent) and restores the curve so far."""
-    state = checkpoint.load(last)  # on the CPU: RNG states must stay there
-    if state["recipe_hash"] != digest or state["sampler"]["fingerprint"] != sampler.fingerprint():
-        raise ConfigError(
-            f"{last} was written by a different pretraining recipe; pass a fresh "
-            "--checkpoint-dir or drop --resume"
-        )
-    objective.load_state_dict(state["objective"])
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    checkpoint.set_rng_state(state["rng"])
-    result.curve = state["curve"]
-    result.resumed_from = state["step"]
-    return state["step"], state["seconds"]
-
-
-def save_last(
-    last: Path,
-    digest: str,
-    recipe: dict,
-    step: int,
-    seconds: float,
-    curve: list[dict],
-    objective: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    sampler: GenomeSampler,
-) -> None:
-    """``last.pt``: everything ``resume_state`` needs to continue exactly where this stopped."""
-    checkpoint.save(
-        last,
-        {
-            "recipe_hash": digest,
-            "recipe": recipe,
-            "step": step,
-            "curve": curve,
-            "seconds": seconds,
-            "objective": objective.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "sampler": {
-                "fingerprint": sampler.fingerprint(),
-                "windows": step * int(recipe["batch_size"]),
-            },
-            "rng": checkpoint.rng_state(),
-        },
-    )
-
-
-def save_final(
-    folder: Path, digest: str, recipe: dict, result: PretrainResult, objective: nn.Module
-) -> Path:
-    """``final.pt``: the recipe, the curve and the weights fine-tuning starts from."""
-    return checkpoint.save(
-        folder / checkpoint.FINAL,
-        {
-            "recipe_hash": digest,
-            "recipe": recipe,
-            "steps": int(recipe["steps"]),
-            "curve": result.curve,
-            "seconds": result.seconds,
-            "backbone": recipe["backbone"],
-            "transfer": {
-                k: v.detach().cpu() for k, v in transfer_module(objective).state_dict().items()
-            },
-        },
-    )
+from findna_bench.pretrain.recipe import build_objective, build_sampler, recipe_hash, recipe_of
+from findna_bench.pretrain.state import PretrainResult, resume_state, save_final, save_last
+from findna_bench.pretrain.step import (
+    apply_update,
+    batch_maker,
+    check_finite,
+    forward_backward,
+    micro_slices,
+)
+from findna_bench.run.train import lr_lambda
+from findna_bench.types import AfterStep
 
 
 @dataclass(kw_only=True)

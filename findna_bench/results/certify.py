@@ -150,14 +150,15 @@ def markdown(cert: dict) -> str:
         f"{cert['tolerance']:g}. " + ", ".join(f"{n} {v}" for v, n in cert["counts"].items() if n),
         "",
         "| model | task | seed | metric | stored | reproduced | max prob diff | best step "
-        "(stored / now) | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "(stored / now) | kernel path as recorded | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    same = {True: "same", False: "differs", None: "not recorded"}
     for r in cert["runs"]:
         lines.append(
             f"| {r['model']} | {r['task']} | {r['seed']} | {r['metric']} | {r['stored']:.4f} | "
             f"{r['reproduced']:.4f} | {r['max_prob_diff']:.2g} | {r['stored_steps']} / "
-            f"{r['reproduced_steps']} | {r['verdict']} |"
+            f"{r['reproduced_steps']} | {same[r['same_kernel_path']]} | {r['verdict']} |"
         )
     return "\n".join(lines) + "\n"
 

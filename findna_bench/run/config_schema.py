@@ -115,7 +115,7 @@ DATA: dict[str, Rule] = {
     "carve_seed": integer(0),
     "policy": MAPPING,
 }
-# The pretraining recipe (findna_bench.pretrain.loop.RECIPE_KEYS) plus run --checkpoint's path.
+# The pretraining recipe (findna_bench.pretrain.recipe.RECIPE_KEYS) plus run --checkpoint's path.
 PRETRAIN: dict[str, Rule] = {
     "backbone": MAPPING,
     "objective": MAPPING,

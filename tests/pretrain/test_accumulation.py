@@ -11,7 +11,9 @@ import torch
 
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain import checkpoint
-from findna_bench.pretrain.loop import micro_slices, pretrain, recipe_hash, recipe_of
+from findna_bench.pretrain.loop import pretrain
+from findna_bench.pretrain.recipe import recipe_hash, recipe_of
+from findna_bench.pretrain.step import micro_slices
 
 CPU = torch.device("cpu")
 TOLERANCE = 1e-5

@@ -18,6 +18,7 @@ from typing import Any
 
 from torch import nn
 
+from findna_bench.data import checksums
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain import cache, checkpoint
 
@@ -114,6 +115,15 @@ def transfer_warnings(state: dict, cfg: dict, moved: dict) -> list[str]:
     return warnings
 
 
+def _portable(path: Path, cache_dir: Path) -> str:
+    """``<cache>/pretrained/...`` relative to the cache, so records hold no machine's paths;
+    a checkpoint elsewhere (``--checkpoint``) keeps its own path."""
+    try:
+        return "<cache>/" + path.resolve().relative_to(cache_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
 def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict[str, Any]:
     """Load the pretrained transfer network into ``backbone``; returns the record's entry."""
     path, hit = checkpoint_path(cfg, ctx, spec)
@@ -130,7 +140,8 @@ def load_pretrained(backbone: nn.Module, cfg: dict, ctx: Any, spec: Any) -> dict
         )
     last = state["curve"][-1] if state.get("curve") else {}
     return {
-        "checkpoint": str(Path(path).resolve()),
+        "checkpoint": _portable(Path(path), Path(ctx.cache_dir)),
+        "weights_sha256": checksums.sha256(Path(path)),  # cells split on it (results/rows.py)
         "recipe_hash": state["recipe_hash"],
         "cache_hit": hit,
         "steps": state["steps"],

@@ -48,7 +48,8 @@ def _code_files(record: dict) -> dict[str, str] | None:
         return {
             **{f"code {k}": v for k, v in code["versions"].items()},
             **{f"data {k}": v for k, v in (code.get("data") or {}).items()},
-            "weights": code.get("weights"),
+            "weights": code.get("weights")
+            or (record.get("pretrained") or {}).get("weights_sha256"),
         }
     return {**(code.get("files") or {}), "version": code.get("version")}
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -83,10 +83,11 @@ def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp
         key=lambda r: r["seed"],
     )
     assert [r["pretrained"]["cache_hit"] for r in records] == [False, True]
-    final = Path(records[0]["pretrained"]["checkpoint"])
+    where = records[0]["pretrained"]["checkpoint"]  # portable: relative to the cache
+    assert where.startswith("<cache>/pretrained/") and where.endswith("/final.pt")
+    final = tmp_path / "xdg" / "findna-bench" / where.removeprefix("<cache>/")
     assert (
-        final.is_relative_to(tmp_path / "xdg" / "findna-bench" / "pretrained")
-        and final.name == "final.pt"
+        records[0]["pretrained"]["weights_sha256"] == hashlib.sha256(final.read_bytes()).hexdigest()
     )
     assert records[0]["pretrained"]["copied"] > 0 and records[0]["pretrained"]["steps"] == 6
     # a cache hit fine-tunes exactly as the run that pretrained (pretraining leaves the RNG alone)
@@ -113,7 +114,7 @@ def test_run_pretrains_once_then_reuses_and_takes_checkpoint(cli, data_root, tmp
         json.loads(p.read_text())["model"]: json.loads(p.read_text())
         for p in (tmp_path / "r2").glob("*.json")
     }
-    assert by_model["findna"]["pretrained"]["checkpoint"] == str(final)
+    assert by_model["findna"]["pretrained"]["checkpoint"] == where  # the same file, in the cache
 
 
 def test_pretrain_command_refuses_a_model_without_recipe(cli, data_root):

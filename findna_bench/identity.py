@@ -27,6 +27,7 @@ from typing import Any
 
 from findna_bench.data import checksums
 from findna_bench.fingerprint import Fingerprinter, components, package_version
+from findna_bench.paths import relative_to
 
 # Bump when the engine's fine-tuning path (run/train.py, budget.py, accumulate.py, runner.py,
 # model.py, dna.py, tasks.py, data/*) or the pretraining package computes different numbers.
@@ -63,8 +64,8 @@ class Identifier:
     def data(self, config: dict, task: str) -> dict[str, str]:
         """Relative path -> sha256 of each split file of the task present under the data root."""
         try:
-            split_files = self.catalog.get("task", task).factory(**config["task"]).split_files(
-                self.data_root
+            split_files = (
+                self.catalog.get("task", task).factory(**config["task"]).split_files(self.data_root)
             )
         except Exception:  # a task that cannot be built fails later, with its reason
             return {}
@@ -72,7 +73,7 @@ class Identifier:
         for path in split_files.values():
             if path is None or not Path(path).exists():
                 continue
-            out[_relative(Path(path), self.data_root)] = checksums.digest(Path(path))
+            out[relative_to(path, self.data_root)] = checksums.digest(Path(path))
         return dict(sorted(out.items()))
 
     def for_config(self, config: dict, task: str) -> dict:
@@ -102,13 +103,6 @@ def _source_hash(sources: dict[str, str]) -> str:
     for key, path in sorted(sources.items()):
         digest.update(key.encode() + b"\0" + Path(path).read_bytes())
     return digest.hexdigest()[:12]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()  # outside the data root: its own path is all there is
 
 
 def _checkpoint_digest(config: dict) -> str | None:

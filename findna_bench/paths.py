@@ -23,3 +23,12 @@ def default_data_root() -> Path:
 def default_cache_dir() -> Path:
     """Where pretrained checkpoints go (``<cache>/pretrained/<recipe hash>/``)."""
     return user_cache()
+
+
+def relative_to(path: str | Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it lies under it (records hold no machine's paths),
+    else unchanged (a carve description, a file elsewhere)."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)

@@ -17,6 +17,7 @@ from findna_bench.catalog import Catalog
 from findna_bench.data.policy import Policy
 from findna_bench.hardware.environment import environment
 from findna_bench.model import SequenceClassifier
+from findna_bench.paths import relative_to
 from findna_bench.results import predictions, record
 from findna_bench.run.config import RunSpec, config_hash
 from findna_bench.run.protocol import declared
@@ -172,6 +173,7 @@ def ok_record(
     task, data, main, higher = job.task, job.data, job.main, job.higher
     train, valid, test = job.train, job.valid, job.test
     probs, test_metrics = tested
+    portable_protocol = {k: relative_to(v, ctx.data_root) for k, v in data.protocol.items()}
     return record.ok(
         spec,
         benchmark=task.benchmark,
@@ -187,17 +189,17 @@ def ok_record(
         **{predictions.PENDING: (probs, test.labels.numpy())},  # saved by the suite
         finetune_mode=record.finetune_mode(cfg),
         protocol=declared(
-            cfg, main_metric=main, higher_is_better=higher, data_protocol=data.protocol
+            cfg, main_metric=main, higher_is_better=higher, data_protocol=portable_protocol
         ),
         parameters=sum(p.numel() for p in model.parameters()),
         trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
         pretrained=pretrained,
         backbone=model.backbone.describe() if hasattr(model.backbone, "describe") else None,
         data={
-            "root": str(ctx.data_root),
-            "files": data.files,
+            "root": str(ctx.data_root),  # where it was; every path below is relative to it
+            "files": {relative_to(k, ctx.data_root): v for k, v in data.files.items()},
             "classes": data.classes,
-            "protocol": data.protocol,
+            "protocol": portable_protocol,
             "validation": data.validation,
             "policy": Policy.from_config(cfg["data"].get("policy")).actions,
             "sizes": {"train": len(train), "valid": len(valid), "test": len(test)},

@@ -25,8 +25,13 @@ def test_identity_holds_versions_and_relative_data_digests(cli, tmp_path):
     write_task(root)
     run(cli, root, results)
     (path,) = success(results)
-    code = json.loads(path.read_text())["code"]
+    record = json.loads(path.read_text())
+    code = record["code"]
     assert code["versions"]["backbone:cnn"] == "1" and code["versions"]["engine:training"] == "1"
+    # portable: no path of this machine below the data root
+    assert set(record["data"]["files"]) == set(code["data"])
+    assert record["data"]["protocol"]["test"] == "gue/mouse_2/test.csv"
+    assert str(tmp_path) not in json.dumps({k: v for k, v in record["data"].items() if k != "root"})
     assert set(code["data"]) == {f"gue/mouse_2/{s}.csv" for s in ("train", "dev", "test")}
     assert path.name.endswith(f"__code-{code['fingerprint']}.json") and code["files"]
 

@@ -4,7 +4,9 @@ identity (``identity.py``), without re-training.
 A record is moved only when its model's certified runs reproduced (``certify``) and every data
 file it was trained on has, today, the sha256 the record holds (paths compared relative to the
 data root the record names). Its numbers, predictions and provenance stay as they were: the
-old key and file digests are kept under ``code.legacy``. Never prints.
+old key and file digests are kept under ``code.legacy``; its paths become portable as records
+are written now (data files relative to the data root, a cached checkpoint relative to the
+cache). Never prints.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from findna_bench.paths import relative_to
 from findna_bench.results.store import ResultsStore, record_key
+
+CACHED = "/findna-bench/pretrained/"  # a checkpoint in a findna-bench cache, on any machine
 
 
 def legacy(record: dict) -> bool:
@@ -51,12 +56,36 @@ def new_code(record: dict, identity: dict) -> dict | str:
     }
 
 
+def portable(record: dict) -> dict:
+    """The record with its data paths relative to the data root it names and a cached
+    checkpoint relative to the cache (as records are written now); other fields unchanged."""
+    data = dict(record.get("data") or {})
+    root = data.get("root")
+    if root:
+        data["files"] = _relative_data(record)
+        data["protocol"] = {
+            k: relative_to(v, Path(root)) if isinstance(v, str) else v
+            for k, v in (data.get("protocol") or {}).items()
+        }
+    out = {**record, "data": data}
+    if isinstance(record.get("protocol"), dict) and root:
+        out["protocol"] = {
+            k: relative_to(v, Path(root)) if isinstance(v, str) and v.startswith("/") else v
+            for k, v in record["protocol"].items()
+        }
+    pretrained = record.get("pretrained")
+    if isinstance(pretrained, dict) and CACHED in str(pretrained.get("checkpoint")):
+        where = "<cache>/pretrained/" + str(pretrained["checkpoint"]).split(CACHED, 1)[1]
+        out["pretrained"] = {**pretrained, "checkpoint": where}
+    return out
+
+
 def move(store: ResultsStore, path: Path, record: dict, code: dict) -> Path:
     """Write the record under its new key (predictions renamed beside it), then remove the old
     file; the new record is complete before the old one goes."""
     old_key = path.stem
     new_key = record_key(record["run_id"], code["fingerprint"])
-    moved = {**record, "code": code}
+    moved = portable({**record, "code": code})
     block = record.get("predictions")
     if block and block.get("file", "").startswith(old_key + "."):
         new_name = new_key + block["file"][len(old_key) :]

@@ -117,4 +117,5 @@ def test_certify_rekeys_records_made_before_identities(cli, tmp_path):
     (new,) = success(results)
     code = json.loads(new.read_text())["code"]
     assert code["legacy"]["fingerprint"] == "0123456789ab" and code["versions"]
+    assert set(json.loads(new.read_text())["data"]["files"]) == set(code["data"])  # portable
     assert (results / json.loads(new.read_text())["predictions"]["file"]).is_file()

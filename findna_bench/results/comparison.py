@@ -28,6 +28,7 @@ import numpy as np
 
 from findna_bench.errors import ConfigError, DataError
 from findna_bench.results import multiplicity, predictions, stats
+from findna_bench.results.evidence import disagreements
 from findna_bench.results.rows import row_label
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
@@ -160,6 +161,12 @@ def compare_task(
         higher = bool(first.get("higher_is_better", higher))
     values_a, values_b = _values(runs_a, name, task), _values(runs_b, name, task)
     loaded_a, loaded_b, note = _stored(root, runs_a, runs_b)
+    if note is None:
+        wrong = disagreements(list(runs_a.values()), loaded_a, name, fn) + disagreements(
+            list(runs_b.values()), loaded_b, name, fn
+        )
+        if wrong:
+            raise DataError(f"{task}: {wrong[0]}; compare refuses a record its evidence denies")
     if note is None:
         test = stats.paired_bootstrap(
             loaded_a[0].labels,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from findna_bench.errors import DataError
 from findna_bench.results import predictions, stats
+from findna_bench.results.evidence import disagreements
 from findna_bench.results.leaderboard import Board, tidy
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
@@ -55,10 +56,20 @@ def _loaded(root: Path, runs: list[dict]) -> tuple[list[predictions.Predictions]
 
 
 def cell_interval(
-    root: Path, runs: list[dict], fn: stats.Metric, *, n_boot: int, seed: int
+    root: Path,
+    runs: list[dict],
+    fn: stats.Metric,
+    *,
+    n_boot: int,
+    seed: int,
+    name: str | None = None,
 ) -> tuple[float, float, str | None]:
-    """(low, high, note) of one cell: NaN bounds and the reason when there is no interval."""
+    """(low, high, note) of one cell: NaN bounds and the reason when there is no interval (also
+    when a record's ``name`` metric disagrees with its stored predictions)."""
     loaded, note = _loaded(root, runs)
+    if note is None and name is not None:
+        wrong = disagreements(runs, loaded, name, fn)
+        note = wrong[0] if wrong else None
     if note is not None:
         return math.nan, math.nan, note
     ci = stats.cell_ci(
@@ -85,8 +96,9 @@ def intervals(
     """One row per scored cell: ``row, task, ci_low, ci_high, ci_note`` (metric units)."""
     out = []
     for (row, task), runs in _runs(records, metric, higher_is_better).items():
-        fn = resolve(metric or runs[0]["main_metric"])[0]
-        low, high, note = cell_interval(results_root, runs, fn, n_boot=n_boot, seed=seed)
+        name = metric or runs[0]["main_metric"]
+        fn = resolve(name)[0]
+        low, high, note = cell_interval(results_root, runs, fn, n_boot=n_boot, seed=seed, name=name)
         out.append({"row": row, "task": task, "ci_low": low, "ci_high": high, "ci_note": note})
     return pd.DataFrame(out, columns=COLUMNS)
 

@@ -119,3 +119,24 @@ def test_certify_rekeys_records_made_before_identities(cli, tmp_path):
     assert code["legacy"]["fingerprint"] == "0123456789ab" and code["versions"]
     assert set(json.loads(new.read_text())["data"]["files"]) == set(code["data"])  # portable
     assert (results / json.loads(new.read_text())["predictions"]["file"]).is_file()
+
+
+def test_a_hand_edited_metric_is_caught_by_its_own_predictions(cli, tmp_path):
+    root, results = tmp_path / "data", tmp_path / "r"
+    write_task(root)
+    for model in ("cnn", "dilated-cnn"):
+        result = cli(
+            "run", "-m", model, "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "2",
+            "-q", "--data-root", root, "--results", results,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    fair = cli("compare", "cnn", "dilated-cnn", "--results", results, "--bootstrap", "200")
+    assert fair.exit_code == 0, fair.output
+    path = next(p for p in success(results) if p.name.startswith("cnn__"))
+    record = json.loads(path.read_text())
+    record["metrics"]["test"]["mcc"] = 0.7779
+    path.write_text(json.dumps(record))
+    board = cli("leaderboard", "--results", results, "--ci", "--bootstrap", "200", "-f", "md")
+    assert board.exit_code == 0 and "its stored predictions give" in board.output
+    refused = cli("compare", "cnn", "dilated-cnn", "--results", results, "--bootstrap", "200")
+    assert refused.exit_code == 2 and "evidence denies" in refused.output

@@ -129,3 +129,25 @@ def test_where_pretrained_weights_came_from_once_per_checkpoint(cli, data_root, 
         "pretrained weights"
         not in cli(*common, "--seeds", "0,", "-q", "--rerun", "--results", tmp_path / "r2").output
     )
+
+
+def test_leakage_the_warn_policy_kept_is_one_line_per_pair():
+    from findna_bench.builtins.progress_text import warn_lines
+
+    leakage = {
+        "policy": {"leakage": "warn", "rc_leakage": "warn", "single_class": "warn"},
+        "exact": {"train-valid": 358, "train-test": 0, "valid-test": 0},
+        "reverse_complement": {"train-test": 1},
+        "near_single_class": ["test"],
+        "majority_share": {"test": 0.97},
+        "train_test_duplicates": 0,
+    }
+    record = {"task": "gue/tf_4", "data": {"validation": {"leakage": leakage}}}
+    assert warn_lines(record) == [
+        "data warning: gue/tf_4: 358 valid rows are train sequences, kept (data.policy.leakage=warn)",
+        "data warning: gue/tf_4: 1 test rows are reverse complements of train sequences, kept "
+        "(data.policy.rc_leakage=warn)",
+        "data warning: gue/tf_4: the test split is near single-class (97% one class)",
+    ]
+    leakage["policy"]["leakage"] = "fix"
+    assert not any("358" in line for line in warn_lines(record))

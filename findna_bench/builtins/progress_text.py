@@ -78,6 +78,39 @@ def pretrained_line(record: dict) -> str | None:
     return f"pretrained weights: pretrained now ({steps}, {took}), cached in {where}"
 
 
+def _leakage_lines(task: str | None, counts: dict, actions: dict) -> list[str]:
+    """One line per pair of splits sharing rows (exact or reverse complement) that the ``warn``
+    policy kept, and per near-single-class split; a record from before the audit: train-test."""
+    if "exact" not in counts:
+        shared = counts.get("train_test_duplicates", 0)
+        if shared and actions["leakage"] == "warn":
+            return [
+                f"data warning: {task}: {shared} sequence(s) in both train and test, kept "
+                "(data.policy.leakage=warn)"
+            ]
+        return []
+    policy = counts.get("policy") or {}
+    lines = []
+    for rule, key, how in (
+        ("leakage", "exact", ""),
+        ("rc_leakage", "reverse_complement", "reverse complements of "),
+    ):
+        for pair, n in (counts.get(key) or {}).items():
+            if n and policy.get(rule) == "warn":
+                earlier, later = pair.split("-")
+                lines.append(
+                    f"data warning: {task}: {n} {later} rows are {how}{earlier} sequences, "
+                    f"kept (data.policy.{rule}=warn)"
+                )
+    if policy.get("single_class") == "warn":
+        lines += [
+            f"data warning: {task}: the {split} split is near single-class "
+            f"({counts['majority_share'][split]:.0%} one class)"
+            for split in counts.get("near_single_class") or []
+        ]
+    return lines
+
+
 def warn_lines(record: dict) -> list[str]:
     """One line per split whose rows the ``warn`` policy changed, with the counts."""
     data = record.get("data") or {}
@@ -86,12 +119,7 @@ def warn_lines(record: dict) -> list[str]:
     lines = []
     for split, counts in (data.get("validation") or {}).items():
         if split == "leakage":
-            shared = counts.get("train_test_duplicates", 0)
-            if shared and actions["leakage"] == "warn":
-                lines.append(
-                    f"data warning: {record.get('task')}: {shared} sequence(s) in both train and "
-                    "test, kept (data.policy.leakage=warn)"
-                )
+            lines += _leakage_lines(record.get("task"), counts, actions)
             continue
         changed = [
             f"{counts[rule]} {WARN_EFFECT[rule]}"

@@ -73,7 +73,7 @@ def report(
         help="show published rows (not re-run) beside ours",
     ),
     data: Path | None = DataRoot,
-    n_boot: int = typer.Option(1000, "--bootstrap", help="bootstrap resamples per interval"),
+    n_boot: int = typer.Option(10_000, "--bootstrap", help="bootstrap resamples per interval"),
 ) -> None:
     """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, every run."""
     from findna_bench import ui

@@ -38,7 +38,7 @@ class Inputs:
     suites: list[str] = field(default_factory=list)  # the suites run (for the unavailable list)
     results_root: Path | None = None
     resolve: Callable | None = None
-    n_boot: int = 1000
+    n_boot: int = 10_000
     title: str = "findna-bench report"
 
 

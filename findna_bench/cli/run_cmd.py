@@ -69,6 +69,12 @@ REUSE = typer.Option(
 )
 
 
+DETERMINISTIC = typer.Option(
+    False,
+    "--deterministic",
+    help="bit-identical runs on any x86 machine of this kind: AVX2 kernels, one thread, "
+    "deterministic algorithms (slower; README: reproduction)",
+)
 JSON = typer.Option(
     False, "--json", help="with --dry-run: one JSON document, the plan and every run's config"
 )
@@ -94,8 +100,14 @@ def run(
     slurm: list[str] | None = SLURM,
     rerun: bool = RERUN,
     reuse: str = REUSE,
+    deterministic: bool = DETERMINISTIC,
 ) -> None:
     """Run every (model, task, seed); records already in --results are skipped (resume)."""
+    if deterministic:
+        from findna_bench.hardware import determinism
+
+        determinism.pin_and_reexec()  # before torch loads; then in the pinned process:
+        determinism.apply()
     if as_json and not dry_run:
         raise ConfigError("--json goes with --dry-run (the plan as JSON); a run writes records")
     engine, seed_list = ctx.obj, parse_seeds(seeds)

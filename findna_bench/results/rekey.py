@@ -67,6 +67,7 @@ def portable(record: dict) -> dict:
             k: relative_to(v, Path(root)) if isinstance(v, str) else v
             for k, v in (data.get("protocol") or {}).items()
         }
+    data.pop("root", None)  # every path is relative to it now: no machine's path is kept
     out = {**record, "data": data}
     if isinstance(record.get("protocol"), dict) and root:
         out["protocol"] = {

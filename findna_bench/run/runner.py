@@ -14,15 +14,16 @@ import numpy as np
 import torch
 
 from findna_bench.catalog import Catalog
+from findna_bench.config_tree import config_hash
 from findna_bench.data.policy import Policy
 from findna_bench.hardware.environment import environment
 from findna_bench.model import SequenceClassifier
 from findna_bench.paths import relative_to
 from findna_bench.results import predictions, record
-from findna_bench.run.config import RunSpec, config_hash
-from findna_bench.run.protocol import declared
+from findna_bench.results.protocol import declared
 from findna_bench.run.train import Encoded, finetune, predict, score
-from findna_bench.tasks import TaskData
+from findna_bench.runspec import RunSpec
+from findna_bench.types import TaskData
 
 
 @dataclass(kw_only=True)
@@ -196,7 +197,6 @@ def ok_record(
         pretrained=pretrained,
         backbone=model.backbone.describe() if hasattr(model.backbone, "describe") else None,
         data={
-            "root": str(ctx.data_root),  # where it was; every path below is relative to it
             "files": {relative_to(k, ctx.data_root): v for k, v in data.files.items()},
             "classes": data.classes,
             "protocol": portable_protocol,

@@ -25,10 +25,10 @@ _LAZY = {
     "findna_bench.types": (
         "Accumulating", "AfterStep", "Augmentation", "Backbone", "DescribedTask",
         "EndAccumulation", "MetricFn", "MetricSpec", "Objective", "Record", "Register",
-        "RegisterMetric", "SourcesTask", "SplitReaderTask", "Task", "Transfer", "View",
-        "padding_invariant",
+        "RegisterMetric", "SourcesTask", "Split", "SplitReaderTask", "Task", "TaskData",
+        "Transfer", "View", "padding_invariant",
     ),
-    "findna_bench.tasks": ("Split", "TaskData", "handle_leakage", "load_splits"),
+    "findna_bench.tasks": ("handle_leakage", "load_splits"),
     "findna_bench.data.policy": ("Policy", "check_rows"),
     "findna_bench.data.download": ("Source",),
     "findna_bench.errors": ("ConfigError", "DataError", "DataUnavailable"),

@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     from findna_bench.registry import Registry
     from findna_bench.results.leaderboard import Board
     from findna_bench.results.store import ResultsStore
-    from findna_bench.run.config import RunSpec
+    from findna_bench.run.launch import JobSpec
     from findna_bench.run.runner import RunContext
     from findna_bench.run.settings import SuiteSettings
     from findna_bench.run.suite import Notify, Plan, SuiteOutcome
+    from findna_bench.runspec import RunSpec
 
 
 def _quiet(message: str) -> None:
@@ -268,7 +269,7 @@ class Engine:
             )
             for s in plan.todo
         ]
-        handles = launch.submit(jobs, launcher=launcher, folder=folder, options=params)
+        handles = launch.submit(jobs, run=run_job, launcher=launcher, folder=folder, options=params)
         return Submission(plan=plan, store=store, folder=folder, todo=plan.todo, jobs=handles)
 
     # --- records -> board ---------------------------------------------------------------------
@@ -290,3 +291,37 @@ class Engine:
             notify(f"warning: {problem}")
         mine = [r for r in records if plan.selects(r)]
         return build(mine, expected_seeds=expected_seeds, unavailable=unavailable)
+
+
+def run_job(job: JobSpec) -> dict:
+    """What one cluster job executes (``run.launch.RunJob``): rebuild the engine from the
+    registry path, then run the single spec through ``run_suite`` (resume, claims, failure
+    isolation as a local suite). Returns the job's status line as a dict."""
+    import torch
+
+    from findna_bench.results.store import ResultsStore
+    from findna_bench.run.suite import run_suite
+
+    name = job.device
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    engine = Engine(Path(job.registry))
+    settings = job.settings
+    ctx = engine.context(
+        data_root=settings.data_root, device=torch.device(name), cache_dir=settings.cache_dir
+    )
+    spec = job.spec
+    store = ResultsStore(settings.results)
+    outcome = run_suite([spec], ctx, store, rerun=settings.rerun, reuse=settings.reuse)
+    if outcome.skipped:
+        return {"run_id": spec.run_id, "status": "resumed"}
+    if outcome.busy:
+        return {"run_id": spec.run_id, "status": "busy", "error": "claimed by another process"}
+    if spec.task in outcome.unavailable:
+        return {
+            "run_id": spec.run_id,
+            "status": "unavailable",
+            "error": outcome.unavailable[spec.task],
+        }
+    record = outcome.records[0]
+    return {"run_id": spec.run_id, "status": record["status"], "error": record.get("error")}

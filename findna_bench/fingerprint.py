@@ -24,6 +24,7 @@ from typing import Any
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENGINE = (
     "run/train.py",
+    "optim.py",
     "run/budget.py",
     "run/accumulate.py",
     "run/runner.py",

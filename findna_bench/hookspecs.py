@@ -16,7 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
-    from findna_bench.run.config import RunSpec
+    from findna_bench.runspec import RunSpec
     from findna_bench.types import Record, Register, RegisterMetric
 
 PROJECT = "findna_bench"

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import yaml
 
+from findna_bench.config_tree import deep_merge, yaml_load
 from findna_bench.errors import ConfigError, UnknownName
-from findna_bench.run.config import PACKAGE_DIR, deep_merge, yaml_load
+
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 ADHOC_HF = "hf:"
 

@@ -9,7 +9,6 @@ validation split, a seeded, stratified share of train is carved off and the carv
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +16,9 @@ import numpy as np
 from findna_bench.data import checksums, leakage, tables
 from findna_bench.data import policy as policy_mod
 from findna_bench.errors import DataError, DataUnavailable
-from findna_bench.types import Task
+from findna_bench.types import Split, Task, TaskData
 
 SPLITS = ("train", "valid", "test")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Split:
-    sequences: list[str]
-    labels: np.ndarray
-    source: str
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TaskData:
-    splits: dict[str, Split]
-    classes: list[str]
-    protocol: dict
-    files: dict[str, str] = field(default_factory=dict)
-    validation: dict = field(default_factory=dict)
 
 
 def carve(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

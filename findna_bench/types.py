@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from torch import nn
 
     from findna_bench.data.policy import Policy
-    from findna_bench.tasks import TaskData
 
 # ---------------------------------------------------------------------------------------------
 # Registration: the ``register`` callables the register_* hooks receive
@@ -101,6 +100,27 @@ def padding_invariant(backbone: object) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Tasks
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class Split:
+    """One split's validated rows: sequences, integer labels, and the file they came from."""
+
+    sequences: list[str]
+    labels: np.ndarray
+    source: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class TaskData:
+    """What ``Task.load`` returns (``findna_bench.load_splits`` builds it from split files): the
+    splits, class names, the declared protocol, file checksums and the validation summary."""
+
+    splits: dict[str, Split]
+    classes: list[str]
+    protocol: dict
+    files: dict[str, str] = dataclasses.field(default_factory=dict)
+    validation: dict = dataclasses.field(default_factory=dict)
 
 
 class Task(Protocol):

@@ -6,7 +6,8 @@ import pytest
 
 from findna_bench.errors import ConfigError, UnknownName
 from findna_bench.registry import load_registry
-from findna_bench.run.config import RunSpec, expand, expand_tasks, parse_overrides, resolve
+from findna_bench.run.config import expand, expand_tasks, parse_overrides, resolve
+from findna_bench.runspec import RunSpec
 
 REGISTRY = """
 plugins: []

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from findna_bench.cli.common import DataRoot, OnlyModels, OnlyProfile, OnlyTasks, Results
+from findna_bench.cli.records import selected_records
 
 
 def certify(
@@ -38,15 +39,14 @@ def certify(
     import torch
 
     from findna_bench import ui
-    from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import RunsFailed
     from findna_bench.identity import Identifier
     from findna_bench.results import certify as cert
     from findna_bench.results import predictions
     from findna_bench.results.rekey import rekey as move_records
     from findna_bench.results.store import ResultsStore
-    from findna_bench.run.config import RunSpec
     from findna_bench.run.settings import SuiteSettings
+    from findna_bench.runspec import RunSpec
 
     engine = ctx.obj
     records = selected_records(engine, results, model=model, suite=None, task=task, profile=profile)

@@ -140,7 +140,7 @@ def with_checkpoint(specs: list, path: Path) -> list:
     """Point every spec at ``path``; every model must pretrain, or it would ignore the file."""
     from dataclasses import replace
 
-    from findna_bench.run.config import deep_merge
+    from findna_bench.config_tree import deep_merge
 
     ignoring = sorted({s.model for s in specs if not s.config.get("pretrain")})
     if ignoring:

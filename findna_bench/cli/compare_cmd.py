@@ -24,6 +24,7 @@ from findna_bench.cli.common import (
     TableFormat,
     check_table_format,
 )
+from findna_bench.cli.records import resolver, selected_records
 
 A = typer.Argument(..., metavar="A", help="model A, named as in the leaderboard rows (e.g. findna)")
 B = typer.Argument(..., metavar="B", help="model B")
@@ -36,21 +37,6 @@ ADJUST = typer.Option(
     "--adjust",
     help="p-value adjustment over the tasks: holm | bh (Benjamini-Hochberg) | none",
 )
-
-
-def resolver(engine):
-    """Metric name -> (function, higher is better): builtins without loading plugins, else the
-    catalog (plugin metrics)."""
-    from findna_bench.builtins import metrics as builtin
-
-    def resolve(name: str):
-        fn = getattr(builtin, name, None)
-        if name in ("accuracy", "mcc", "f1_macro", "f1_micro", "auroc") and fn is not None:
-            return fn, True
-        entry = engine.catalog.get("metric", name)
-        return entry.factory, entry.options["higher_is_better"]
-
-    return resolve
 
 
 def _finite(value):
@@ -81,7 +67,6 @@ def compare(
 ) -> None:
     """Compare two models: per-task hierarchical bootstrap CIs, raw and adjusted p-values, the
     mean over tasks and Wilcoxon across tasks."""
-    from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
 

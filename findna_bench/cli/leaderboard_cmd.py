@@ -15,50 +15,8 @@ from findna_bench.cli.common import (
     Results,
     TableFormat,
     check_table_format,
-    split_list,
 )
-
-
-def select(
-    records: list[dict], *, models: list[str], tasks: list[str], profile: str | None
-) -> list[dict]:
-    import fnmatch
-
-    return [
-        r
-        for r in records
-        if (not models or r.get("model") in models)
-        and (not tasks or any(fnmatch.fnmatchcase(str(r.get("task")), t) for t in tasks))
-        and (profile is None or r.get("profile") == profile)
-    ]
-
-
-def selected_records(
-    engine,
-    results: Path,
-    *,
-    model: list[str] | None,
-    suite: list[str] | None,
-    task: list[str] | None,
-    profile: str | None,
-) -> list[dict]:
-    """Records of the store filtered by the CLI's model/suite/task/profile options; warns about
-    unreadable files on stderr and raises when nothing matches."""
-    from findna_bench import ui
-    from findna_bench.errors import ConfigError
-    from findna_bench.results.store import ResultsStore
-
-    records, problems = ResultsStore(results).read_all()
-    for problem in problems:  # unreadable or malformed files: one line each, never a KeyError
-        ui.err.print(f"warning: {problem}", highlight=False, markup=False, soft_wrap=True)
-    tasks = split_list(task)
-    for name in split_list(suite):
-        tasks += engine.registry.suite(name).get("tasks") or []
-    chosen = select(records, models=split_list(model), tasks=tasks, profile=profile)
-    if not chosen:
-        raise ConfigError(f"no records in {results} match; run `findna-bench run ...` first")
-    return chosen
-
+from findna_bench.cli.records import resolver, selected_records
 
 METRIC = typer.Option(
     None, "--metric", help="a recorded test metric to show (auroc, f1_macro...); default: main"
@@ -73,7 +31,6 @@ BOOT = typer.Option(10_000, "--bootstrap", help="bootstrap resamples per cell (w
 
 def metric_direction(engine, records: list[dict], name: str, split: str) -> bool:
     """Whether higher ``name`` is better; one line listing the recorded metrics if unknown."""
-    from findna_bench.cli.compare_cmd import resolver
     from findna_bench.errors import ConfigError
     from findna_bench.results.leaderboard import recorded_metrics
 
@@ -107,7 +64,6 @@ def make_board(engine, records: list[dict], options: dict):
         raise ConfigError("--ci: intervals come from stored test predictions; drop --split valid")
     if options["n_boot"] < 100:
         raise ConfigError("--bootstrap must be at least 100")
-    from findna_bench.cli.compare_cmd import resolver
     from findna_bench.results.intervals import intervals, with_intervals
 
     found = intervals(

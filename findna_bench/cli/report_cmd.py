@@ -21,6 +21,7 @@ from findna_bench.cli.common import (
     Results,
     writable_folder,
 )
+from findna_bench.cli.records import resolver, selected_records
 
 
 def missing_data(engine, names: list[str], root: Path) -> dict[str, str]:
@@ -77,7 +78,6 @@ def report(
 ) -> None:
     """Write a self-contained HTML page: leaderboard, per-task chart, efficiency, every run."""
     from findna_bench import ui
-    from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results import report as report_mod
 
@@ -122,7 +122,6 @@ def page_inputs(
 ):
     """What the page is made from: records, published rows, speed rows, unavailable tasks,
     and the results folder and metric functions for intervals and the comparison."""
-    from findna_bench.cli.compare_cmd import resolver
     from findna_bench.results.references import load
     from findna_bench.results.report_data import Inputs
     from findna_bench.results.report_tables import load_profile_rows

@@ -15,6 +15,7 @@ from findna_bench.cli.common import (
     TableFormat,
     check_table_format,
 )
+from findna_bench.cli.records import selected_records
 
 
 def training(
@@ -33,7 +34,6 @@ def training(
     budget ended first), steps, and wall-clock, training and pretraining hours (each checkpoint
     once), summed from the records."""
     from findna_bench import ui
-    from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results.leaderboard import to_markdown
     from findna_bench.results.training import formatted, training_table

@@ -207,7 +207,8 @@ def finetune_bench(
 ) -> dict:
     """Bounded steps of the chordmixer model's fine-tuning recipe on one GUE task's train split."""
     from findna_bench import dna
-    from findna_bench.run.train import autocast, batch_inputs
+    from findna_bench.optim import autocast
+    from findna_bench.run.train import batch_inputs
 
     ft, task, train, model = _chordmixer_job(registry, catalog, data_root, device, p)
     optimizer = torch.optim.AdamW(model.parameters(), lr=ft["lr"], weight_decay=ft["weight_decay"])

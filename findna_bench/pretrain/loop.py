@@ -35,6 +35,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from findna_bench.optim import lr_lambda
 from findna_bench.pretrain import checkpoint, ddp
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.recipe import build_objective, build_sampler, recipe_hash, recipe_of
@@ -46,7 +47,6 @@ from findna_bench.pretrain.step import (
     forward_backward,
     micro_slices,
 )
-from findna_bench.run.train import lr_lambda
 from findna_bench.types import AfterStep
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from torch import nn
 
+from findna_bench.config_tree import config_hash
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
-from findna_bench.run.config import config_hash
 
 RECIPE_KEYS = {
     "backbone",

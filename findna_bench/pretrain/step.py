@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from findna_bench.errors import ConfigError
+from findna_bench.optim import NonFiniteLoss, autocast
 from findna_bench.pretrain import ddp
-from findna_bench.run.train import NonFiniteLoss, autocast
 from findna_bench.types import Accumulating, EndAccumulation
 
 

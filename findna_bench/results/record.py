@@ -14,11 +14,11 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from findna_bench.results.predictions import PENDING
-from findna_bench.run.protocol import declared
+from findna_bench.results.protocol import declared
 from findna_bench.types import Record
 
 if TYPE_CHECKING:
-    from findna_bench.run.config import RunSpec
+    from findna_bench.runspec import RunSpec
 
 STATUSES = ("ok", "failed")
 FIELDS = frozenset(Record.__annotations__) | {PENDING}

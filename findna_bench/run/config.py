@@ -1,4 +1,4 @@
-"""Run-config resolution: engine defaults, YAML parsing, layering and overrides, run specs.
+"""Run-config resolution: engine defaults, layering and overrides, expansion into run specs.
 
 A run's config is resolved in a fixed order, each layer deep-merged over the previous one:
 engine defaults < model < profile defaults < profile.models[model] < profile.tasks[pattern]
@@ -14,22 +14,16 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import hashlib
-import json
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from findna_bench.config_tree import deep_merge, yaml_load
 from findna_bench.errors import ConfigError, UnknownName
 from findna_bench.run import config_schema
+from findna_bench.runspec import RunSpec
 
 if TYPE_CHECKING:
     from findna_bench.registry import Registry
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
 ENGINE_DEFAULTS: dict[str, Any] = {
     "task": {},
     "data": {
@@ -62,69 +56,6 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     },
     "pretrain": None,
 }
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads ``3e-4`` as a float (YAML 1.2), as users write learning rates."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-                 |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-                 |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-                 |[-+]?\.(?:inf|Inf|INF)
-                 |\.(?:nan|NaN|NAN))$""",
-        re.VERBOSE,
-    ),
-    list("-+0123456789."),
-)
-
-
-def yaml_load(text: str) -> Any:
-    """Parse YAML safely, with YAML 1.2 floats."""
-    return yaml.load(text, Loader=_Loader)
-
-
-def deep_merge(base: Any, over: Any) -> Any:
-    """Merge ``over`` into a copy of ``base``; dicts merge key by key, other values replace."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = copy.deepcopy(base)
-        for key, value in over.items():
-            out[key] = deep_merge(out.get(key), value) if key in out else copy.deepcopy(value)
-        return out
-    return copy.deepcopy(over)
-
-
-def config_hash(obj: Any) -> str:
-    """Stable 12-hex-digit hash of a JSON-serialisable object."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RunSpec:
-    """One (model, task, seed) run with its fully resolved config (``sources``: which layer set
-    each key, shown by ``run --dry-run --json``; not part of the run's identity)."""
-
-    model: str
-    task: str
-    seed: int
-    profile: str
-    config: dict = field(hash=False, compare=False)
-    sources: dict = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def hash(self) -> str:
-        return config_hash(
-            {"model": self.model, "task": self.task, "seed": self.seed, "config": self.config}
-        )
-
-    @property
-    def run_id(self) -> str:
-        model = re.sub(r"[^\w.-]+", "-", self.model)  # ad-hoc hf:<path> names hold / and :
-        return f"{model}__{self.task.replace('/', '-')}__seed{self.seed}__{self.hash}"
 
 
 def task_layers(profile: dict, task: str) -> list[tuple[str, dict]]:

@@ -4,7 +4,7 @@
 ``"submitit-local"`` runs the very same jobs as local processes (submitit's local executor), to
 try a cluster setup on a workstation. The in-process launcher is the suite itself (``suite.py``).
 
-A job rebuilds its ``Engine`` (registry, plugins, catalog) from the registry path, then runs its single
+A job (``engine.run_job``) rebuilds its ``Engine`` (registry, plugins, catalog) from the registry path, then runs its single
 spec through ``run_suite``, so it gets the same resume and failure isolation as a local suite:
 if SLURM requeues a preempted or timed-out job (``checkpoint``), the re-run skips a record of the
 same code that already exists, two jobs of one run never train it twice (the suite's claim), and
@@ -13,6 +13,7 @@ a failed run leaves a 'failed' record instead of a crashed array. Never prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from typing import Any
 import yaml
 
 from findna_bench.errors import ConfigError
-from findna_bench.run.config import RunSpec
 from findna_bench.run.settings import SuiteSettings
+from findna_bench.runspec import RunSpec
 
 LAUNCHERS = ("local", "slurm", "submitit-local")
 
@@ -37,48 +38,22 @@ class JobSpec:
 
 
 class RunJob:
-    """The callable a cluster job executes; requeue-safe through the store's resume."""
+    """The callable a cluster job executes: ``run(job)``, requeue-safe through the store's resume.
+    ``run`` is a module-level function (pickled by reference): ``engine.run_job``, which rebuilds
+    the engine in the job's process."""
 
-    def __init__(self, job: JobSpec) -> None:
+    def __init__(self, job: JobSpec, run: Callable[[JobSpec], dict]) -> None:
         self.job = job
+        self.run = run
 
     def __call__(self) -> dict:
-        import torch
-
-        from findna_bench.engine import Engine
-        from findna_bench.results.store import ResultsStore
-        from findna_bench.run.suite import run_suite
-
-        job = self.job
-        name = job.device
-        if name == "auto":
-            name = "cuda" if torch.cuda.is_available() else "cpu"
-        engine = Engine(Path(job.registry))
-        settings = job.settings
-        ctx = engine.context(
-            data_root=settings.data_root, device=torch.device(name), cache_dir=settings.cache_dir
-        )
-        spec = job.spec
-        store = ResultsStore(settings.results)
-        outcome = run_suite([spec], ctx, store, rerun=settings.rerun, reuse=settings.reuse)
-        if outcome.skipped:
-            return {"run_id": spec.run_id, "status": "resumed"}
-        if outcome.busy:
-            return {"run_id": spec.run_id, "status": "busy", "error": "claimed by another process"}
-        if spec.task in outcome.unavailable:
-            return {
-                "run_id": spec.run_id,
-                "status": "unavailable",
-                "error": outcome.unavailable[spec.task],
-            }
-        record = outcome.records[0]
-        return {"run_id": spec.run_id, "status": record["status"], "error": record.get("error")}
+        return self.run(self.job)
 
     def checkpoint(self) -> Any:
         """Called by submitit on preemption or timeout: requeue the same job (resume skips done work)."""
         from submitit.helpers import DelayedSubmission
 
-        return DelayedSubmission(RunJob(self.job))
+        return DelayedSubmission(RunJob(self.job, self.run))
 
 
 def parse_options(items: list[str]) -> dict[str, Any]:
@@ -112,12 +87,18 @@ def make_executor(launcher: str, folder: Path, options: dict[str, Any]) -> Any:
 
 
 def submit(
-    jobs: list[JobSpec], *, launcher: str, folder: Path, options: dict[str, Any] | None = None
+    jobs: list[JobSpec],
+    *,
+    run: Callable[[JobSpec], dict],
+    launcher: str,
+    folder: Path,
+    options: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Submit one job per spec (a job array on SLURM); returns submitit Job handles."""
+    """Submit one job per spec (a job array on SLURM), each executing ``run(job)``; returns
+    submitit Job handles."""
     if not jobs:
         return []
     executor = make_executor(launcher, Path(folder), options or {})
     with executor.batch():
-        handles = [executor.submit(RunJob(job)) for job in jobs]
+        handles = [executor.submit(RunJob(job, run)) for job in jobs]
     return handles

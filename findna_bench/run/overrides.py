@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import yaml
 
+from findna_bench.config_tree import yaml_load
 from findna_bench.errors import ConfigError
 from findna_bench.run import config
 
@@ -18,7 +19,7 @@ def parse(items: list[str]) -> dict:
     for item in items:
         _, _, value = item.partition("=")
         try:
-            config.yaml_load(value)
+            yaml_load(value)
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ConfigError(

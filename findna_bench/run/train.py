@@ -17,12 +17,9 @@ import torch
 from torch import nn
 
 from findna_bench import dna
+from findna_bench.optim import NonFiniteLoss, autocast, lr_lambda
 from findna_bench.run.accumulate import backward_in_micro_batches
 from findna_bench.run.budget import STOP_PATIENCE, Budget, EarlyStopping
-
-
-class NonFiniteLoss(RuntimeError):
-    """The training loss became NaN or infinite."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,24 +102,6 @@ def optimizer_step(
     optimizer.step()
     scheduler.step()
     return loss
-
-
-def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
-    """Linear warm-up over a fraction of steps, then half-cosine decay to zero."""
-    warm = max(1, round(total * warmup)) if warmup > 0 else 0
-
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        progress = (step - warm) / max(1, total - warm)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-    return factor
-
-
-def autocast(device: torch.device, enabled: bool):
-    """bf16 autocast on CUDA when enabled; a no-op context elsewhere."""
-    return torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
 
 
 @torch.inference_mode()

@@ -10,7 +10,8 @@ import pytest
 from findna_bench.data import leakage
 from findna_bench.data.policy import Policy
 from findna_bench.errors import ConfigError, DataError
-from findna_bench.tasks import Split, handle_leakage
+from findna_bench.tasks import handle_leakage
+from findna_bench.types import Split
 
 TRAIN = ["AACG", "AACG", "ACGT", "GGCC", "TTAA"]
 VALID = ["CGTT", "GGCC", "CCCA", "CCCA"]  # CGTT: reverse complement of AACG

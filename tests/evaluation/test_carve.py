@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 
 from findna_bench.data.policy import Policy
+from findna_bench.results.protocol import declared
 from findna_bench.run.config import resolve
-from findna_bench.run.protocol import declared
 from findna_bench.tasks import carve, load_splits
 
 

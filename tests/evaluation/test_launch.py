@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from findna_bench.engine import run_job
 from findna_bench.errors import ConfigError
 from findna_bench.results.store import ResultsStore
 from findna_bench.run.config import expand
@@ -37,7 +38,7 @@ def jobs_for(registry, data_root, results, seeds=(0,)) -> list[JobSpec]:
 
 
 def test_a_requeued_job_resumes_instead_of_rerunning(registry, data_root, tmp_path):
-    job = RunJob(jobs_for(registry, data_root, tmp_path / "results")[0])
+    job = RunJob(jobs_for(registry, data_root, tmp_path / "results")[0], run_job)
     first = job()
     assert first["status"] == "ok"
     (record,) = ResultsStore(tmp_path / "results").success_files(first["run_id"])
@@ -106,6 +107,7 @@ def test_slurm_submits_one_array_task_per_run(registry, data_root, tmp_path, mon
     jobs = jobs_for(registry, data_root, tmp_path / "results", seeds=(0, 1, 2))
     handles = submit(
         jobs,
+        run=run_job,
         launcher="slurm",
         folder=tmp_path / "jobs",
         options=parse_options(["slurm_partition=gpu", "timeout_min=240", "gpus_per_node=1"]),

@@ -14,8 +14,9 @@ import torch
 
 import findna_bench.run.runner as runner_mod
 import findna_bench.run.train as train_mod
-from findna_bench.run.config import RunSpec, resolve
+from findna_bench.run.config import resolve
 from findna_bench.run.runner import RunContext, run_one
+from findna_bench.runspec import RunSpec
 
 VALID_QUALITY = [0.60, 0.90, 0.70]  # best on validation: epoch 2
 TEST_QUALITY = [0.60, 0.70, 0.95]  # best on test: epoch 3

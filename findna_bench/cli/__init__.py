@@ -71,6 +71,7 @@ def make_app() -> typer.Typer:
         report_cmd,
         run_cmd,
         speed_cmd,
+        summarize_cmd,
         training_cmd,
         validate_cmd,
     )
@@ -100,6 +101,7 @@ def make_app() -> typer.Typer:
         compare_cmd,
         training_cmd,
         certify_cmd,
+        summarize_cmd,
     ):
         module.register(app)
     return app

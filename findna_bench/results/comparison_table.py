@@ -13,6 +13,7 @@ import pandas as pd
 
 from findna_bench.results import multiplicity
 from findna_bench.results.comparison import Comparison, TaskComparison
+from findna_bench.results.leaderboard import to_markdown
 
 
 def _pct(value: float | None) -> str:
@@ -88,4 +89,27 @@ def method_note(result: Comparison) -> str:
         f"{n_boot} bootstrap replicates per task: each model's seeds drawn with replacement, "
         f"then the test examples (one draw shared by A and B); two-sided p, {adjusted}; "
         "MC error: Monte-Carlo standard error of the raw p"
+    )
+
+
+def title(result: Comparison) -> str:
+    level = f"{100 * (1 - result.alpha):g}%"
+    return f"{result.a} vs {result.b}: test metric x100, A - B with hierarchical {level} CI and p"
+
+
+def lines_under(result: Comparison) -> list[str]:
+    """What follows the table: how it was computed, the mean over tasks, each task's note, the
+    tasks only one side ran, and the verdict."""
+    lines = [method_note(result), across_line(result)]
+    lines += [f"{t.task}: {t.note}" for t in result.tasks if t.note]
+    for side, missing in ((result.a, result.only_a), (result.b, result.only_b)):
+        if missing:
+            lines.append(f"only {side} has runs of: {', '.join(missing)} (not compared)")
+    return [*lines, result.verdict]
+
+
+def markdown(result: Comparison) -> str:
+    """The whole comparison as ``compare --format md`` prints it."""
+    return "\n".join(
+        [title(result), "", to_markdown(table_frame(result)), "", *lines_under(result)]
     )

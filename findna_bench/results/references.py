@@ -245,3 +245,8 @@ def legend(rows: list[Reference]) -> list[str]:
         f"(pub.) {s.short}: {s.title}{' <' + s.url + '>' if s.url else ''}. Protocol: {s.protocol}"
         for s in seen.values()
     ]
+
+
+def board_markdown(board: leaderboard.Board, rows: list[Reference]) -> str:
+    """The board as a Markdown table with one "- (pub.) ..." legend line per source used."""
+    return leaderboard.to_markdown(board.table) + "\n" + "".join(f"\n- {x}" for x in legend(rows))

@@ -1,0 +1,68 @@
+"""``findna-bench summarize``: write a benchmark README's generated blocks from its records.
+
+Every ``<!-- summarize:NAME ... -->`` ... ``<!-- /summarize:NAME -->`` block of the README is
+rewritten from the records (``findna_bench.results.summarize`` lists the blocks); the text around
+the blocks is the author's and is kept. ``--check`` writes nothing and exits 1 naming the first
+block that differs, so a test (or CI) fails when a README drifts from its records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from findna_bench.cli.common import Results
+
+README = typer.Option(
+    None, "--readme", help="the Markdown file to fill (default: README.md in --results)"
+)
+CHECK = typer.Option(
+    False, "--check", help="write nothing; exit 1 naming the first block that differs"
+)
+
+
+def summarize(
+    ctx: typer.Context, results: Path = Results, readme: Path | None = README, check: bool = CHECK
+) -> None:
+    """Write every table and number of a benchmark README between its markers, from the records."""
+    from findna_bench import ui
+    from findna_bench.cli.compare_cmd import resolver
+    from findna_bench.cli.leaderboard_cmd import selected_records
+    from findna_bench.errors import ConfigError
+    from findna_bench.results import markers
+    from findna_bench.results.summarize import Summary
+
+    path = readme or results / "README.md"
+    if not path.is_file():
+        raise ConfigError(f"--readme {path}: no such file")
+    text = path.read_text()
+    found = markers.blocks(text, str(path))
+    if not found:
+        raise ConfigError(f"{path} has no <!-- summarize:NAME --> block to fill")
+    records = selected_records(ctx.obj, results, model=None, suite=None, task=None, profile=None)
+    summary = Summary(records, results=results, resolve=resolver(ctx.obj))
+    new = markers.fill(text, found, [summary.render(block) for block in found])
+    stale = markers.first_difference(text, new, found)
+    if check:
+        if stale:
+            ui.err.print(
+                f"{path}: block '{stale}' differs from the records in {results}; "
+                f"run findna-bench summarize --results {results} --readme {path}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(code=1)
+        ui.out.print(f"{path}: {len(found)} blocks match the records", highlight=False)
+        return
+    if stale:
+        path.write_text(new)
+    ui.out.print(
+        f"{path}: {len(found)} blocks, {'rewritten' if stale else 'already up to date'}",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(summarize)

@@ -1,0 +1,151 @@
+"""A benchmark README's generated blocks, each written from the records alone.
+
+``Summary`` holds the records of one results folder and renders a block (``markers.Block``) by
+its name, through the functions the commands use: ``leaderboard`` (``leaderboard --references
+-f md``), ``intervals`` (``leaderboard --ci``), ``compare A B`` (``compare A B -f md``) and
+``compare-summary A B`` (its mean over tasks and verdict), ``training`` (``training -f md``, or
+``training by-task``), ``leakage`` (the audit the records carry, per task), ``certificate``
+(``certificate.md`` beside the records), ``cost``, ``targets`` (declared in the marker,
+``targets.py``) and the facts of ``summary_facts``: ``status``, ``setup``, ``pretraining``,
+``stops``. Bootstrap seeds are fixed (0, the commands' default), so the same records always give
+the same text. Pure: returns strings, prints nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from findna_bench.errors import ConfigError
+from findna_bench.results import comparison_table, summary_facts, targets
+from findna_bench.results.comparison import Comparison, compare
+from findna_bench.results.intervals import intervals, with_intervals
+from findna_bench.results.leaderboard import Board, build, to_markdown, usable
+from findna_bench.results.markers import Block
+from findna_bench.results.references import board_markdown, load, with_references
+from findna_bench.results.report_leakage import leakage_table
+from findna_bench.results.training import formatted, training_table
+
+CERTIFICATE_MD = "certificate.md"
+N_BOOT = 10_000
+SEED = 0
+
+
+def _notes(board: Board) -> str:
+    return "".join(f"\n{note}" for note in board.notes)
+
+
+class Summary:
+    """The records of ``results`` and the blocks a README can ask of them."""
+
+    def __init__(self, records: list[dict], *, results: Path, resolve: Callable) -> None:
+        self.records = [r for r in records if usable(r)]
+        self.results = Path(results)
+        self.resolve = resolve
+        self._comparisons: dict[tuple[str, str], Comparison] = {}
+        self.blocks: dict[str, tuple[int, Callable[..., str]]] = {  # name -> (arguments, render)
+            "status": (0, lambda: summary_facts.status(self.records)),
+            "setup": (0, lambda: summary_facts.setup(self.records)),
+            "pretraining": (0, lambda: summary_facts.pretraining(self.records)),
+            "stops": (0, lambda: summary_facts.stops(self.records)),
+            "cost": (0, lambda: summary_facts.cost(self.records)),
+            "leaderboard": (0, self.leaderboard),
+            "intervals": (0, self.intervals),
+            "compare": (2, lambda a, b: comparison_table.markdown(self.comparison(a, b))),
+            "compare-summary": (2, self.compare_summary),
+            "training": (-1, self.training_block),
+            "leakage": (0, self.leakage),
+            "certificate": (0, self.certificate),
+        }
+
+    def render(self, block: Block) -> str:
+        """The content of ``block``; one line when its name or arguments are wrong."""
+        if block.name == "targets":
+            return targets.table(block.spec, self)
+        if block.name not in self.blocks:
+            known = ", ".join(sorted([*self.blocks, "targets"]))
+            raise ConfigError(f"<!-- summarize:{block.title} -->: unknown block; known: {known}")
+        count, render = self.blocks[block.name]
+        if count >= 0 and len(block.args) != count:
+            raise ConfigError(
+                f"<!-- summarize:{block.title} -->: {block.name} takes {count} argument(s)"
+            )
+        return render(*block.args)
+
+    @cached_property
+    def board(self):
+        """Our leaderboard with the published rows (``leaderboard --references``)."""
+        return with_references(self.records, load())
+
+    @cached_property
+    def training(self) -> pd.DataFrame:
+        return training_table(self.records)
+
+    def comparison(self, a: str, b: str) -> Comparison:
+        if (a, b) not in self._comparisons:
+            self._comparisons[(a, b)] = compare(
+                self.records,
+                a,
+                b,
+                results_root=self.results,
+                resolve=self.resolve,
+                n_boot=N_BOOT,
+                seed=SEED,
+            )
+        return self._comparisons[(a, b)]
+
+    def leaderboard(self) -> str:
+        board, used = self.board
+        return board_markdown(board, used) + _notes(board)
+
+    def intervals(self) -> str:
+        board = build(self.records)
+        found = intervals(
+            self.records, results_root=self.results, resolve=self.resolve, n_boot=N_BOOT, seed=SEED
+        )
+        board = with_intervals(board, found)
+        return to_markdown(board.table) + _notes(board)
+
+    def compare_summary(self, a: str, b: str) -> str:
+        result = self.comparison(a, b)
+        return f"> {comparison_table.across_line(result)}\n>\n> {result.verdict}"
+
+    def training_block(self, *args: str) -> str:
+        if args not in ((), ("by-task",)):
+            raise ConfigError("<!-- summarize:training -->: takes no argument or by-task")
+        table = self.training if not args else training_table(self.records, by_task=True)
+        return to_markdown(formatted(table))
+
+    def leakage(self) -> str:
+        """The audit per task where the records carry it; for records written before the audit,
+        the one count they have (test rows that are training sequences)."""
+        audited, _ = leakage_table(self.records)
+        older: dict[str, set] = {}
+        for r in self.records:
+            block = ((r.get("data") or {}).get("validation") or {}).get("leakage") or {}
+            if "exact" not in block and r["task"] not in set(audited["task"]):
+                older.setdefault(r["task"], set()).add(block.get("train_test_duplicates", "-"))
+        parts = []
+        if not audited.empty:
+            parts.append(to_markdown(audited.set_index("task")))
+        if older:
+            frame = pd.DataFrame(
+                {
+                    "test=train (records before the full audit)": [
+                        ", ".join(map(str, sorted(v, key=str))) for v in older.values()
+                    ]
+                },
+                index=pd.Index(list(older), name="task"),
+            ).sort_index()
+            parts.append(to_markdown(frame))
+        return "\n\n".join(parts) or "No record carries a leakage count."
+
+    def certificate(self) -> str:
+        path = self.results / CERTIFICATE_MD
+        if not path.is_file():
+            return f"No `{CERTIFICATE_MD}` beside these records: `findna-bench certify` writes one."
+        lines = path.read_text().strip().splitlines()
+        return "\n".join("##" + line if line.startswith("#") else line for line in lines)

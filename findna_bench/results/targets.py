@@ -1,0 +1,149 @@
+"""Targets a benchmark README declares, judged met or missed from the records, with the margin.
+
+A README declares its targets in the opening marker of its ``targets`` block, as YAML::
+
+    <!-- summarize:targets
+    - target: the best model reaches DNABERT-2's published mean
+      check: best mean >= 68.4
+    -->
+
+A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in the units the quantity is
+shown in. Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a leaderboard row's mean
+over tasks, ×100), ``lowest run`` (the lowest main test metric of any run, ×100), ``A - B`` (the
+mean advantage of A over B from ``compare``, ×100), ``elapsed hours`` (the runs' wall-clock
+union plus pretraining) and ``runs stopped on REASON``. Pure: the numbers come from a
+``Summary``; nothing is printed.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import yaml
+
+from findna_bench.errors import ConfigError
+from findna_bench.results import summary_facts
+from findna_bench.results.leaderboard import tidy, to_markdown
+
+if TYPE_CHECKING:
+    from findna_bench.results.summarize import Summary
+
+OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+CHECK = re.compile(r"^(?P<what>.+?)\s*(?P<op>>=|<=|>|<)\s*(?P<bound>[-+]?\d+(?:\.\d+)?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    label: str
+    what: str
+    op: str
+    bound: float
+
+
+def parse(spec: str) -> list[Target]:
+    """The declared targets; one line saying what is wrong with a declaration."""
+    try:
+        items = yaml.safe_load(spec) or []
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"targets: not YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(items, list):
+        raise ConfigError("targets: declare a YAML list of {target: ..., check: ...}")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not {"target", "check"} <= set(item):
+            raise ConfigError(f"targets: {item!r} needs a 'target' and a 'check'")
+        found = CHECK.match(str(item["check"]).strip())
+        if not found:
+            raise ConfigError(
+                f"targets: check {item['check']!r} is not 'QUANTITY >=|<=|>|< NUMBER'"
+            )
+        out.append(Target(str(item["target"]), found["what"], found["op"], float(found["bound"])))
+    return out
+
+
+def _lowest_run(summary: Summary) -> tuple[float, str]:
+    frame = tidy(summary.records)
+    ok = frame[frame.status == "ok"]
+    lowest = ok.groupby("row")["value"].min().sort_values()
+    text = ", ".join(f"{row} {100 * v:.2f}" for row, v in lowest.items())
+    return 100 * float(lowest.iloc[0]), f"lowest test metric of any run: {text}"
+
+
+def _means(summary: Summary) -> pd.Series:
+    """Our rows' means over the tasks they scored (×100), published rows left out."""
+    cells = summary.board[0].cells
+    ours = cells[~cells["published"].fillna(False).astype(bool)] if "published" in cells else cells
+    return 100 * ours[ours.n > 0].groupby("row")["mean"].mean()
+
+
+def measure(what: str, summary: Summary) -> tuple[float, str]:
+    """The quantity's value and the sentence that shows it."""
+    if what == "best mean":
+        means = _means(summary)
+        return float(means.max()), f"{means.idxmax()} {means.max():.2f}"
+    if what.startswith("mean "):
+        model = what.removeprefix("mean ")
+        means = _means(summary)
+        if model not in means:
+            raise ConfigError(
+                f"targets: no leaderboard row '{model}'; rows: {', '.join(means.index)}"
+            )
+        return float(means[model]), f"{model} {means[model]:.2f}"
+    if what == "lowest run":
+        return _lowest_run(summary)
+    if what == "elapsed hours":
+        runs = summary_facts.elapsed_hours(summary.records)
+        pre = float(summary.training.loc["total", "pretrain h"])
+        return runs + pre, f"{runs:.2f} h of runs + {pre:.2f} h pretraining"
+    if what.startswith("runs stopped on "):
+        reason = what.removeprefix("runs stopped on ")
+        runs = summary_facts.ok_runs(summary.records)
+        n = sum(str(r.get("stop_reason")) == reason for r in runs)
+        return float(n), f"{n} of {len(runs)} runs"
+    if " - " in what:
+        a, b = (side.strip() for side in what.split(" - ", 1))
+        result = summary.comparison(a, b)
+        m, n = result.across, len(result.tasks)
+        wins = sum(t.better == "A" for t in result.tasks)
+        return 100 * m.difference, (
+            f"mean advantage over {n} tasks {100 * m.difference:+.2f}, "
+            f"{100 * (1 - result.alpha):g}% CI [{100 * m.low:.2f}, {100 * m.high:.2f}]; "
+            f"{a} significantly better on {wins} of {n} tasks ({result.adjust}-adjusted p)"
+        )
+    raise ConfigError(
+        f"targets: unknown quantity '{what}'; use best mean, mean MODEL, lowest run, A - B, "
+        "elapsed hours or runs stopped on REASON"
+    )
+
+
+def verdict(value: float, target: Target) -> str:
+    if math.isnan(value):
+        return "not measured"
+    margin = abs(value - target.bound)
+    if OPS[target.op](value, target.bound):
+        return f"met (by {margin:.2f})"
+    return f"**missed by {margin:.2f}**"
+
+
+def table(spec: str, summary: Summary) -> str:
+    """The targets as a Markdown table: what, the check, the value read, met or missed."""
+    rows = []
+    for target in parse(spec):
+        value, shown = measure(target.what, summary)
+        rows.append(
+            {
+                "target": target.label,
+                "check": f"{target.what} {target.op} {target.bound:g}",
+                "value": f"{value:.2f}",
+                "read from the records": shown,
+                "verdict": verdict(value, target),
+            }
+        )
+    if not rows:
+        raise ConfigError("targets: the block declares no target")
+    return to_markdown(pd.DataFrame(rows).set_index("target"))

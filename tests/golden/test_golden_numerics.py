@@ -89,7 +89,11 @@ def onehot_batch(seed: int = 0, b: int = 2, length: int = 24) -> tuple[torch.Ten
 
 def stats(t: torch.Tensor) -> dict[str, float]:
     t = t.detach().double()
-    return {"sum": float(t.sum()), "abs_mean": float(t.abs().mean()), "first": float(t.flatten()[0])}
+    return {
+        "sum": float(t.sum()),
+        "abs_mean": float(t.abs().mean()),
+        "first": float(t.flatten()[0]),
+    }
 
 
 def names(catalog, kind: str) -> list[str]:
@@ -167,9 +171,7 @@ def probe_objective(catalog, name: str) -> dict[str, float]:
     backbone = catalog.get("backbone", "chordmixer").factory(
         track_size=2, hidden=8, blocks=1, dim=8, max_len=42
     )
-    objective = catalog.get("objective", name).factory(
-        backbone, views=build_views(catalog, VIEWS)
-    )
+    objective = catalog.get("objective", name).factory(backbone, views=build_views(catalog, VIEWS))
 
     def batch() -> dict:
         g = torch.Generator().manual_seed(0)

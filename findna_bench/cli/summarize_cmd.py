@@ -27,8 +27,7 @@ def summarize(
 ) -> None:
     """Write every table and number of a benchmark README between its markers, from the records."""
     from findna_bench import ui
-    from findna_bench.cli.compare_cmd import resolver
-    from findna_bench.cli.leaderboard_cmd import selected_records
+    from findna_bench.cli.records import resolver, selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results import markers
     from findna_bench.results.summarize import Summary

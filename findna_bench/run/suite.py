@@ -75,9 +75,9 @@ class Plan:
         return "recorded" if spec.run_id in {s.run_id for s in self.skipped} else "to run"
 
     def line(self) -> str:
-        """The one-line plan: counts, duplicates, code fingerprint(s) and the reuse policy."""
+        """The one-line plan: counts, duplicates, run identities and the reuse policy."""
         fps = sorted({c["fingerprint"] for c in self.codes.values()})
-        code = f"code {fps[0]}" if len(fps) == 1 else f"{len(fps)} code fingerprints"
+        code = f"identity {fps[0]}" if len(fps) == 1 else f"{len(fps)} identities"
         parts = [f"plan: {len(self.todo)} to run, {len(self.skipped)} already recorded"]
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicate spec(s) dropped")

@@ -21,7 +21,7 @@ import math
 import operator
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 import yaml
@@ -31,7 +31,23 @@ from findna_bench.results import summary_facts
 from findna_bench.results.leaderboard import tidy, to_markdown
 
 if TYPE_CHECKING:
-    from findna_bench.results.summarize import Summary
+    from findna_bench.results.comparison import Comparison
+    from findna_bench.results.leaderboard import Board
+
+
+class Summary(Protocol):
+    """What a target reads of ``summarize.Summary`` (declared here: summarize imports this)."""
+
+    records: list[dict]
+
+    @property
+    def board(self) -> tuple[Board, list]: ...
+
+    @property
+    def training(self) -> pd.DataFrame: ...
+
+    def comparison(self, a: str, b: str) -> Comparison: ...
+
 
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 CHECK = re.compile(r"^(?P<what>.+?)\s*(?P<op>>=|<=|>|<)\s*(?P<bound>[-+]?\d+(?:\.\d+)?)$")

@@ -1,7 +1,8 @@
 """Generated blocks of a Markdown file: found between markers, replaced, compared.
 
 A block opens with ``<!-- summarize:NAME ARG ... -->`` and closes with
-``<!-- /summarize:NAME -->``. The opening comment may run over several lines: what follows its
+``<!-- /summarize:NAME -->``, each at the start of a line (a marker quoted inside a sentence is
+prose). The opening comment may run over several lines: what follows its
 first line is the block's declaration (``spec``, e.g. the targets to judge). Everything between
 the two markers belongs to the generator; everything outside them is the author's and is kept
 byte for byte. Pure string work: no records, no printing.
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 
 from findna_bench.errors import ConfigError
 
-OPEN = re.compile(r"<!-- summarize:(?P<name>[\w-]+)(?P<args>[^\n]*?)(?:\n(?P<spec>.*?))?-->", re.S)
+OPEN = re.compile(
+    r"^<!-- summarize:(?P<name>[\w-]+)(?P<args>[^\n]*?)(?:\n(?P<spec>.*?))?-->", re.S | re.M
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +45,8 @@ def blocks(text: str, where: str = "the README") -> list[Block]:
     while match := OPEN.search(text, pos):
         name = match["name"]
         close = f"<!-- /summarize:{name} -->"
-        end = text.find(close, match.end())
+        closing = re.compile(f"^{re.escape(close)}$", re.M).search(text, match.end())
+        end = closing.start() if closing else -1
         nested = OPEN.search(text, match.end(), end if end >= 0 else len(text))
         if end < 0 or nested:
             raise ConfigError(

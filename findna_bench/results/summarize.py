@@ -23,7 +23,7 @@ from findna_bench.errors import ConfigError
 from findna_bench.results import comparison_table, summary_facts, targets
 from findna_bench.results.comparison import Comparison, compare
 from findna_bench.results.intervals import intervals, with_intervals
-from findna_bench.results.leaderboard import Board, build, to_markdown, usable
+from findna_bench.results.leaderboard import Board, build, tidy, to_markdown, usable
 from findna_bench.results.markers import Block
 from findna_bench.results.references import board_markdown, load, with_references
 from findna_bench.results.report_leakage import leakage_table
@@ -52,6 +52,8 @@ class Summary:
             "pretraining": (0, lambda: summary_facts.pretraining(self.records)),
             "stops": (0, lambda: summary_facts.stops(self.records)),
             "cost": (0, lambda: summary_facts.cost(self.records)),
+            "runs": (0, self.runs),
+            "gap": (2, self.gap),
             "leaderboard": (0, self.leaderboard),
             "intervals": (0, self.intervals),
             "compare": (2, lambda a, b: comparison_table.markdown(self.comparison(a, b))),
@@ -118,6 +120,32 @@ class Summary:
             raise ConfigError("<!-- summarize:training -->: takes no argument or by-task")
         table = self.training if not args else training_table(self.records, by_task=True)
         return to_markdown(formatted(table))
+
+    def runs(self) -> str:
+        """Two sentences: how the runs stopped and what they took."""
+        return f"{summary_facts.stop_line(self.records)} {summary_facts.elapsed_line(self.records)}"
+
+    def gap(self, a: str, b: str) -> str:
+        """Row ``a`` minus the row starting with ``b`` (ours or published), per task, largest
+        first; and ``a``'s best seed per task averaged (chosen on test: a ceiling, not a score)."""
+        cells = self.board[0].cells
+        labels = list(dict.fromkeys(cells["row"]))
+        found = [
+            next((x for x in labels if x == name or x.startswith(name + " ")), None)
+            for name in (a, b)
+        ]
+        if None in found:
+            raise ConfigError(f"<!-- summarize:gap {a} {b} -->: rows are {', '.join(labels)}")
+        means = cells.pivot_table(index="task", columns="row", values="mean")
+        gaps = 100 * (means[found[0]] - means[found[1]]).dropna().sort_values(ascending=False)
+        frame = tidy(self.records)
+        best = frame[(frame.row == a) & (frame.status == "ok")].groupby("task")["value"].max()
+        return (
+            f"{a} − {found[1]} per task (×100): "
+            + ", ".join(f"{task.split('/')[-1]} {v:+.2f}" for task, v in gaps.items())
+            + f". The best of {a}'s seeds on each task, chosen on test (a ceiling, not a score), "
+            f"averages {100 * best.mean():.2f} over {len(best)} tasks."
+        )
 
     def leakage(self) -> str:
         """The audit per task where the records carry it; for records written before the audit,

@@ -113,7 +113,6 @@ def setup(records: list[dict]) -> str:
         f"- Git: {_join(f'`{sha}` ({n} runs)' for sha, n in shas.most_common())}.",
         *(f"- {m}: {_code(by_model[m])}." for m in sorted(by_model)),
         f"- Recorded environment: {_join(f'{env} ({n} runs)' for env, n in envs.most_common())}.",
-        "",
     ]
     table = pd.DataFrame(
         {
@@ -122,7 +121,7 @@ def setup(records: list[dict]) -> str:
         },
         index=pd.Index(sorted(by_model), name="model"),
     )
-    return "\n".join(lines) + to_markdown(table)
+    return "\n".join(lines) + "\n\n" + to_markdown(table)
 
 
 def pretraining(records: list[dict]) -> str:
@@ -172,16 +171,24 @@ def late_gain(record: dict) -> float:
     return 100 * (max(v for _, v in curve) - max(before)) if before else math.nan
 
 
+def stop_line(records: list[dict]) -> str:
+    """``Of the N runs, k stopped on patience (...), j on step budget.``"""
+    runs = ok_runs(records)
+    reasons = Counter(str(r.get("stop_reason") or "not recorded") for r in runs)
+    return (
+        f"Of the {len(runs)} runs, "
+        + _join(f"{n} stopped on {reason}" for reason, n in reasons.most_common())
+        + " (patience: the dev curve plateaued; a budget: it ended the run first)."
+    )
+
+
 def stops(records: list[dict]) -> str:
     """Runs by stop reason in one line, then the runs that did not stop on a plateau, per task
     and model, with the rise of their best dev metric over their last steps."""
     runs = ok_runs(records)
-    reasons = Counter(str(r.get("stop_reason") or "not recorded") for r in runs)
-    line = f"Of the {len(runs)} runs, " + _join(
-        f"{n} stopped on {reason}" for reason, n in reasons.most_common()
-    )
-    if set(reasons) == {PLATEAU}:
-        return line + " (their dev curve plateaued)."
+    line = stop_line(runs)
+    if all(r.get("stop_reason") == PLATEAU for r in runs):
+        return line
     grouped: dict[tuple, list[dict]] = defaultdict(list)
     for r in runs:
         if r.get("stop_reason") != PLATEAU:
@@ -209,7 +216,7 @@ def stops(records: list[dict]) -> str:
         if finite
         else ""
     )
-    return f"{line} (patience: the dev curve plateaued).{rise}\n\n{to_markdown(table)}"
+    return f"{line}{rise}\n\n{to_markdown(table)}"
 
 
 def _time(text: str) -> datetime:
@@ -258,9 +265,16 @@ def cost(records: list[dict]) -> str:
         }
     )
     table.index.name = "model"
+    return f"{to_markdown(table)}\n\n{elapsed_line(runs)}"
+
+
+def elapsed_line(records: list[dict]) -> str:
+    """The runs' elapsed hours (wall-clock union), pretraining once, and process-hours."""
+    runs = ok_runs(records)
+    hours = training_table(runs)
     elapsed, pre = elapsed_hours(runs), float(hours.loc["total", "pretrain h"])
     return (
-        f"{to_markdown(table)}\n\nElapsed: {elapsed:.2f} h for the {len(runs)} runs (the union of "
-        f"their wall-clock intervals) + {pre:.2f} h pretraining = {elapsed + pre:.2f} h; "
+        f"Elapsed: {elapsed:.2f} h for the {len(runs)} runs (the union of their wall-clock "
+        f"intervals) + {pre:.2f} h pretraining = {elapsed + pre:.2f} h; "
         f"{float(hours.loc['total', 'wall h']):.2f} process-hours of fine-tuning."
     )

@@ -1,6 +1,6 @@
 # Two set-up-free entry points: `make demo` and `make test` (see README.md).
 # Both create .venv, install the CPU torch wheel when no torch is present, then the project.
-# `make test` runs ruff (lint, then format check) before pytest, so CI runs them too.
+# `make test` runs ruff (lint, then format check) and mypy before pytest, so CI runs them too.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -28,8 +28,9 @@ install: $(BIN)/findna-bench
 demo: install
 	$(BIN)/findna-bench run --model cnn --suite gue --profile smoke --seeds 3 --data-root $(DATA_ROOT) --results results/demo
 
-# lint and format check first (seconds), then the tests
+# lint, format check and types first (seconds), then the tests
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	FINDNA_BENCH_DATA=$(DATA_ROOT) $(BIN)/pytest -q -n 2

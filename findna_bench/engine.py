@@ -130,7 +130,12 @@ class Engine:
         return dict(typer.main.get_group(app).commands)
 
     def context(
-        self, *, data_root: Path, device: torch.device, cache_dir: Path | None = None
+        self,
+        *,
+        data_root: Path,
+        device: torch.device,
+        cache_dir: Path | None = None,
+        sealed_test: bool = False,
     ) -> RunContext:
         """What every run shares; ``cache_dir`` defaults to the user-level cache (``paths``)."""
         from findna_bench.paths import default_cache_dir
@@ -142,6 +147,7 @@ class Engine:
             data_root=data_root,
             device=device,
             cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
+            sealed_test=sealed_test,
         )
 
     # --- options -> specs ---------------------------------------------------------------------
@@ -232,7 +238,10 @@ class Engine:
 
         store = ResultsStore(settings.results)
         ctx = self.context(
-            data_root=settings.data_root, device=device, cache_dir=settings.cache_dir
+            data_root=settings.data_root,
+            device=device,
+            cache_dir=settings.cache_dir,
+            sealed_test=settings.sealed_test,
         )
         plan = plan_suite(
             specs, ctx, store, rerun=settings.rerun, reuse=settings.reuse, notify=notify
@@ -308,7 +317,10 @@ def run_job(job: JobSpec) -> dict:
     engine = Engine(Path(job.registry))
     settings = job.settings
     ctx = engine.context(
-        data_root=settings.data_root, device=torch.device(name), cache_dir=settings.cache_dir
+        data_root=settings.data_root,
+        device=torch.device(name),
+        cache_dir=settings.cache_dir,
+        sealed_test=settings.sealed_test,
     )
     spec = job.spec
     store = ResultsStore(settings.results)

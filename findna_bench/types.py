@@ -346,7 +346,9 @@ class Record(TypedDict, total=False):
     wall_seconds: float
     started_at: str
     environment: dict[str, Any]
-    code: dict[str, Any]  # the code fingerprint (added by the suite)
+    code: dict[str, Any]  # the run's identity and provenance (added by the suite; identity.py)
     predictions: dict[str, Any]  # stored test predictions (added by the suite)
+    sealed_test: bool | str  # True: run --sealed-test, no test metric yet; "unsealed <time>"
+    sealed_metrics: dict[str, float]  # a sealed run's test metrics, moved to metrics by unseal
     error: str
     traceback: str

@@ -49,6 +49,11 @@ def result_text(record: dict) -> str:
     if record.get("status") != "ok":
         return f"FAILED: {record.get('error')}"
     metric = record["main_metric"]
+    if record.get("sealed_test") is True:
+        return (
+            f"test sealed (valid {record['metrics']['valid'].get(metric, float('nan')):.4f}, "
+            f"epoch {record['best_epoch']:.2f}, {record['wall_seconds']:.1f}s)"
+        )
     return (
         f"test {metric} {record['metrics']['test'][metric]:.4f} (valid "
         f"{record['metrics']['valid'].get(metric, float('nan')):.4f}, epoch {record['best_epoch']:.2f}, "

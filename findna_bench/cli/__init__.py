@@ -73,6 +73,7 @@ def make_app() -> typer.Typer:
         speed_cmd,
         summarize_cmd,
         training_cmd,
+        unseal_cmd,
         validate_cmd,
     )
 
@@ -102,6 +103,7 @@ def make_app() -> typer.Typer:
         training_cmd,
         certify_cmd,
         summarize_cmd,
+        unseal_cmd,
     ):
         module.register(app)
     return app

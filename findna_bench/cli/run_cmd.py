@@ -75,6 +75,12 @@ DETERMINISTIC = typer.Option(
     help="bit-identical runs on any x86 machine of this kind: AVX2 kernels, one thread, "
     "deterministic algorithms (slower; README: reproduction)",
 )
+SEALED = typer.Option(
+    False,
+    "--sealed-test",
+    help="store test predictions but no test number, while budgets, patience and learning "
+    "rates are chosen on validation curves; `findna-bench unseal` reveals them",
+)
 JSON = typer.Option(
     False, "--json", help="with --dry-run: one JSON document, the plan and every run's config"
 )
@@ -101,6 +107,7 @@ def run(
     rerun: bool = RERUN,
     reuse: str = REUSE,
     deterministic: bool = DETERMINISTIC,
+    sealed_test: bool = SEALED,
 ) -> None:
     """Run every (model, task, seed); records already in --results are skipped (resume)."""
     if deterministic:
@@ -121,7 +128,9 @@ def run(
     specs = resolve_specs(engine, **names, seeds=seed_list, profile=profile, overrides=overrides)
     if checkpoint is not None:
         specs = with_checkpoint(specs, checkpoint)
-    shared = dict(results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse)
+    shared = dict(
+        results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse, sealed_test=sealed_test
+    )
     if dry_run:
         from findna_bench.cli.plan_output import show_plan
 

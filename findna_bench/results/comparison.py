@@ -109,6 +109,11 @@ def runs_of(records: list[dict], name: str) -> dict[str, dict[int, dict]]:
 
 
 def _values(runs: dict[int, dict], metric: str, task: str) -> list[float]:
+    if any(r.get("sealed_test") is True for r in runs.values()):
+        raise ConfigError(
+            f"{task}: its test split is sealed (run --sealed-test); compare on it after "
+            "`findna-bench unseal`, once the protocol is fixed"
+        )
     tests = [r["metrics"]["test"] for r in runs.values()]
     missing = [t for t in tests if metric not in t]
     if missing:

@@ -94,7 +94,9 @@ def tidy(
     'ok' record without a finite value counts as failed. A successful run of a seed hides that
     seed's failures, and the latest of several successes of one seed wins.
     """
-    records = [r for r in records if usable(r)]
+    records = [
+        r for r in records if usable(r) and not (split == "test" and r.get("sealed_test") is True)
+    ]  # a sealed run has no test number to show (run --sealed-test)
     bases = base_labels(records)
     rows = [
         _tidy_row(r, label, base, split, metric, higher_is_better)
@@ -251,6 +253,17 @@ def _not_recorded(records: list[dict], split: str, metric: str | None) -> list[s
     return [f"note: {metric} is not recorded for {', '.join(sorted(tasks))}; left out"]
 
 
+def _sealed(records: list[dict], split: str) -> list[str]:
+    """A note counting the runs whose test numbers are sealed (``run --sealed-test``)."""
+    sealed = [r for r in records if usable(r) and r.get("sealed_test") is True]
+    if split != "test" or not sealed:
+        return []
+    return [
+        f"note: {len(sealed)} run(s) have a sealed test split: no test number is shown while "
+        "the protocol is chosen on validation (--split valid); `findna-bench unseal` reveals them"
+    ]
+
+
 def _name(record: object) -> str:
     return str(record.get("run_id", "?")) if isinstance(record, dict) else repr(record)[:40]
 
@@ -267,11 +280,15 @@ def build(
     """Aggregate records into a ranked board of each task's main metric, or of ``metric``."""
     frame = tidy(records, split, metric=metric, higher_is_better=higher_is_better)
     unavailable = unavailable or {}
-    skipped = [
-        f"warning: record {_name(r)} has no model, task, seed or status; skipped"
-        for r in records
-        if not usable(r)
-    ] + _not_recorded(records, split, metric)
+    skipped = (
+        [
+            f"warning: record {_name(r)} has no model, task, seed or status; skipped"
+            for r in records
+            if not usable(r)
+        ]
+        + _not_recorded(records, split, metric)
+        + _sealed(records, split)
+    )
     if frame.empty:
         cells = pd.DataFrame(columns=CELL_COLUMNS)
         table = pd.DataFrame(

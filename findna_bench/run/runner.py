@@ -35,6 +35,7 @@ class RunContext:
     data_root: Path
     device: torch.device
     cache_dir: Path  # pretrained checkpoints: <cache_dir>/pretrained/<recipe hash>/
+    sealed_test: bool = False  # store test predictions, show and record no test number
     _data: dict = field(default_factory=dict)
 
     def task_data(self, task: Any, cfg: dict) -> tuple[TaskData, dict[str, Encoded]]:
@@ -155,6 +156,9 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         rc_tta=ft["rc_tta"],
     )
     test_metrics = score(probs, test.labels.numpy(), job.metric_fns)
+    if ctx.sealed_test:  # the protocol is still being chosen: no test number is shown
+        record = ok_record(spec, ctx, job, model, result, (probs, {}), pretrained, started)
+        return {**record, "sealed_metrics": test_metrics}  # for `unseal` only
     ctx.hook.on_evaluate(spec=spec, stage="finetune", split="test", metrics=test_metrics)
     return ok_record(spec, ctx, job, model, result, (probs, test_metrics), pretrained, started)
 
@@ -212,4 +216,5 @@ def ok_record(
         wall_seconds=round(time.time() - started, 3),
         started_at=record.stamp(started),
         environment=environment(ctx.device),
+        **({"sealed_test": True} if ctx.sealed_test else {}),
     )

@@ -19,6 +19,7 @@ class SuiteSettings:
     cache_dir: Path | None = None
     rerun: bool = False
     reuse: str = "same-code"
+    sealed_test: bool = False  # runs store test predictions but no test number (``unseal``)
 
     def absolute(self) -> SuiteSettings:
         """The same settings with absolute paths, for a job that runs in another folder."""

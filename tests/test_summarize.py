@@ -1,0 +1,140 @@
+"""``findna-bench summarize``: the committed READMEs are what their records give (a drifted number
+fails here), a drifted block is named and rewritten while the prose is kept, the facts match the
+raw records, targets carry their margin, and malformed markers are one line with exit 2."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from findna_bench.errors import ConfigError
+from findna_bench.results import markers, summary_facts
+from findna_bench.results.store import ResultsStore
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "benchmarks" / "cpu-gue13"
+
+
+@pytest.fixture(scope="module")
+def records():
+    """The run records, as every command reads them (certificate.json is not one)."""
+    found, problems = ResultsStore(BENCH).read_all()
+    assert not problems and found
+    return found
+
+
+def test_the_benchmark_readme_is_what_its_records_give(cli):
+    result = cli("summarize", "--results", BENCH, "--check")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_project_readme_quote_is_what_the_records_give(cli):
+    result = cli("summarize", "--results", BENCH, "--readme", REPO / "README.md", "--check")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_drifted_block_is_named_then_rewritten_with_the_prose_kept(cli, tmp_path):
+    committed = (BENCH / "README.md").read_text()
+    compare = next(b for b in markers.blocks(committed) if b.name == "compare")
+    body = committed[compare.start : compare.end]
+    drifted = body.replace("findna is significantly better", "findna is better", 1)
+    assert drifted != body
+    readme = tmp_path / "README.md"
+    readme.write_text(committed[: compare.start] + drifted + committed[compare.end :] + "\nmine\n")
+
+    check = cli("summarize", "--results", BENCH, "--readme", readme, "--check")
+    assert check.exit_code == 1
+    assert "block 'compare findna chordmixer' differs" in check.output
+    assert len(check.output.strip().splitlines()) == 1
+    assert "findna is better" in readme.read_text()  # --check writes nothing
+
+    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    assert readme.read_text() == committed + "\nmine\n"
+
+
+def test_facts_match_the_raw_records(records):
+    """The four claims the hand-typed README got wrong, read from the records here directly."""
+    patience = {(r["task"], r["config"]["finetune"]["patience"]) for r in records}
+    setup = summary_facts.setup(records)
+    main = max({p for _, p in patience}, key=lambda p: sum(q == p for _, q in patience))
+    others = sorted({t.split("/")[1] for t, p in patience if p != main})
+    assert f"| {main}; 5 on {', '.join(others)} |" in setup  # 10, except where the configs say 5
+
+    fasta = {
+        f
+        for r in records
+        if r["model"] == "findna"
+        for f in r["config"]["pretrain"]["data"]["fasta"]
+    }
+    pretraining = summary_facts.pretraining(records)
+    assert all(f"`{f}`" in pretraining for f in fasta) and f"({len(fasta)} file" in pretraining
+    assert "chrX" not in pretraining
+
+    budget = [r for r in records if r["stop_reason"] == "step budget"]
+    stops = summary_facts.stops(records)
+    assert (
+        f"Of the {len(records)} runs, " in stops
+        and f"{len(budget)} stopped on step budget" in stops
+    )
+    pair = [r for r in budget if r["model"] in ("findna", "chordmixer")]
+    rows = re.findall(r"^\| \S+ \| (findna|chordmixer) \| step budget \| (\d+) \|", stops, re.M)
+    assert sum(int(n) for _, n in rows) == len(pair)
+
+
+def test_late_gain_is_the_rise_of_the_best_dev_score_in_the_last_fifth():
+    run = {
+        "main_metric": "mcc",
+        "curve": [{"step": s, "mcc": v} for s, v in ((100, 0.5), (400, 0.6), (500, 0.65))],
+    }
+    assert summary_facts.late_gain(run) == pytest.approx(5.0)  # 65 - 60, x100
+    assert summary_facts.late_gain({**run, "higher_is_better": False}) == pytest.approx(0.0)
+
+
+def test_targets_are_judged_with_their_margin(cli, tmp_path, records):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- summarize:targets\n"
+        "- {target: high, check: best mean >= 99}\n"
+        "- {target: low, check: lowest run > 0}\n"
+        "-->\n<!-- /summarize:targets -->\n"
+    )
+    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    text = readme.read_text()
+    lowest = min(100 * r["metrics"]["test"]["mcc"] for r in records)
+    assert f"| low | lowest run > 0 | {lowest:.2f} |" in text and f"met (by {lowest:.2f})" in text
+    best = re.search(r"\| high \| best mean >= 99 \| ([\d.]+) \|", text)
+    assert best and f"**missed by {99 - float(best[1]):.2f}**" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<!-- summarize:status -->\nno end\n", "has no <!-- /summarize:status -->"),
+        ("<!-- summarize:nonsense -->\n<!-- /summarize:nonsense -->\n", "unknown block"),
+        ("<!-- summarize:compare findna -->\n<!-- /summarize:compare -->\n", "takes 2 argument"),
+        ("<!-- summarize:targets\n- {check: x}\n-->\n<!-- /summarize:targets -->\n", "needs a"),
+        ("<!-- summarize:targets\n- {target: t, check: speed >= 1}\n-->\n"
+         "<!-- /summarize:targets -->\n", "unknown quantity 'speed'"),
+        ("prose only, `<!-- summarize:status -->` quoted\n", "no <!-- summarize:NAME --> block"),
+    ],
+)  # fmt: skip
+def test_bad_markers_are_one_line_exit_2(cli, tmp_path, text, message):
+    readme = tmp_path / "README.md"
+    readme.write_text(text)
+    result = cli("summarize", "--results", BENCH, "--readme", readme)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert readme.read_text() == text
+
+
+def test_blocks_keep_args_and_spec():
+    text = (
+        "x\n<!-- summarize:compare a 'b c'\nspec line\n-->\nold\n<!-- /summarize:compare -->\ny\n"
+    )
+    (block,) = markers.blocks(text)
+    assert (block.title, block.spec) == ("compare a b c", "spec line\n")
+    assert markers.fill(text, [block], ["new"]).endswith(
+        "-->\nnew\n<!-- /summarize:compare -->\ny\n"
+    )
+    with pytest.raises(ConfigError, match="line 1"):
+        markers.blocks("<!-- summarize:a -->\n<!-- summarize:b -->\n<!-- /summarize:b -->\n")

@@ -86,37 +86,25 @@ def compare(
         seed=seed,
         adjust=adjust,
     )
-    show(result, fmt, alpha)
+    show(result, fmt)
 
 
-def show(result, fmt: str, alpha: float) -> None:
+def show(result, fmt: str) -> None:
     """The comparison as JSON or CSV (the per-task rows), or as a table (terminal or Markdown)
     followed by its notes and the verdict."""
     from findna_bench import ui
-    from findna_bench.results.comparison_table import across_line, method_note, table_frame
-    from findna_bench.results.leaderboard import to_markdown
+    from findna_bench.results.comparison_table import lines_under, markdown, table_frame, title
 
     if fmt == "json":
         ui.out.print(json.dumps(_finite(result.as_dict()), indent=1))
-        return
-    if fmt == "csv":
+    elif fmt == "csv":
         ui.out.print(table_frame(result).reset_index().to_csv(index=False), end="")
-        return
-    level = f"{100 * (1 - alpha):g}%"
-    title = f"{result.a} vs {result.b}: test metric x100, A - B with hierarchical {level} CI and p"
-    if fmt == "md":
-        ui.out.print(f"{title}\n\n{to_markdown(table_frame(result))}\n")
+    elif fmt == "md":
+        ui.out.print(markdown(result))
     else:
-        ui.out.print(ui.frame_table(table_frame(result), title=title))
-    ui.out.print(method_note(result))
-    ui.out.print(across_line(result))
-    for t in result.tasks:
-        if t.note:
-            ui.out.print(f"{t.task}: {t.note}")
-    for side, missing in ((result.a, result.only_a), (result.b, result.only_b)):
-        if missing:
-            ui.out.print(f"only {side} has runs of: {', '.join(missing)} (not compared)")
-    ui.out.print(result.verdict)
+        ui.out.print(ui.frame_table(table_frame(result), title=title(result)))
+        for line in lines_under(result):
+            ui.out.print(line)
 
 
 def register(app: typer.Typer) -> None:

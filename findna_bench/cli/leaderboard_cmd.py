@@ -124,8 +124,7 @@ def title(split: str, metric: str | None, ci: bool) -> str:
 def show(board, used: list, fmt: str, *, title: str) -> None:
     """Notes on stderr, the board on stdout in the chosen format."""
     from findna_bench import ui
-    from findna_bench.results.leaderboard import to_markdown
-    from findna_bench.results.references import legend
+    from findna_bench.results.references import board_markdown, legend
 
     for note in board.notes:  # rows split by config or code, rows over fewer tasks, no CI
         ui.err.print(note, highlight=False, markup=False, soft_wrap=True)
@@ -134,8 +133,7 @@ def show(board, used: list, fmt: str, *, title: str) -> None:
         for line in legend(used):
             ui.out.print(line)
     elif fmt == "md":
-        ui.out.print(to_markdown(board.table))
-        ui.out.print("".join(f"\n- {line}" for line in legend(used)))
+        ui.out.print(board_markdown(board, used))
     elif fmt == "csv":
         ui.out.print(board.cells.to_csv(index=False), end="")
     else:

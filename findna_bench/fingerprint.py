@@ -17,6 +17,7 @@ import hashlib
 import importlib.metadata
 import inspect
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -64,7 +65,7 @@ def plugin_sources(plugin: Any, name: str, factory: Any = None) -> dict[str, str
     when it lives in the same top-level package."""
     module = _module_of(plugin)
     file = getattr(module, "__file__", None)
-    if not file:
+    if module is None or not file:
         return {}
     path = Path(file).resolve()
     in_engine = module.__name__.startswith("findna_bench.")
@@ -83,11 +84,12 @@ def plugin_sources(plugin: Any, name: str, factory: Any = None) -> dict[str, str
 
 def _factory_file(factory: Any, module: ModuleType) -> Path | None:
     home = inspect.getmodule(factory) if factory is not None else None
-    if home is None or home is module or not getattr(home, "__file__", None):
+    file = getattr(home, "__file__", None)
+    if home is None or home is module or not file:
         return None
     if home.__name__.split(".")[0] != module.__name__.split(".")[0]:
         return None  # e.g. a torch class registered directly: not the plugin's code
-    return Path(home.__file__).resolve()
+    return Path(file).resolve()
 
 
 def engine_sources(*, pretrain: bool) -> dict[str, str]:
@@ -97,7 +99,7 @@ def engine_sources(*, pretrain: bool) -> dict[str, str]:
     }
 
 
-def components(config: dict, task: str, metrics: list[str] = ()) -> list[tuple[str, str]]:
+def components(config: dict, task: str, metrics: Sequence[str] = ()) -> list[tuple[str, str]]:
     """The (kind, name) catalog entries whose code a run with this config executes."""
     out = [("backbone", config["backbone"]["use"]), ("task", task)]
     out += [("metric", m) for m in metrics]

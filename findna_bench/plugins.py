@@ -14,6 +14,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -85,6 +86,8 @@ def load_path(path: Path, root: Path) -> ModuleType:
         raise PluginError(
             f"plugin path {path} does not exist; fix the 'plugins:' list in registry.yaml"
         )
+    if spec is None or spec.loader is None:
+        raise PluginError(f"plugin path {path}: Python cannot import it as a module")
     if name in sys.modules and getattr(sys.modules[name], "__file__", None) == spec.origin:
         return sys.modules[name]
     _ensure_namespace(name)
@@ -172,7 +175,10 @@ def _register(pm: pluggy.PluginManager, module: object, name: str, origin: str) 
 
 
 def make_plugin_manager(
-    *, plugin_paths: list[Path] = (), root: Path | None = None, entrypoints: bool = True
+    *,
+    plugin_paths: Sequence[str | Path] = (),
+    root: Path | None = None,
+    entrypoints: bool = True,
 ) -> pluggy.PluginManager:
     """Build a plugin manager with builtins, local plugins by path and entry-point plugins.
 

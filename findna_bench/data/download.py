@@ -165,8 +165,8 @@ def unpack(source: Source, root: Path) -> None:
                     f"confirmation page?); {_by_hand(source, root)}"
                 )
             with zipfile.ZipFile(archive) as zf:
-                for member in zf.namelist():
-                    _inside(dest, member)
+                for name in zf.namelist():
+                    _inside(dest, name)
                 zf.extractall(dest)
         elif source.unpack == "tar":
             with tarfile.open(archive) as tf:

@@ -19,7 +19,7 @@ import random
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -33,7 +33,7 @@ FINAL = "final.pt"
 # what an older checkpoint's NumPy RNG state (a uint32 array) needs, under NumPy 1 and 2 names
 _NP_CORE = np._core if hasattr(np, "_core") else np.core  # NumPy 2 renamed numpy.core
 _RECONSTRUCT = _NP_CORE.multiarray._reconstruct
-LEGACY_NUMPY = [
+LEGACY_NUMPY: list[Any] = [
     np.ndarray,
     np.dtype,
     type(np.dtype(np.uint32)),
@@ -114,7 +114,9 @@ def _why(exc: Exception) -> str:
 def rng_state() -> dict[str, Any]:
     """Global RNG states (Python, NumPy, torch CPU and CUDA), e.g. for dropout; tensors and
     plain values only, so a checkpoint holding them loads with ``weights_only``."""
-    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    # the legacy tuple (get_state's default); numpy's stub types a call without arguments as a dict
+    legacy = cast("tuple[str, np.ndarray, int, int, float]", np.random.get_state())
+    kind, keys, pos, has_gauss, gauss = legacy
     state = {
         "python": random.getstate(),
         "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),

@@ -46,7 +46,7 @@ def _is_gzip(path: Path) -> bool:
 def _is_bgzf(path: Path) -> bool:
     with open(path, "rb") as handle:
         head = handle.read(18)
-    return len(head) == 18 and head[3] & 4 and head[12:14] == b"BC"
+    return len(head) == 18 and bool(head[3] & 4) and head[12:14] == b"BC"
 
 
 def _indexed_copy(path: Path, cache_dir: Path) -> Path:

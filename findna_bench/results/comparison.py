@@ -84,7 +84,7 @@ class Comparison:
 def failed_tasks(records: list[dict], name: str) -> list[str]:
     """Tasks where a run of the model failed and no later run of that seed succeeded."""
     several = len({r.get("profile") for r in records}) > 1
-    last: dict[tuple, str] = {}
+    last: dict[tuple, str | None] = {}
     for r in sorted(records, key=lambda r: r.get("started_at", "")):
         if name in (row_label(r, several), row_label(r, False)):
             last[(r.get("task"), r.get("seed"))] = r.get("status")

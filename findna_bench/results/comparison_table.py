@@ -49,7 +49,8 @@ def table_frame(result: Comparison) -> pd.DataFrame:
     rows = {}
     for t in result.tasks:
         test = t.test
-        better = {"A": result.a, "B": result.b}.get(t.better, "-")
+        sides: dict[str | None, str] = {"A": result.a, "B": result.b}
+        better = sides.get(t.better, "-")
         rows[t.task] = {
             "metric": t.metric + ("" if t.higher_is_better else " (lower better)"),
             result.a: _cell(t.mean_a, t.std_a, len(t.seeds_a)),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
@@ -209,7 +210,9 @@ def _runs(records: list[dict], png_files: list[str]) -> list[str]:
     ]
 
 
-def render(inputs: Inputs, *, png_files: list[str] = (), analysis: Analysis | None = None) -> str:
+def render(
+    inputs: Inputs, *, png_files: Sequence[str] = (), analysis: Analysis | None = None
+) -> str:
     """The whole page as one HTML string (records without model/task/seed/status are left out);
     ``analysis`` is ``analyse(inputs)`` when the caller has it already."""
     a = analysis or analyse(inputs)

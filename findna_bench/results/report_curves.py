@@ -7,7 +7,7 @@ row's colour (the bar chart's), with a dot on the evaluation that selection kept
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -102,7 +102,7 @@ def _legend(colours: Mapping[str, str]) -> str:
 
 
 def curves_svg(
-    records: list[dict], rows: list[str], colours: Mapping[str, str], order: list[str] = ()
+    records: list[dict], rows: list[str], colours: Mapping[str, str], order: Sequence[str] = ()
 ) -> str | None:
     """The panels for ``records`` (``rows[i]`` is record i's leaderboard row), or None when no
     run has a curve. ``colours`` maps rows to the bar chart's colours (other rows are grey);

@@ -105,16 +105,18 @@ def chart_data(
 def analyse(inputs: Inputs) -> Analysis:
     """The board (with intervals when predictions can be read), chart series, references."""
     records = [r for r in inputs.records if leaderboard.usable(r)]
+    used: list[references.Reference] = []
     if inputs.refs is None:
-        board, used = leaderboard.build(records, expected_seeds=inputs.expected_seeds), []
+        board = leaderboard.build(records, expected_seeds=inputs.expected_seeds)
     else:
         board, used = references.with_references(
             records, inputs.refs, expected_seeds=inputs.expected_seeds
         )
-    with_ci = inputs.results_root is not None and inputs.resolve is not None
-    if with_ci:
+    root, resolve = inputs.results_root, inputs.resolve
+    with_ci = root is not None and resolve is not None
+    if root is not None and resolve is not None:
         found = intervals.intervals(
-            records, results_root=inputs.results_root, resolve=inputs.resolve, n_boot=inputs.n_boot
+            records, results_root=root, resolve=resolve, n_boot=inputs.n_boot
         )
         board = intervals.with_intervals(board, found)
     tasks, series, markers = chart_data(board, used)

@@ -8,6 +8,7 @@ second line. Published rows (or columns, transposed) are marked.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from html import escape
 
 import pandas as pd
@@ -57,7 +58,7 @@ def _text(value: object) -> str:
 
 
 def html_table(
-    frame: pd.DataFrame, *, published: set[str] = frozenset(), index: bool = True
+    frame: pd.DataFrame, *, published: AbstractSet[str] = frozenset(), index: bool = True
 ) -> str:
     """A plain HTML table; rows whose label is in ``published`` get the 'published' class."""
     head = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
@@ -69,7 +70,7 @@ def html_table(
     return '<div class="scroll"><table>\n' + "\n".join(rows) + "\n</table></div>"
 
 
-def transposed_html(board: pd.DataFrame, *, published: set[str] = frozenset()) -> str:
+def transposed_html(board: pd.DataFrame, *, published: AbstractSet[str] = frozenset()) -> str:
     """Tasks as rows and models as columns; the mean and rank rows last, in bold."""
     models = list(board.index)
     head = '<th class="model">task</th>' + "".join(
@@ -86,7 +87,7 @@ def transposed_html(board: pd.DataFrame, *, published: set[str] = frozenset()) -
     return '<div class="scroll"><table>\n' + "\n".join(rows) + "\n</table></div>"
 
 
-def board_html(board: pd.DataFrame, *, published: set[str] = frozenset()) -> str:
+def board_html(board: pd.DataFrame, *, published: AbstractSet[str] = frozenset()) -> str:
     """The leaderboard, transposed when it has more task columns than model rows."""
     tasks = [c for c in board.columns if c not in SUMMARY_ROWS]
     if len(tasks) > len(board.index):

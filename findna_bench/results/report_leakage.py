@@ -54,7 +54,8 @@ def _row(task: str, block: dict) -> list:
 
 def leakage_table(records: list[dict]) -> tuple[pd.DataFrame, int]:
     """One row per task and policy; and how many tasks have records without the audit."""
-    rows, older = {}, set()
+    rows: dict[tuple[str, str], list] = {}
+    older: set[str] = set()
     usable = filter(leaderboard.usable, records)
     for r in sorted(usable, key=lambda r: (str(r["task"]), str(r.get("run_id")))):
         block = ((r.get("data") or {}).get("validation") or {}).get("leakage") or {}

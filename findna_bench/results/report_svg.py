@@ -9,6 +9,7 @@ published reference values are drawn as hollow diamonds over the groups they cov
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -132,19 +133,21 @@ def _diamond(cx: float, cy: float, colour: str, tip: str = "") -> str:
     )
 
 
-def _group(f: Frame, g: int, group: str, series: list[Series], markers: list[Series]) -> list[str]:
+def _group(
+    f: Frame, g: int, group: str, series: Sequence[Series], markers: Sequence[Series]
+) -> list[str]:
     """One task: its bars, its published diamonds and its slanted name."""
     x0 = LEFT + g * f.group_w + GAP / 2
     out = [
-        _bar(f, x0 + k * BAR_W, ser, group, ser.values[g])
+        _bar(f, x0 + k * BAR_W, ser, group, bar)
         for k, ser in enumerate(series)
-        if ser.values[g] is not None
+        if (bar := ser.values[g]) is not None
     ]
     centre = x0 + (f.group_w - GAP) / 2
     out += [
-        _diamond(centre, f.y(mk.values[g].mean), mk.colour, f"{mk.label} on {group}")
+        _diamond(centre, f.y(mark.mean), mk.colour, f"{mk.label} on {group}")
         for mk in markers
-        if mk.values[g] is not None
+        if (mark := mk.values[g]) is not None
     ]
     label_y = TOP + PLOT_H + 10
     out.append(
@@ -174,7 +177,7 @@ def bar_chart(
     groups: list[str],
     series: list[Series],
     *,
-    markers: list[Series] = (),
+    markers: Sequence[Series] = (),
     y_label: str = "",
     title: str = "",
 ) -> str:

@@ -8,7 +8,9 @@ HTML page (``report.py``) renders them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -73,7 +75,7 @@ def efficiency(records: list[dict]) -> pd.DataFrame:
 
 
 # findna-bench speed row key -> (column title, formatter)
-PROFILE_COLUMNS = {
+PROFILE_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "status": ("status", str),
     "params": ("backbone params", lambda v: f"{v / 1e6:.3f} M"),
     "macs_per_seq": ("MACs/seq", lambda v: f"{v / 1e9:.3f} G"),

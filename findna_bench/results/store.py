@@ -291,14 +291,15 @@ class ResultsStore:
 
     def read_all(self) -> tuple[list[dict], list[str]]:
         """All usable records, and one message per file that is not one (never raises)."""
-        records, problems = [], []
+        records: list[dict] = []
+        problems: list[str] = []
         if not self.root.exists():
             return records, problems
         for path in sorted(self.root.rglob("*.json")):
             if path.name.startswith(".tmp-") or path.name == CERTIFICATE:
                 continue
             record, problem = _load(path)
-            if problem:
+            if record is None:
                 problems.append(f"{path}: {problem}; skipped")
             else:
                 records.append(record)

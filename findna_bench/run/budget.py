@@ -107,4 +107,6 @@ class EarlyStopping:
 
     def should_stop(self, step: int) -> bool:
         patience = self.budget.patience
-        return bool(patience) and self.stale >= patience and step >= self.budget.min_steps
+        if not patience:
+            return False
+        return self.stale >= patience and step >= self.budget.min_steps

@@ -71,6 +71,7 @@ def make_app() -> typer.Typer:
         report_cmd,
         run_cmd,
         speed_cmd,
+        stopping_cmd,
         summarize_cmd,
         training_cmd,
         unseal_cmd,
@@ -104,6 +105,7 @@ def make_app() -> typer.Typer:
         certify_cmd,
         summarize_cmd,
         unseal_cmd,
+        stopping_cmd,
     ):
         module.register(app)
     return app

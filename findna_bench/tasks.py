@@ -8,7 +8,7 @@ validation split, a seeded, stratified share of train is carved off and the carv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +69,7 @@ def load_splits(
     policy: policy_mod.Policy,
     valid_fraction: float,
     carve_seed: int,
-    reader: Callable[[Path], list[tuple[int | str, str, int]]] = tables.read_rows,
+    reader: Callable[[Path], Sequence[tuple[int | str, str, int]]] = tables.read_rows,
 ) -> TaskData:
     """Read, validate and (when there is no validation file) carve the splits of a task.
 
@@ -85,8 +85,9 @@ def load_splits(
     out: dict[str, Split] = {}
     summary: dict[str, dict] = {}
     for split in SPLITS:
-        if files.get(split) is not None:
-            out[split], summary[split] = read_split(files[split], task, policy, reader)
+        path = files.get(split)
+        if path is not None:
+            out[split], summary[split] = read_split(path, task, policy, reader)
     protocol = {
         "train": str(files["train"]),
         "test": str(files["test"]),

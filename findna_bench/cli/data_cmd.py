@@ -6,12 +6,19 @@ and progress bars. Machine-readable output (``--json``) goes to stdout.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from findna_bench.cli.common import DataRoot, data_root, split_list
 from findna_bench.types import task_sources
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from findna_bench.data.download import Source
 
 data_app = typer.Typer(help="Inspect, verify and download benchmark data.", no_args_is_help=True)
 
@@ -157,6 +164,11 @@ def verify(data: Path | None = DataRoot) -> None:
     ui.out.print(f"all {len(results)} files match their checksums")
 
 
+def _advance(bars: Progress, bar: TaskID, done: int, total: int | None) -> None:
+    """Move one download's bar to ``done`` of ``total`` bytes (None: size unknown)."""
+    bars.update(bar, completed=done, total=total)
+
+
 def _sources(engine, target: str) -> list:
     from findna_bench.errors import UnknownName
 
@@ -174,7 +186,7 @@ def _sources(engine, target: str) -> list:
             target,
             sorted({t.benchmark for t in tasks} | set(registry.suites)),
         )
-    unique = {}
+    unique: dict[str, Source] = {}
     for t in chosen:
         for source in task_sources(t):
             unique.setdefault(source.filename, source)
@@ -223,9 +235,7 @@ def download(
                     source,
                     root,
                     force=force,
-                    progress=lambda done, total, bar=bar: bars.update(
-                        bar, completed=done, total=total
-                    ),
+                    progress=partial(_advance, bars, bar),
                 )
                 ui.err.print(f"{source.filename}: {state} -> {root / source.creates}")
             except DataError as exc:

@@ -35,7 +35,7 @@ def missing_data(engine, names: list[str], root: Path) -> dict[str, str]:
     return out
 
 
-def coverage(engine, records: list[dict], suite: list[str], root: Path | None):
+def coverage(engine, records: list[dict], suite: list[str] | None, root: Path | None):
     """(suites run, unavailable task -> reason); nothing when no data root is to be found."""
     from findna_bench.cli.common import DEFAULT_DATA_ROOT, data_root, split_list
     from findna_bench.results import coverage as cov
@@ -50,7 +50,7 @@ def coverage(engine, records: list[dict], suite: list[str], root: Path | None):
     missing = missing_data(
         engine, list(dict.fromkeys(t for ts in suites.values() for t in ts)), root
     )
-    recorded = {r.get("task") for r in records}
+    recorded = {str(r.get("task")) for r in records}
     return cov.suites_run(suites, recorded, missing), cov.unavailable(suites, recorded, missing)
 
 

@@ -23,7 +23,7 @@ pass over the rows; reverse complements use ``str.translate``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 ORDER = ("train", "valid", "test")
@@ -61,7 +61,7 @@ class Marks:
         return [any(row) for row in zip(*masks)]
 
 
-def mark(splits: dict[str, Sequence[str]]) -> Marks:
+def mark(splits: Mapping[str, Sequence[str]]) -> Marks:
     """Flag every row of the splits (any of train, valid, test) for each kind of leakage."""
     names = [s for s in ORDER if s in splits]
     sets = {s: set(splits[s]) for s in names}
@@ -156,8 +156,8 @@ class Audit:
 
 
 def audit(
-    splits: dict[str, Sequence[str]],
-    labels: dict[str, Sequence[int]],
+    splits: Mapping[str, Sequence[str]],
+    labels: Mapping[str, Iterable[int]],
     marks: Marks | None = None,
 ) -> Audit:
     """Count every kind of leakage over the splits (``marks`` when already computed)."""

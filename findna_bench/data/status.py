@@ -161,7 +161,7 @@ def task_status(task: Any, root: Path, refs: dict[str, Checksum]) -> list[SplitS
                 path=str(path),
                 note=notes.get(split, ""),
                 checksum=checksum_state(path, root, refs),
-                leakage=audit.split_view(split) if split in found else {},
+                leakage=audit.split_view(split) if audit is not None and split in found else {},
                 **found.get(split, {}),
             )
         )

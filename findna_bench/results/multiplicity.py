@@ -39,7 +39,7 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def adjust(p_values: Sequence[float], method: str) -> np.ndarray:
+def adjust(p_values: Sequence[float] | np.ndarray, method: str) -> np.ndarray:
     """The adjusted p-values, in the order given (``method``: holm, bh or none)."""
     if method not in METHODS:
         raise ValueError(f"unknown adjustment {method!r}; choose {', '.join(METHODS)}")

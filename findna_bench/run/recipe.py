@@ -44,10 +44,10 @@ def finetune_recipe(registry: Registry, model: str, task: str, profile: str) -> 
         (f"profiles.{profile}.tasks.{pattern}", layer.get("finetune"))
         for pattern, layer in task_layers(prof, task)
     ]
-    recipe = tuple(k for k in RECIPE_KEYS if k in (spec.get("finetune") or {}))
-    sections = []
+    own = tuple(k for k in RECIPE_KEYS if k in (spec.get("finetune") or {}))
+    sections: list[dict[str, Any]] = []
     for name, section in layers:
-        kept = recipe if name == f"profiles.{profile}" or ".tasks." in name else ()
+        kept = own if name == f"profiles.{profile}" or ".tasks." in name else ()
         keys, keyed = _keys(section, backbone, kept)
         if keys:
             sections.append({"section": name, "keys": keys, "keyed": backbone if keyed else None})

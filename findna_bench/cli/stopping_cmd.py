@@ -15,13 +15,18 @@ from findna_bench.cli.common import (
     TableFormat,
     check_table_format,
 )
+from findna_bench.results.stopping import GRID
 
 
 def stopping(
     ctx: typer.Context,
     results: Path = Results,
-    patience: str = typer.Option("3,5,7,10", "--patience", help="patience values to replay"),
-    min_steps: str = typer.Option("0,500,1000", "--min-steps", help="minimum steps to replay"),
+    patience: str = typer.Option(
+        ",".join(map(str, GRID[0])), "--patience", help="patience values to replay"
+    ),
+    min_steps: str = typer.Option(
+        ",".join(map(str, GRID[1])), "--min-steps", help="minimum steps to replay"
+    ),
     fmt: str = TableFormat,
     model: list[str] | None = OnlyModels,
     suite: list[str] | None = OnlySuites,
@@ -35,7 +40,7 @@ def stopping(
     from findna_bench.cli.leaderboard_cmd import selected_records
     from findna_bench.errors import ConfigError
     from findna_bench.results.leaderboard import to_markdown
-    from findna_bench.results.stopping import table
+    from findna_bench.results.stopping import shown, table
 
     check_table_format(fmt)
     try:
@@ -49,17 +54,14 @@ def stopping(
         ctx.obj, results, model=model, suite=suite, task=task, profile=profile
     )
     found = table(chosen, patiences, minimums)
-    shown = found.round(
-        {"mean regret": 2, "runs within 0.5": 3, "worst regret": 2, "steps kept": 3}
-    )
     if fmt == "md":
-        ui.out.print(to_markdown(shown.astype(object).set_index("patience")), highlight=False)
+        ui.out.print(to_markdown(shown(found)), highlight=False)
     elif fmt == "csv":
         ui.out.print(found.to_csv(index=False), end="")
     elif fmt == "json":
         ui.out.print(found.to_json(orient="records", indent=1))
     else:
-        ui.out.print(ui.frame_table(shown.set_index("patience"), title="stopping rules replayed"))
+        ui.out.print(ui.frame_table(shown(found), title="stopping rules replayed"))
 
 
 def register(app: typer.Typer) -> None:

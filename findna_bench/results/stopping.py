@@ -82,3 +82,13 @@ def table(records: list[dict], patiences: list[int], min_steps: list[int]) -> pd
                 ]
             )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+GRID = ([3, 5, 7, 10], [0, 500, 1000])  # the default rules replayed: patience x minimum steps
+
+
+def shown(found: pd.DataFrame) -> pd.DataFrame:
+    """The table as printed: rounded, indexed by patience, integers kept as integers."""
+    rounded = found.round({"mean regret": 2, "runs within 0.5": 3, "worst regret": 2,
+                           "steps kept": 3})  # fmt: skip
+    return rounded.astype(object).set_index("patience")

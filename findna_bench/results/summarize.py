@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from findna_bench.errors import ConfigError
-from findna_bench.results import comparison_table, summary_facts, targets
+from findna_bench.results import comparison_table, stopping, summary_facts, targets
 from findna_bench.results.comparison import Comparison, compare
 from findna_bench.results.intervals import intervals, with_intervals
 from findna_bench.results.leaderboard import Board, build, tidy, to_markdown, usable
@@ -61,6 +61,7 @@ class Summary:
             "training": (-1, self.training_block),
             "leakage": (0, self.leakage),
             "certificate": (0, self.certificate),
+            "stopping": (0, self.stopping_block),
         }
 
     def render(self, block: Block) -> str:
@@ -120,6 +121,10 @@ class Summary:
             raise ConfigError("<!-- summarize:training -->: takes no argument or by-task")
         table = self.training if not args else training_table(self.records, by_task=True)
         return to_markdown(formatted(table))
+
+    def stopping_block(self) -> str:
+        """``findna-bench stopping``'s table: smaller rules replayed on the validation curves."""
+        return to_markdown(stopping.shown(stopping.table(self.records, *stopping.GRID)))
 
     def runs(self) -> str:
         """Two sentences: how the runs stopped and what they took."""

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from findna_bench.errors import ConfigError
+from findna_bench.types import Backbone
 
 POOLINGS = ("mean", "mean-with-padding")
 LOW_PRECISION = (torch.float16, torch.bfloat16)
@@ -27,13 +28,15 @@ class SequenceClassifier(nn.Module):
 
     def __init__(
         self,
-        backbone: nn.Module,
+        backbone: Backbone,
         num_classes: int,
         *,
         pooling: str = "mean",
         max_len: int | None = None,
     ) -> None:
         super().__init__()
+        if not isinstance(backbone, nn.Module):
+            raise TypeError(f"a backbone is an nn.Module (types.Backbone), got {backbone!r}")
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.backbone = backbone
@@ -59,7 +62,7 @@ class SequenceClassifier(nn.Module):
 
     def _padded_mean(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Mean of the backbone output over ``max_len`` positions, zero-vector padding included."""
-        extra = self.max_len - x.shape[1]
+        extra = (self.max_len or 0) - x.shape[1]  # max_len is set for this pooling (__init__)
         if extra < 0:
             raise ConfigError(
                 f"input length {x.shape[1]} exceeds the pooling max_len {self.max_len}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -93,7 +94,7 @@ def wrap(module: nn.Module, device: torch.device) -> nn.Module:
     """
     ddp_cls = nn.parallel.DistributedDataParallel
     params = inspect.signature(ddp_cls).parameters
-    sync = (
+    sync: dict[str, Any] = (
         {"forward_sync_buffers": False}
         if "forward_sync_buffers" in params
         else {"broadcast_buffers": False}

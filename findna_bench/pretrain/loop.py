@@ -58,7 +58,7 @@ class Session:
     digest: str
     objective: nn.Module
     sampler: GenomeSampler
-    params: list[torch.Tensor]
+    params: list[nn.Parameter]
     optimizer: torch.optim.Optimizer
     scheduler: Any
     result: PretrainResult

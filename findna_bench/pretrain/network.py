@@ -19,13 +19,16 @@ from torch.nn import functional as F
 from findna_bench import dna
 from findna_bench.pretrain import ddp
 from findna_bench.pretrain.view import View
+from findna_bench.types import Backbone
 
 
 class PretrainNet(nn.Module):
     """``backbone -> Linear(dim, 5)`` per position (the MNM head, reused for the CLS slots)."""
 
-    def __init__(self, backbone: nn.Module) -> None:
+    def __init__(self, backbone: Backbone) -> None:
         super().__init__()
+        if not isinstance(backbone, nn.Module):
+            raise TypeError(f"a backbone is an nn.Module (types.Backbone), got {backbone!r}")
         self.backbone = backbone
         self.head = nn.Linear(backbone.dim, dna.NUM_SYMBOLS)
 

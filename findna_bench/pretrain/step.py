@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
+from torch.optim.lr_scheduler import LRScheduler
 
 from findna_bench.errors import ConfigError
 from findna_bench.optim import NonFiniteLoss, autocast
@@ -73,7 +74,13 @@ def forward_backward(
     totals = {k: ddp.total(v) for k, v in objective.totals(make_batch(whole)).items()}
     summed: dict[str, torch.Tensor] = {}
     for i, part in enumerate(parts):
-        sync = model.no_sync() if ddp.active() and i < len(parts) - 1 else contextlib.nullcontext()
+        sync = (
+            model.no_sync()
+            if isinstance(model, nn.parallel.DistributedDataParallel)
+            and ddp.active()
+            and i < len(parts) - 1
+            else contextlib.nullcontext()
+        )
         with sync:
             with autocast(device, amp):
                 out = model({**make_batch(part), "totals": totals})
@@ -87,8 +94,8 @@ def forward_backward(
 
 def apply_update(
     optimizer: torch.optim.Optimizer,
-    scheduler: object,
-    params: list[torch.Tensor],
+    scheduler: LRScheduler,
+    params: Sequence[torch.Tensor],
     grad_clip: float | None,
 ) -> None:
     """Clip, step the optimiser and the schedule, clear the gradients."""

@@ -23,7 +23,7 @@ from findna_bench.results import predictions, record
 from findna_bench.results.protocol import declared
 from findna_bench.run.train import Encoded, finetune, predict, score
 from findna_bench.runspec import RunSpec
-from findna_bench.types import TaskData
+from findna_bench.types import Record, TaskData
 
 
 @dataclass(kw_only=True)
@@ -160,7 +160,9 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         record = ok_record(spec, ctx, job, model, result, (probs, {}), pretrained, started)
         return {**record, "sealed_metrics": test_metrics}  # for `unseal` only
     ctx.hook.on_evaluate(spec=spec, stage="finetune", split="test", metrics=test_metrics)
-    return ok_record(spec, ctx, job, model, result, (probs, test_metrics), pretrained, started)
+    return dict(
+        ok_record(spec, ctx, job, model, result, (probs, test_metrics), pretrained, started)
+    )
 
 
 def ok_record(
@@ -172,7 +174,7 @@ def ok_record(
     tested: tuple[Any, dict],
     pretrained: Any,
     started: float,
-) -> dict:
+) -> Record:
     """The record of a finished run: what it scored and everything that made the numbers."""
     cfg, catalog = spec.config, ctx.catalog
     task, data, main, higher = job.task, job.data, job.main, job.higher
@@ -199,7 +201,7 @@ def ok_record(
         parameters=sum(p.numel() for p in model.parameters()),
         trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
         pretrained=pretrained,
-        backbone=model.backbone.describe() if hasattr(model.backbone, "describe") else None,
+        backbone=describe() if (describe := getattr(model.backbone, "describe", None)) else None,
         data={
             "files": {relative_to(k, ctx.data_root): v for k, v in data.files.items()},
             "classes": data.classes,

@@ -9,14 +9,16 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.lr_scheduler import LRScheduler
 
 from findna_bench import dna
+from findna_bench.model import SequenceClassifier
 from findna_bench.optim import NonFiniteLoss, autocast, lr_lambda
 from findna_bench.run.accumulate import backward_in_micro_batches
 from findna_bench.run.budget import STOP_PATIENCE, Budget, EarlyStopping
@@ -79,8 +81,8 @@ def optimizer_step(
     model: nn.Module,
     loss_fn: nn.Module,
     optimizer: torch.optim.Optimizer,
-    scheduler: object,
-    params: list[torch.Tensor],
+    scheduler: LRScheduler,
+    params: Sequence[torch.Tensor],
     cfg: dict,
     device: torch.device,
 ) -> torch.Tensor:
@@ -134,7 +136,7 @@ def score(probs: np.ndarray, labels: np.ndarray, metrics: dict[str, Callable]) -
     return {name: fn(labels, pred, probs) for name, fn in metrics.items()}
 
 
-def _freeze_for_mode(model: nn.Module, mode: str) -> None:
+def _freeze_for_mode(model: SequenceClassifier, mode: str) -> None:
     """Linear probe: the backbone is frozen and kept in eval mode (no dropout, fixed norms)."""
     model.train()
     if mode == "linear-probe":
@@ -185,7 +187,7 @@ class Selection:
 
 
 def report_loss(
-    loss: torch.Tensor, step: int, budget: Budget, lr: float, on_step: Callable
+    loss: torch.Tensor, step: int, budget: Budget, lr: float | torch.Tensor, on_step: Callable
 ) -> None:
     """Check the loss is finite (a host sync) and report it with the learning rate and epoch."""
     value = loss.item()
@@ -196,7 +198,7 @@ def report_loss(
 
 
 def finetune(
-    model: nn.Module,
+    model: SequenceClassifier,
     train: Encoded,
     valid: Encoded,
     *,

@@ -54,7 +54,7 @@ def plan(device: torch.device, quick: bool) -> dict[str, Any]:
 
 
 def environment(device: torch.device) -> dict[str, Any]:
-    info = {
+    info: dict[str, Any] = {
         "device": str(device),
         "torch": torch.__version__,
         "python": platform.python_version(),

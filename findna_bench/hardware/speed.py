@@ -28,10 +28,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+if TYPE_CHECKING:
+    from findna_bench.model import SequenceClassifier
 
 
 def _sdpa_cpu(query, key, value, *args, out_shape=None, **kwargs) -> int:
@@ -51,7 +55,7 @@ def flop_counter() -> Any:
     from torch.utils.flop_counter import FlopCounterMode
 
     aten = torch.ops.aten
-    mapping = {}
+    mapping: dict[Any, Callable[..., int]] = {}
     if hasattr(aten, "_scaled_dot_product_flash_attention_for_cpu"):
         mapping[aten._scaled_dot_product_flash_attention_for_cpu] = _sdpa_cpu
         mapping[aten._scaled_dot_product_flash_attention_for_cpu_backward] = _sdpa_cpu_backward
@@ -100,6 +104,7 @@ class MemoryProbe:
 
     def __init__(self, device: torch.device) -> None:
         self.device = device
+        self.base: int | None = None  # set by start()
 
     def start(self) -> None:
         if self.device.type == "cuda":
@@ -112,7 +117,7 @@ class MemoryProbe:
 
     def peak_bytes(self) -> int | None:
         if self.device.type == "cuda":
-            return int(torch.cuda.max_memory_allocated(self.device) - self.base)
+            return int(torch.cuda.max_memory_allocated(self.device) - (self.base or 0))
         peak = _proc_status_kib("VmHWM")
         return None if peak is None or self.base is None else max(0, peak - self.base) * 1024
 
@@ -132,7 +137,7 @@ def _timed(fn, device: torch.device, warmup: int, steps: int) -> float:
 
 def build_model(
     registry_path: Path | None, model: str, profile: str, length: int
-) -> torch.nn.Module:
+) -> SequenceClassifier:
     """The model's backbone preset under ``profile``, at ``max_len = length``, with a 2-class head."""
     from findna_bench.engine import Engine
     from findna_bench.model import SequenceClassifier
@@ -145,7 +150,7 @@ def build_model(
 
 
 def measure(
-    net: torch.nn.Module,
+    net: SequenceClassifier,
     *,
     length: int,
     batch_size: int,
@@ -176,7 +181,7 @@ def measure(
 
     probe = MemoryProbe(device)
 
-    def phase(step, training: bool) -> tuple[int, float, int]:
+    def phase(step, training: bool) -> tuple[int, float, int | None]:
         """FLOPs of one step, median seconds per step, and peak memory of the phase."""
         net.train(training)
         probe.start()

@@ -170,15 +170,17 @@ def _pseudo_records(
     rows: list[Reference], metrics: dict[str, str], directions: dict[str, bool], profile: str | None
 ) -> list[dict]:
     return [
-        record.published(
-            source=ref.source.key,
-            model=ref.model,
-            label=ref.label,
-            task=task,
-            metric=metric,
-            value=mean,
-            higher_is_better=directions.get(task, True),
-            profile=profile,
+        dict(
+            record.published(
+                source=ref.source.key,
+                model=ref.model,
+                label=ref.label,
+                task=task,
+                metric=metric,
+                value=mean,
+                higher_is_better=directions.get(task, True),
+                profile=profile,
+            )
         )
         for ref, task, metric, mean, _ in _hits(rows, metrics)
     ]
@@ -203,9 +205,13 @@ def with_references(
     """
     if split != "test":
         raise ConfigError("published references are test-split numbers; drop --split valid")
-    shown = dict(metric=metric, higher_is_better=higher_is_better)
     ours = leaderboard.build(
-        records, split=split, expected_seeds=expected_seeds, unavailable=unavailable, **shown
+        records,
+        split=split,
+        expected_seeds=expected_seeds,
+        unavailable=unavailable,
+        metric=metric,
+        higher_is_better=higher_is_better,
     )
     metrics = main_metrics(ours.cells)
     rows = matching(refs, metrics)
@@ -224,7 +230,8 @@ def with_references(
         split=split,
         expected_seeds=expected_seeds,
         unavailable=unavailable,
-        **shown,
+        metric=metric,
+        higher_is_better=higher_is_better,
     )
     table = ranked.table[list(ours.table.columns)].copy()
     for ref in rows:

@@ -29,6 +29,7 @@ ENGINE = (
     "run/budget.py",
     "run/accumulate.py",
     "run/runner.py",
+    "run/timing.py",
     "model.py",
     "dna.py",
     "tasks.py",

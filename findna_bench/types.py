@@ -344,6 +344,7 @@ class Record(TypedDict, total=False):
     plugins: dict[str, str]
     train_seconds: float
     wall_seconds: float
+    time_profile: dict[str, dict[str, float]]  # seconds and share of wall per phase (run/timing.py)
     started_at: str
     environment: dict[str, Any]
     code: dict[str, Any]  # the run's identity and provenance (added by the suite; identity.py)

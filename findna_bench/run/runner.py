@@ -21,6 +21,7 @@ from findna_bench.model import SequenceClassifier
 from findna_bench.paths import relative_to
 from findna_bench.results import predictions, record
 from findna_bench.results.protocol import declared
+from findna_bench.run.timing import DATA, PRETRAINING, TEST, PhaseTimer
 from findna_bench.run.train import Encoded, finetune, predict, score
 from findna_bench.runspec import RunSpec
 from findna_bench.types import Record, TaskData
@@ -104,7 +105,9 @@ def prepare(spec: RunSpec, ctx: RunContext) -> Prepared:
     )
 
 
-def build_model(spec: RunSpec, ctx: RunContext, job: Prepared) -> tuple[SequenceClassifier, Any]:
+def build_model(
+    spec: RunSpec, ctx: RunContext, job: Prepared, timer: PhaseTimer
+) -> tuple[SequenceClassifier, Any]:
     """Seeded backbone (with pretrained weights when the model pretrains) and the task head;
     fires ``on_run_start`` before pretraining, so its progress shows under this run."""
     cfg, task = spec.config, job.task
@@ -115,7 +118,8 @@ def build_model(spec: RunSpec, ctx: RunContext, job: Prepared) -> tuple[Sequence
     if cfg.get("pretrain"):
         from findna_bench.pretrain.transfer import load_pretrained
 
-        pretrained = load_pretrained(backbone, cfg, ctx, spec)
+        with timer.phase(PRETRAINING):
+            pretrained = load_pretrained(backbone, cfg, ctx, spec)
     model = SequenceClassifier(
         backbone, len(task.classes), pooling=cfg["finetune"]["pooling"], max_len=task.max_len
     ).to(ctx.device)
@@ -124,11 +128,12 @@ def build_model(spec: RunSpec, ctx: RunContext, job: Prepared) -> tuple[Sequence
 
 def run_one(spec: RunSpec, ctx: RunContext) -> dict:
     """Execute a spec and return its record (status 'ok'); exceptions propagate to the suite."""
-    started = time.time()
+    started, timer = time.time(), PhaseTimer()
     ft = spec.config["finetune"]
-    job = prepare(spec, ctx)
+    with timer.phase(DATA):
+        job = prepare(spec, ctx)
     main, higher, train, valid, test = job.main, job.higher, job.train, job.valid, job.test
-    model, pretrained = build_model(spec, ctx, job)
+    model, pretrained = build_model(spec, ctx, job, timer)
     result = finetune(
         model,
         train,
@@ -145,24 +150,25 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
         on_eval=lambda m: ctx.hook.on_evaluate(
             spec=spec, stage="finetune", split="valid", metrics=m
         ),
+        timer=timer,
     )
     # The test split is scored exactly once, with the weights selected on validation.
-    probs = predict(
-        model,
-        test,
-        batch_size=ft["eval_batch_size"],
-        device=ctx.device,
-        amp=ft["amp"],
-        rc_tta=ft["rc_tta"],
-    )
-    test_metrics = score(probs, test.labels.numpy(), job.metric_fns)
+    with timer.phase(TEST):
+        probs = predict(
+            model,
+            test,
+            batch_size=ft["eval_batch_size"],
+            device=ctx.device,
+            amp=ft["amp"],
+            rc_tta=ft["rc_tta"],
+        )
+        test_metrics = score(probs, test.labels.numpy(), job.metric_fns)
+    clock = (started, timer)
     if ctx.sealed_test:  # the protocol is still being chosen: no test number is shown
-        record = ok_record(spec, ctx, job, model, result, (probs, {}), pretrained, started)
+        record = ok_record(spec, ctx, job, model, result, (probs, {}), pretrained, clock)
         return {**record, "sealed_metrics": test_metrics}  # for `unseal` only
     ctx.hook.on_evaluate(spec=spec, stage="finetune", split="test", metrics=test_metrics)
-    return dict(
-        ok_record(spec, ctx, job, model, result, (probs, test_metrics), pretrained, started)
-    )
+    return dict(ok_record(spec, ctx, job, model, result, (probs, test_metrics), pretrained, clock))
 
 
 def ok_record(
@@ -173,10 +179,13 @@ def ok_record(
     result: Any,
     tested: tuple[Any, dict],
     pretrained: Any,
-    started: float,
+    clock: tuple[float, PhaseTimer],
 ) -> Record:
-    """The record of a finished run: what it scored and everything that made the numbers."""
+    """The record of a finished run: what it scored, everything that made the numbers, and
+    where its wall time went (``clock``: its start and its phase timer)."""
     cfg, catalog = spec.config, ctx.catalog
+    started, timer = clock
+    wall = time.time() - started
     task, data, main, higher = job.task, job.data, job.main, job.higher
     train, valid, test = job.train, job.valid, job.test
     probs, test_metrics = tested
@@ -215,7 +224,8 @@ def ok_record(
             "task": job.task_plugin,
         },
         train_seconds=round(result.seconds, 3),
-        wall_seconds=round(time.time() - started, 3),
+        wall_seconds=round(wall, 3),
+        time_profile=timer.profile(wall),
         started_at=record.stamp(started),
         environment=environment(ctx.device),
         **({"sealed_test": True} if ctx.sealed_test else {}),

@@ -22,6 +22,13 @@ from findna_bench.model import SequenceClassifier
 from findna_bench.optim import NonFiniteLoss, autocast, lr_lambda
 from findna_bench.run.accumulate import backward_in_micro_batches
 from findna_bench.run.budget import STOP_PATIENCE, Budget, EarlyStopping
+from findna_bench.run.timing import (
+    BATCHING,
+    EVALUATION,
+    FORWARD_BACKWARD,
+    OPTIMIZER,
+    PhaseTimer,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -85,24 +92,27 @@ def optimizer_step(
     params: Sequence[torch.Tensor],
     cfg: dict,
     device: torch.device,
+    timer: PhaseTimer,
 ) -> torch.Tensor:
     """One update: forward and backward (in micro-batches when ``micro_batch_size`` is set),
     clip, step optimiser and schedule; returns the batch's mean loss, detached (no host sync)."""
     tokens, mask, labels = batch
-    optimizer.zero_grad(set_to_none=True)
-    loss = backward_in_micro_batches(
-        model,
-        loss_fn,
-        tokens,
-        mask,
-        labels,
-        micro_batch_size=cfg.get("micro_batch_size"),
-        autocast=lambda: autocast(device, cfg["amp"]),
-    )
-    if cfg["grad_clip"]:
-        nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
-    optimizer.step()
-    scheduler.step()
+    with timer.phase(FORWARD_BACKWARD):
+        optimizer.zero_grad(set_to_none=True)
+        loss = backward_in_micro_batches(
+            model,
+            loss_fn,
+            tokens,
+            mask,
+            labels,
+            micro_batch_size=cfg.get("micro_batch_size"),
+            autocast=lambda: autocast(device, cfg["amp"]),
+        )
+    with timer.phase(OPTIMIZER):
+        if cfg["grad_clip"]:
+            nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
+        optimizer.step()
+        scheduler.step()
     return loss
 
 
@@ -187,10 +197,9 @@ class Selection:
 
 
 def report_loss(
-    loss: torch.Tensor, step: int, budget: Budget, lr: float | torch.Tensor, on_step: Callable
+    value: float, step: int, budget: Budget, lr: float | torch.Tensor, on_step: Callable
 ) -> None:
-    """Check the loss is finite (a host sync) and report it with the learning rate and epoch."""
-    value = loss.item()
+    """Check the loss is finite and report it with the learning rate and epoch."""
     if not math.isfinite(value):
         raise NonFiniteLoss(f"fine-tuning loss became {value} at or before step {step}")
     epoch = round(step / budget.steps_per_epoch, 2)
@@ -210,10 +219,13 @@ def finetune(
     seed: int,
     on_step: Callable[[int, int, dict], None] = lambda *a: None,
     on_eval: Callable[[dict], None] = lambda m: None,
+    timer: PhaseTimer | None = None,
 ) -> FinetuneResult:
     """Train ``model`` on ``train`` within its budget, select on ``valid``, stop early on a
-    plateau; leaves the selected weights loaded."""
+    plateau; leaves the selected weights loaded. ``timer`` sums the time of its phases
+    (``timing.py``)."""
     started = time.perf_counter()
+    timer = timer or PhaseTimer()
     generator = torch.Generator().manual_seed(seed)
     if cfg["mode"] == "linear-probe":
         for p in model.backbone.parameters():
@@ -231,20 +243,26 @@ def finetune(
     loss_fn = nn.CrossEntropyLoss()
     _freeze_for_mode(model, cfg["mode"])
     for step, index in _batches(train, budget, cfg["batch_size"], generator):
+        with timer.phase(BATCHING):
+            batch = batch_inputs(train, index, device)
         loss = optimizer_step(
-            batch_inputs(train, index, device), model=model, loss_fn=loss_fn,
-            optimizer=optimizer, scheduler=scheduler, params=params, cfg=cfg, device=device,
+            batch, model=model, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
+            params=params, cfg=cfg, device=device, timer=timer,
         )  # fmt: skip
         result.steps = step
         if step % 10 == 0 or step == total or step in budget.eval_steps:
-            report_loss(loss, step, budget, scheduler.get_last_lr()[0], on_step)  # 1 sync/10 steps
+            with timer.phase(FORWARD_BACKWARD):  # the host waits here for the queued steps
+                value = loss.item()  # 1 sync/10 steps
+            report_loss(value, step, budget, scheduler.get_last_lr()[0], on_step)
         if step not in budget.eval_steps:
             continue
-        probs = predict(
-            model, valid, batch_size=cfg["eval_batch_size"], device=device, amp=cfg["amp"],
-            rc_tta=cfg["rc_tta"],
-        )  # fmt: skip
-        values = score(probs, valid.labels.numpy(), metrics)
+        timer.drain(device)
+        with timer.phase(EVALUATION):
+            probs = predict(
+                model, valid, batch_size=cfg["eval_batch_size"], device=device, amp=cfg["amp"],
+                rc_tta=cfg["rc_tta"],
+            )  # fmt: skip
+            values = score(probs, valid.labels.numpy(), metrics)
         selection.observe(model, step, values, main_metric)
         on_eval(values)
         _freeze_for_mode(model, cfg["mode"])

@@ -22,10 +22,20 @@ NAME = PACKAGE.name
 
 # lowest first; "findna_bench" is the package's __init__ (the plugin authors' surface)
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "file_modes", "paths", "ui", "dna", "config_tree", "optim"),
+    ("errors", "file_modes", "paths", "ui", "dna", "config_tree", "config_rules", "optim"),
     ("types", "runspec", "data"),
     ("hookspecs", NAME, "fingerprint"),
-    ("plugins", "catalog", "catalog_index", "registry", "identity", "model", "tasks", "builtins"),
+    (
+        "plugins",
+        "catalog",
+        "catalog_index",
+        "registry",
+        "identity",
+        "model",
+        "tasks",
+        "builtins",
+        "config_keys",  # the pooling rule names model.POOLINGS
+    ),
     ("results",),
     ("pretrain",),
     ("run",),

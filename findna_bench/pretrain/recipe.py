@@ -1,5 +1,6 @@
-"""The pretraining recipe: its keys and defaults, its hash (the cache key of its weights), and
-what it builds: the objective around its backbone, and the genome sampler."""
+"""The pretraining recipe: its keys and defaults (declared in ``config_keys.PRETRAIN``), its hash
+(the cache key of its weights), and what it builds: the objective around its backbone, and the
+genome sampler."""
 
 from __future__ import annotations
 
@@ -9,43 +10,17 @@ from typing import Any
 
 from torch import nn
 
+from findna_bench.config_keys import PRETRAIN, Missing, defaults
 from findna_bench.config_tree import config_hash
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain.genome import GenomeSampler
 from findna_bench.pretrain.view import build_views
 
-RECIPE_KEYS = {
-    "backbone",
-    "objective",
-    "views",
-    "data",
-    "steps",
-    "batch_size",
-    "lr",
-    "weight_decay",
-    "warmup",
-    "grad_clip",
-    "amp",
-    "seed",
-    "checkpoint_every",
-    "log_every",
-    "micro_batch_size",
-}
-NOT_HASHED = ("checkpoint_every", "log_every", "micro_batch_size")
-DEFAULTS: dict[str, Any] = {
-    "steps": 100,
-    "batch_size": 8,
-    "lr": 3e-4,
-    "weight_decay": 3e-4,
-    "warmup": 0.3,
-    "grad_clip": 0.5,
-    "amp": True,
-    "seed": 0,
-    "checkpoint_every": 100,
-    "log_every": 10,
-    "views": {},
-    "micro_batch_size": None,
-}
+# Each recipe key is declared once, with its default and rule, in config_keys.PRETRAIN.
+RECIPE_KEYS = {k.name for k in PRETRAIN if k.recipe}
+REQUIRED = tuple(k.name for k in PRETRAIN if k.default is Missing.REQUIRED)
+NOT_HASHED = tuple(k.name for k in PRETRAIN if not k.hashed)
+DEFAULTS: dict[str, Any] = defaults(k for k in PRETRAIN if k.recipe)
 
 
 def recipe_of(pretrain: dict) -> dict:
@@ -55,7 +30,7 @@ def recipe_of(pretrain: dict) -> dict:
         raise ConfigError(
             f"pretrain: unknown key(s) {sorted(unknown)}; allowed: {sorted(RECIPE_KEYS)}"
         )
-    for key in ("backbone", "objective", "data"):
+    for key in REQUIRED:
         if not pretrain.get(key):
             raise ConfigError(f"pretrain: needs {key}: (see the findna model in registry.yaml)")
     return {**DEFAULTS, **pretrain}

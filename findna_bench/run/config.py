@@ -2,9 +2,10 @@
 
 A run's config is resolved in a fixed order, each layer deep-merged over the previous one:
 engine defaults < model < profile defaults < profile.models[model] < profile.tasks[pattern]
-(least specific pattern first) < ``key=value`` overrides. A model's optimizer recipe
-(``RECIPE_KEYS`` its preset declares) is kept by the profile's defaults and its plain per-task
-sections: profiles set budgets; a profile's per-model section, a per-task section keyed by
+(least specific pattern first) < ``key=value`` overrides. The engine defaults come from the
+one declaration of each key (``findna_bench.config_keys``). A model's optimizer recipe (the
+``kept`` finetune keys its preset declares) is kept by the profile's defaults and its plain
+per-task sections: profiles set budgets; a profile's per-model section, a per-task section keyed by
 backbone, or an override still changes a recipe. ``sources`` says which layer set each key.
 The result is recorded with every run, together with its hash. YAML refers to registered names
 only, never to import paths. ``backbone.trust_remote_code`` is never taken from an override.
@@ -16,6 +17,7 @@ import copy
 import fnmatch
 from typing import TYPE_CHECKING, Any
 
+from findna_bench import config_keys
 from findna_bench.config_tree import deep_merge, yaml_load
 from findna_bench.errors import ConfigError, UnknownName
 from findna_bench.run import config_schema
@@ -26,34 +28,8 @@ if TYPE_CHECKING:
 
 ENGINE_DEFAULTS: dict[str, Any] = {
     "task": {},
-    "data": {
-        "valid_fraction": 0.1,
-        "carve_seed": 0,  # seeds the validation carve and the max_train/max_valid subsamples
-        "policy": {},
-    },
-    "finetune": {
-        "mode": "full",  # full | linear-probe
-        "epochs": 3,  # an upper bound on passes over the training split
-        "max_steps": None,  # step budget: optimizer steps at most (None: epochs decide)
-        "min_steps": 0,  # never stop early before this many steps
-        "eval_every": None,  # validate every N steps (None: evals_per_epoch times an epoch)
-        "patience": None,  # stop after N evaluations without improvement (None: never early)
-        "min_delta": 0.0,  # an improvement must beat the best by more than this
-        "batch_size": 64,
-        "micro_batch_size": None,  # gradient accumulation: rows per forward/backward (None: all)
-        "eval_batch_size": 256,
-        "lr": 1e-3,
-        "weight_decay": 0.01,
-        "warmup": 0.1,  # fraction of total steps
-        "grad_clip": 1.0,
-        "pooling": "mean",  # mean over real positions | mean-with-padding (FinDNA code)
-        "max_train": None,  # subsample the training split (profiles for CI)
-        "max_valid": None,  # subsample the validation split (never the test split)
-        "selection": "best-valid",  # best-valid | last-epoch
-        "evals_per_epoch": 1,
-        "rc_tta": False,
-        "amp": True,  # bf16 autocast on CUDA only
-    },
+    "data": config_keys.defaults(config_keys.DATA),
+    "finetune": config_keys.defaults(config_keys.FINETUNE),
     "pretrain": None,
 }
 
@@ -67,7 +43,7 @@ def task_layers(profile: dict, task: str) -> list[tuple[str, dict]]:
     return [(p, tasks[p]) for p in matches]
 
 
-RECIPE_KEYS = ("lr", "weight_decay", "batch_size", "warmup")
+RECIPE_KEYS = tuple(k.name for k in config_keys.FINETUNE if k.kept)
 TRUST_KEY = "trust_remote_code"
 
 

@@ -1,7 +1,8 @@
-"""What a resolved run config may hold: one table of rules, checked before any work starts.
+"""What a resolved run config may hold, checked before any work starts.
 
 ``problems(cfg)`` checks the engine's own keys (``finetune``, ``data``, the ``pretrain`` recipe's
-scalars) by type, range and choices, with nothing heavier than the standard library.
+scalars) by type, range and choices, with the rules of their one declaration
+(``findna_bench.config_keys``) and nothing heavier than the standard library.
 ``catalog_problems(cfg, catalog, task)`` binds the factory keyword arguments (``backbone``,
 ``task``, the recipe's backbone, objective, views and genome sampler) to the registered
 factories' signatures, then checks their values: a factory may declare rules for its keywords
@@ -17,125 +18,21 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
-import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
+from findna_bench import config_keys
+from findna_bench.config_rules import Rule, integer, is_int, number
+from findna_bench.config_rules import choice as choice  # keyword_rules' constructors live here too
 from findna_bench.errors import ConfigError, FindnaError
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """What one key accepts: ``ok`` decides, ``describe`` says it in words."""
-
-    ok: Callable[[Any], bool]
-    describe: Callable[[], str]
-
-    @property
-    def allowed(self) -> str:
-        return self.describe()
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def integer(low: int, *, null: bool = False) -> Rule:
-    """An int (never a bool or a float) ``>= low``; ``null`` also allows None."""
-    text = f"an integer >= {low}" + (" or null" if null else "")
-    return Rule(lambda v: (null and v is None) or (_is_int(v) and v >= low), lambda: text)
-
-
-def number(
-    low: float, high: float | None = None, *, low_open: bool = False, null: bool = False
-) -> Rule:
-    """A finite int or float from ``low`` (excluded if ``low_open``) up to ``high`` (excluded)."""
-    if high is None:
-        text = f"a number {'>' if low_open else '>='} {low:g}"
-    else:
-        text = f"a number in {'(' if low_open else '['}{low:g}, {high:g})"
-
-    def ok(v: Any) -> bool:
-        if null and v is None:
-            return True
-        return _is_number(v) and (v > low if low_open else v >= low) and (high is None or v < high)
-
-    text += " or null" if null else ""
-    return Rule(ok, lambda: text)
-
-
-def choice(options: Callable[[], Iterable[str]]) -> Rule:
-    """One of ``options()`` (a callable, so heavy modules are imported only when checking)."""
-    return Rule(
-        lambda v: isinstance(v, str) and v in tuple(options()),
-        lambda: "one of " + ", ".join(options()),
-    )
-
-
-def _poolings() -> tuple[str, ...]:
-    from findna_bench.model import POOLINGS
-
-    return POOLINGS
-
-
-FLAG = Rule(lambda v: isinstance(v, bool), lambda: "true or false")
-MAPPING = Rule(lambda v: isinstance(v, dict), lambda: "a mapping of keys")
-TEXT = Rule(lambda v: isinstance(v, str) and bool(v), lambda: "a path")
-
-FINETUNE: dict[str, Rule] = {
-    "mode": choice(lambda: ("full", "linear-probe")),
-    "epochs": integer(1),
-    "max_steps": integer(1, null=True),
-    "min_steps": integer(0),
-    "eval_every": integer(1, null=True),
-    "patience": integer(1, null=True),
-    "min_delta": number(0),
-    "batch_size": integer(1),
-    "micro_batch_size": integer(1, null=True),
-    "eval_batch_size": integer(1),
-    "lr": number(0, low_open=True),
-    "weight_decay": number(0),
-    "warmup": number(0, 1),
-    "grad_clip": number(0, null=True),
-    "pooling": choice(_poolings),
-    "max_train": integer(1, null=True),
-    "max_valid": integer(1, null=True),
-    "selection": choice(lambda: ("best-valid", "last-epoch")),
-    "evals_per_epoch": integer(1),
-    "rc_tta": FLAG,
-    "amp": FLAG,
-}
-DATA: dict[str, Rule] = {
-    "valid_fraction": number(0, 1, low_open=True),
-    "carve_seed": integer(0),
-    "policy": MAPPING,
-}
-# The pretraining recipe (findna_bench.pretrain.recipe.RECIPE_KEYS) plus run --checkpoint's path.
-PRETRAIN: dict[str, Rule] = {
-    "backbone": MAPPING,
-    "objective": MAPPING,
-    "views": MAPPING,
-    "data": MAPPING,
-    "steps": integer(1),
-    "batch_size": integer(1),
-    "lr": number(0, low_open=True),
-    "weight_decay": number(0),
-    "warmup": number(0, 1),
-    "grad_clip": number(0, null=True),
-    "amp": FLAG,
-    "seed": integer(0),
-    "checkpoint_every": integer(1),
-    "log_every": integer(1),
-    "micro_batch_size": integer(1, null=True),
-    "checkpoint": TEXT,
-}
+# The engine's keys: their rules come from the one declaration of each key (config_keys).
+FINETUNE = config_keys.rules(config_keys.FINETUNE)
+DATA = config_keys.rules(config_keys.DATA)
+PRETRAIN = config_keys.rules(config_keys.PRETRAIN)
+REQUIRED = tuple(k.name for k in config_keys.PRETRAIN if k.default is config_keys.REQUIRED)
 SIZES = Rule(
-    lambda v: isinstance(v, list) and bool(v) and all(_is_int(x) and x >= 1 for x in v),
+    lambda v: isinstance(v, list) and bool(v) and all(is_int(x) and x >= 1 for x in v),
     lambda: "a non-empty list of integers >= 1",
 )
 # Backbone keywords checked by name, whichever backbone takes them (null passes where the
@@ -220,10 +117,11 @@ def _sections(cfg: dict) -> list[str]:
 
 def _pretrain(recipe: dict) -> list[str]:
     out = check_table(recipe, PRETRAIN, "pretrain")
-    for key in ("backbone", "objective", "data"):
+    needs = f"{', '.join(REQUIRED[:-1])} and {REQUIRED[-1]}"
+    for key in REQUIRED:
         if key not in recipe:
             out.append(
-                f"pretrain.{key}: missing; a recipe needs backbone, objective and data "
+                f"pretrain.{key}: missing; a recipe needs {needs} "
                 "(see the findna model in registry.yaml)"
             )
     return out

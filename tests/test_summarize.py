@@ -23,8 +23,8 @@ def records():
     return found
 
 
-def test_the_benchmark_readme_is_what_its_records_give(cli):
-    result = cli("summarize", "--results", BENCH, "--check")
+def test_the_benchmark_readme_is_what_its_records_give(cli, data_root):
+    result = cli("summarize", "--results", BENCH, "--data-root", data_root, "--check")
     assert result.exit_code == 0, result.output
 
 
@@ -33,7 +33,7 @@ def test_the_project_readme_quote_is_what_the_records_give(cli):
     assert result.exit_code == 0, result.output
 
 
-def test_a_drifted_block_is_named_then_rewritten_with_the_prose_kept(cli, tmp_path):
+def test_a_drifted_block_is_named_then_rewritten_with_the_prose_kept(cli, tmp_path, data_root):
     committed = (BENCH / "README.md").read_text()
     compare = next(b for b in markers.blocks(committed) if b.name == "compare")
     body = committed[compare.start : compare.end]
@@ -42,13 +42,18 @@ def test_a_drifted_block_is_named_then_rewritten_with_the_prose_kept(cli, tmp_pa
     readme = tmp_path / "README.md"
     readme.write_text(committed[: compare.start] + drifted + committed[compare.end :] + "\nmine\n")
 
-    check = cli("summarize", "--results", BENCH, "--readme", readme, "--check")
+    check = cli(
+        "summarize", "--results", BENCH, "--readme", readme, "--check", "--data-root", data_root
+    )
     assert check.exit_code == 1
     assert "block 'compare findna chordmixer' differs" in check.output
     assert len(check.output.strip().splitlines()) == 1
     assert "findna is better" in readme.read_text()  # --check writes nothing
 
-    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    assert (
+        cli("summarize", "--results", BENCH, "--readme", readme, "--data-root", data_root).exit_code
+        == 0
+    )
     assert readme.read_text() == committed + "\nmine\n"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from findna_bench.cli.common import Results
+from findna_bench.cli.common import DataRoot, Results, data_root
 
 README = typer.Option(
     None, "--readme", help="the Markdown file to fill (default: README.md in --results)"
@@ -23,7 +23,11 @@ CHECK = typer.Option(
 
 
 def summarize(
-    ctx: typer.Context, results: Path = Results, readme: Path | None = README, check: bool = CHECK
+    ctx: typer.Context,
+    results: Path = Results,
+    readme: Path | None = README,
+    check: bool = CHECK,
+    data: Path | None = DataRoot,
 ) -> None:
     """Write every table and number of a benchmark README between its markers, from the records."""
     from findna_bench import ui
@@ -40,7 +44,13 @@ def summarize(
     if not found:
         raise ConfigError(f"{path} has no <!-- summarize:NAME --> block to fill")
     records = selected_records(ctx.obj, results, model=None, suite=None, task=None, profile=None)
-    summary = Summary(records, results=results, resolve=resolver(ctx.obj))
+    summary = Summary(
+        records,
+        results=results,
+        resolve=resolver(ctx.obj),
+        catalog=ctx.obj.catalog,
+        data_root=data_root(data, must_exist=False),
+    )
     new = markers.fill(text, found, [summary.render(block) for block in found])
     stale = markers.first_difference(text, new, found)
     if check:

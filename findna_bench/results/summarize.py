@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from findna_bench.errors import ConfigError
-from findna_bench.results import comparison_table, stopping, summary_facts, targets
+from findna_bench.results import comparison_table, rescore, stopping, summary_facts, targets
 from findna_bench.results.comparison import Comparison, compare
 from findna_bench.results.intervals import intervals, with_intervals
 from findna_bench.results.leaderboard import Board, build, tidy, to_markdown, usable
@@ -41,10 +42,19 @@ def _notes(board: Board) -> str:
 class Summary:
     """The records of ``results`` and the blocks a README can ask of them."""
 
-    def __init__(self, records: list[dict], *, results: Path, resolve: Callable) -> None:
+    def __init__(
+        self,
+        records: list[dict],
+        *,
+        results: Path,
+        resolve: Callable,
+        catalog: Any = None,
+        data_root: Path | None = None,
+    ) -> None:
         self.records = [r for r in records if usable(r)]
         self.results = Path(results)
         self.resolve = resolve
+        self.catalog, self.data_root = catalog, data_root  # for blocks that read the data
         self._comparisons: dict[tuple[str, str], Comparison] = {}
         self.blocks: dict[str, tuple[int, Callable[..., str]]] = {  # name -> (arguments, render)
             "status": (0, lambda: summary_facts.status(self.records)),
@@ -62,6 +72,7 @@ class Summary:
             "leakage": (0, self.leakage),
             "certificate": (0, self.certificate),
             "stopping": (0, self.stopping_block),
+            "dedup": (0, self.dedup),
         }
 
     def render(self, block: Block) -> str:
@@ -121,6 +132,16 @@ class Summary:
             raise ConfigError("<!-- summarize:training -->: takes no argument or by-task")
         table = self.training if not args else training_table(self.records, by_task=True)
         return to_markdown(formatted(table))
+
+    def dedup(self) -> str:
+        """The runs re-scored on the de-duplicated test split (``rescore``); needs the data."""
+        if self.data_root is None or not Path(self.data_root).is_dir():
+            raise ConfigError(
+                f"<!-- summarize:dedup -->: re-scoring reads the test splits; no data root at "
+                f"{self.data_root}: pass --data-root DIR or set FINDNA_BENCH_DATA"
+            )
+        rescorer = rescore.Rescorer(self.catalog, self.data_root, self.results)
+        return rescore.markdown(rescorer.table(self.records))
 
     def stopping_block(self) -> str:
         """``findna-bench stopping``'s table: smaller rules replayed on the validation curves."""

@@ -29,7 +29,7 @@ import numpy as np
 from findna_bench.errors import ConfigError, DataError
 from findna_bench.results import multiplicity, predictions, stats
 from findna_bench.results.evidence import disagreements
-from findna_bench.results.rows import row_label
+from findna_bench.results.rows import base_labels, row_label, variants
 
 Resolver = Callable[[str], tuple[stats.Metric, bool]]  # metric name -> (function, higher is better)
 
@@ -92,12 +92,29 @@ def failed_tasks(records: list[dict], name: str) -> list[str]:
 
 
 def runs_of(records: list[dict], name: str) -> dict[str, dict[int, dict]]:
-    """``{task: {seed: record}}`` of a model's successful runs, the latest record per seed."""
+    """``{task: {seed: record}}`` of a model's successful runs, the latest record per seed.
+
+    ``name`` is a model (with its mode) or a leaderboard row label (``findna [pretrain.seed=1]``);
+    a model with runs of several configs or identities on one task must be named by its row
+    label: one comparison never pools them."""
     several = len({r.get("profile") for r in records}) > 1
+    ok = [r for r in records if r.get("status") == "ok"]
+    labels = dict(zip(map(id, ok), variants(ok, base_labels(ok))))
+    mine = [
+        r
+        for r in ok
+        if name in (row_label(r, several), row_label(r, False)) or labels[id(r)] == name
+    ]
+    for task in dict.fromkeys(r["task"] for r in mine):
+        rows = sorted({labels[id(r)] for r in mine if r["task"] == task})
+        if len(rows) > 1:
+            raise ConfigError(
+                f"{name} has runs of {len(rows)} configs or identities on {task} "
+                f"({'; '.join(rows)}); name one row, e.g. compare '{rows[0]}' B"
+            )
     chosen: dict[str, dict[int, dict]] = {}
-    for r in sorted(records, key=lambda r: r.get("started_at", "")):
-        if r.get("status") == "ok" and name in (row_label(r, several), row_label(r, False)):
-            chosen.setdefault(r["task"], {})[r["seed"]] = r
+    for r in sorted(mine, key=lambda r: r.get("started_at", "")):
+        chosen.setdefault(r["task"], {})[r["seed"]] = r
     for task, by_seed in chosen.items():
         profiles = {r.get("profile") for r in by_seed.values()}
         if len(profiles) > 1:

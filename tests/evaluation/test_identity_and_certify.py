@@ -140,3 +140,27 @@ def test_a_hand_edited_metric_is_caught_by_its_own_predictions(cli, tmp_path):
     assert board.exit_code == 0 and "its stored predictions give" in board.output
     refused = cli("compare", "cnn", "dilated-cnn", "--results", results, "--bootstrap", "200")
     assert refused.exit_code == 2 and "evidence denies" in refused.output
+
+
+def test_compare_never_pools_two_configs_of_a_model(cli, tmp_path):
+    root, results = tmp_path / "data", tmp_path / "r"
+    write_task(root)
+    for extra in ((), ("finetune.lr=0.01",)):
+        run(cli, root, results, *extra)
+    result = cli(
+        "run", "-m", "dilated-cnn", "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "0,",
+        "-q", "--data-root", root, "--results", results,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    mixed = cli("compare", "cnn", "dilated-cnn", "--results", results, "--bootstrap", "200")
+    assert mixed.exit_code == 2 and "cnn has runs of 2 configs" in mixed.output
+    named = cli(
+        "compare",
+        "cnn [finetune.lr=0.01]",
+        "dilated-cnn",
+        "--results",
+        results,
+        "--bootstrap",
+        "200",
+    )
+    assert named.exit_code == 0, named.output

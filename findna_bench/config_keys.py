@@ -161,7 +161,7 @@ DATA: tuple[Key, ...] = (
         "policy",
         {},
         MAPPING,
-        "error, warn or fix per data rule: data.policy.RULE=error|warn|fix (see Data, below)",
+        "an action per data rule: data.policy.RULE=error|warn|fix (the rules: Data, above)",
     ),
 )
 # The pretraining recipe, plus run --checkpoint's path (not a recipe key).

@@ -7,8 +7,10 @@ its name, through the functions the commands use: ``leaderboard`` (``leaderboard
 ``training by-task``), ``leakage`` (the audit the records carry, per task), ``certificate``
 (``certificate.md`` beside the records), ``cost``, ``targets`` (declared in the marker,
 ``targets.py``) and the facts of ``summary_facts``: ``status``, ``setup``, ``pretraining``,
-``stops``. Bootstrap seeds are fixed (0, the commands' default), so the same records always give
-the same text. Pure: returns strings, prints nothing.
+``stops``; and ``config-keys``, the one block not read from the records: the engine's config keys
+from their declaration (``findna_bench.config_keys``). Bootstrap seeds are fixed (0, the
+commands' default), so the same records always give the same text. Pure: returns strings,
+prints nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from findna_bench import config_keys
 from findna_bench.errors import ConfigError
 from findna_bench.results import comparison_table, rescore, stopping, summary_facts, targets
 from findna_bench.results.comparison import Comparison, compare
@@ -73,6 +76,7 @@ class Summary:
             "certificate": (0, self.certificate),
             "stopping": (0, self.stopping_block),
             "dedup": (0, self.dedup),
+            "config-keys": (0, config_keys.markdown),
         }
 
     def render(self, block: Block) -> str:

@@ -24,13 +24,21 @@ import pandas as pd
 
 from findna_bench import config_keys
 from findna_bench.errors import ConfigError
-from findna_bench.results import comparison_table, rescore, stopping, summary_facts, targets
+from findna_bench.results import (
+    comparison_table,
+    pretraining_seeds,
+    rescore,
+    stopping,
+    summary_facts,
+    targets,
+)
 from findna_bench.results.comparison import Comparison, compare
 from findna_bench.results.intervals import intervals, with_intervals
 from findna_bench.results.leaderboard import Board, build, tidy, to_markdown, usable
 from findna_bench.results.markers import Block
 from findna_bench.results.references import board_markdown, load, with_references
 from findna_bench.results.report_leakage import leakage_table
+from findna_bench.results.store import ResultsStore
 from findna_bench.results.training import formatted, training_table
 
 CERTIFICATE_MD = "certificate.md"
@@ -76,6 +84,7 @@ class Summary:
             "certificate": (0, self.certificate),
             "stopping": (0, self.stopping_block),
             "dedup": (0, self.dedup),
+            "pretraining-seeds": (-1, self.pretraining_seeds_block),
             "config-keys": (0, config_keys.markdown),
         }
 
@@ -146,6 +155,19 @@ class Summary:
             )
         rescorer = rescore.Rescorer(self.catalog, self.data_root, self.results)
         return rescore.markdown(rescorer.table(self.records))
+
+    def pretraining_seeds_block(self, model: str = "", *more: str) -> str:
+        """Pretraining-seed spread beside fine-tuning-seed spread of ``model``; ``more``: other
+        result folders (relative to this one) whose records join, e.g. the default seed's."""
+        if not model:
+            raise ConfigError(
+                "<!-- summarize:pretraining-seeds MODEL [FOLDER ...] -->: name a model"
+            )
+        records = list(self.records)
+        for folder in more:
+            extra, _ = ResultsStore(self.results / folder).read_all()
+            records += [r for r in extra if usable(r)]
+        return pretraining_seeds.markdown(pretraining_seeds.spread(records, model))
 
     def stopping_block(self) -> str:
         """``findna-bench stopping``'s table: smaller rules replayed on the validation curves."""

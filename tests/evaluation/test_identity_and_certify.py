@@ -164,3 +164,18 @@ def test_compare_never_pools_two_configs_of_a_model(cli, tmp_path):
         "200",
     )
     assert named.exit_code == 0, named.output
+
+
+def test_runs_on_other_pretrained_weights_get_their_own_labelled_row(make_record):
+    from findna_bench.results.leaderboard import build
+
+    records = []
+    for seed, weights in ((0, "a" * 64), (1, "a" * 64), (2, "b" * 64)):
+        r = make_record("findna", "gue/tf_0", seed, 0.5 + seed / 100)
+        code = {"versions": {"backbone:chordmixer": "1"}, "data": {}, "weights": None}
+        r.update(
+            code={**code, "fingerprint": "0123456789ab"}, pretrained={"weights_sha256": weights}
+        )
+        records.append(r)
+    rows = list(build(records).table.index)
+    assert len(rows) == 2 and all(r.startswith("findna [weights ") for r in rows), rows

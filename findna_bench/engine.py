@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from findna_bench.registry import Registry
     from findna_bench.results.leaderboard import Board
     from findna_bench.results.store import ResultsStore
+    from findna_bench.run.cost import Cost
     from findna_bench.run.launch import JobSpec
     from findna_bench.run.runner import RunContext
     from findna_bench.run.settings import SuiteSettings
@@ -221,6 +222,21 @@ class Engine:
         return plan_suite(
             specs, ctx, store, rerun=settings.rerun, reuse=settings.reuse, notify=notify
         )
+
+    def cost(self, plan: Plan, settings: SuiteSettings) -> Cost:
+        """What ``plan``'s runs to do will cost (``run/cost.py``): each pretraining's cache hit
+        or run, and the wall time estimated from this host's records in ``--results``; reads
+        records and the cache, writes nothing."""
+        import torch
+
+        from findna_bench.results.store import ResultsStore
+        from findna_bench.run.cost import estimate
+
+        ctx = self.context(
+            data_root=settings.data_root, device=torch.device("cpu"), cache_dir=settings.cache_dir
+        )
+        records, _unreadable = ResultsStore(settings.results, read_only=True).read_all()
+        return estimate(plan, ctx, records)  # unreadable records: the plan already said so
 
     def run_local(
         self,

@@ -4,19 +4,25 @@ results store and trains nothing.
 
 Without ``--json``: a table on stdout, per model the runs to run, already recorded in
 ``--results`` and unavailable (no data), the plan line, and each unavailable task with its
-reason. With ``--json``: exactly one JSON document on stdout, ``{"plan": {...}, "runs": [...]}``,
-each run with its run id, state and resolved config. Engine warnings go to stderr.
+reason, after the cost line (``run/cost.py``: each pretraining's cache hit or run, and the
+estimated wall time). With ``--json``: exactly one JSON document on stdout, ``{"plan": {...},
+"runs": [...]}``, the plan with its ``cost``, each run with its run id, state, resolved config
+and estimated seconds. Engine warnings go to stderr.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from findna_bench import ui
 from findna_bench.cli.suite_output import say
 from findna_bench.run.settings import SuiteSettings
+
+if TYPE_CHECKING:
+    from findna_bench.run.cost import Cost
 
 STATES = {"to run": "to_run", "recorded": "recorded", "unavailable": "unavailable"}
 
@@ -36,8 +42,10 @@ def by_model(plan) -> dict[str, dict]:
     return models
 
 
-def plan_document(plan, settings: SuiteSettings) -> dict:
-    """The plan and every run (run id, state, code fingerprint, resolved config)."""
+def plan_document(plan, settings: SuiteSettings, cost: Cost) -> dict:
+    """The plan with its cost, and every run (run id, state, code fingerprint, resolved
+    config, estimated seconds and their basis when it is to run)."""
+    costs = cost.as_dict()
     summary = {
         "data_root": str(settings.data_root),
         "results": str(settings.results),
@@ -47,6 +55,7 @@ def plan_document(plan, settings: SuiteSettings) -> dict:
         "code": sorted({c["fingerprint"] for c in plan.codes.values()}),
         "reuse": "none (--rerun)" if plan.rerun else plan.reuse,
         "models": by_model(plan),
+        "cost": {k: v for k, v in costs.items() if k != "runs"},
     }
     runs = [
         {
@@ -59,6 +68,7 @@ def plan_document(plan, settings: SuiteSettings) -> dict:
             "code": (plan.codes.get(s.run_id) or {}).get("fingerprint"),
             "config": s.config,
             "config_sources": s.sources,  # which layer set each key (README: precedence)
+            "estimate": costs["runs"].get(s.run_id),
         }
         for s in plan.specs
     ]
@@ -82,10 +92,12 @@ def plan_table(plan):
 def show_plan(engine, specs: list, settings: SuiteSettings, *, as_json: bool) -> None:
     """Plan ``specs`` as ``run`` would and print the table (or the JSON document)."""
     plan = engine.plan(specs, settings, notify=say, read_only=True)
+    cost = engine.cost(plan, settings)
     if as_json:
-        typer.echo(json.dumps(plan_document(plan, settings), indent=1))
+        typer.echo(json.dumps(plan_document(plan, settings, cost), indent=1))
         return
     ui.out.print(plan.line())
+    ui.out.print(cost.line(), highlight=False, markup=False, soft_wrap=True)
     ui.out.print(plan_table(plan))
     for task, reason in plan.unavailable.items():
         ui.out.print(f"unavailable: {task}: {reason}")

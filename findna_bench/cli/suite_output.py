@@ -77,6 +77,8 @@ def run_and_report(
     def show_plan(plan) -> None:
         if not quiet or plan.duplicates or plan.other_code:
             say(plan.line())
+        if not quiet:
+            say(engine.cost(plan, settings).line())
 
     show_progress(engine, quiet=quiet)
     try:

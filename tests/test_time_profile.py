@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+import torch
 
 from findna_bench.results.time_profile import LABELS, time_profile_table
 from findna_bench.run.timing import FORWARD_BACKWARD, PHASES, TEST, PhaseTimer
@@ -27,6 +28,21 @@ def test_a_phase_sums_its_time_and_bookkeeping_is_the_rest():
     assert sum(profile["seconds"].values()) == pytest.approx(0.1, abs=2e-3)
     assert sum(profile["share"].values()) == pytest.approx(1.0, abs=1e-3)
     assert timer.profile(0.0)["seconds"]["bookkeeping"] == 0.0  # never negative
+
+
+def test_the_wait_before_a_validation_is_on_cuda_only_and_counted_as_training(monkeypatch):
+    waits = []
+
+    def synchronize(device):
+        waits.append(device)
+        time.sleep(0.01)
+
+    monkeypatch.setattr(torch.cuda, "synchronize", synchronize)
+    timer = PhaseTimer()
+    timer.drain(torch.device("cpu"))
+    assert waits == [] and timer.seconds[FORWARD_BACKWARD] == 0
+    timer.drain(torch.device("cuda", 0))
+    assert waits == [torch.device("cuda", 0)] and timer.seconds[FORWARD_BACKWARD] >= 0.01
 
 
 def test_a_real_run_records_its_profile_and_the_table_shows_it(cli, data_root, tmp_path):

@@ -65,8 +65,10 @@ def compare(
     seed: int = SEED,
     adjust: str = ADJUST,
 ) -> None:
-    """Compare two models: per-task hierarchical bootstrap CIs, raw and adjusted p-values, the
-    mean over tasks and Wilcoxon across tasks."""
+    """Compare two models: per-task bootstrap CIs and adjusted p-values, then across tasks.
+
+    Per task a hierarchical bootstrap interval, the raw and adjusted p-values; across tasks the
+    mean advantage and a Wilcoxon signed-rank test."""
     from findna_bench.errors import ConfigError
     from findna_bench.results.comparison import compare as run_compare
 

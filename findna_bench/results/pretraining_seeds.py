@@ -26,7 +26,7 @@ def spread(records: list[dict], model: str) -> pd.DataFrame:
         first = {
             pretraining_seed(r): 100 * r["metrics"]["test"][name] for r in mine if r["seed"] == 0
         }
-        by_pretraining: dict[int, list[float]] = {}
+        by_pretraining: dict[int | None, list[float]] = {}
         for r in mine:
             by_pretraining.setdefault(pretraining_seed(r), []).append(
                 100 * r["metrics"]["test"][name]

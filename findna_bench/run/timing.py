@@ -64,11 +64,13 @@ class PhaseTimer:
                 torch.cuda.synchronize(device)
 
     def profile(self, wall_seconds: float) -> dict[str, dict[str, float]]:
-        """``{"seconds": {phase: s}, "share": {phase: fraction of wall}}``; ``bookkeeping`` is
-        the wall time no phase measured (never below 0)."""
-        seconds = {**self.seconds, BOOKKEEPING: max(0.0, wall_seconds - sum(self.seconds.values()))}
+        """``{"seconds": {phase: s}, "share": {phase: fraction of wall}}``, to the millisecond;
+        ``bookkeeping`` is the wall time no phase measured (never below 0), so the seconds add
+        up to the wall time."""
+        seconds = {k: round(v, 3) for k, v in self.seconds.items()}
+        seconds[BOOKKEEPING] = round(max(0.0, wall_seconds - sum(seconds.values())), 3)
         return {
-            "seconds": {k: round(v, 3) for k, v in seconds.items()},
+            "seconds": seconds,
             "share": {
                 k: round(v / wall_seconds, 4) if wall_seconds > 0 else 0.0
                 for k, v in seconds.items()

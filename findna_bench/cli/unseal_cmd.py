@@ -14,8 +14,10 @@ def unseal(
     results: Path = Results,
     model: list[str] | None = OnlyModels,
 ) -> None:
-    """Compute the sealed runs' test metrics from their stored predictions, once the protocol
-    they were chosen under is fixed; the records say when they were unsealed."""
+    """Reveal the test metrics of runs made with run --sealed-test.
+
+    Once the protocol they were chosen under is fixed: the metrics each sealed run kept aside
+    are checked against its stored predictions and moved into its record, which says when."""
     from findna_bench import ui
     from findna_bench.cli.common import split_list
     from findna_bench.errors import ConfigError

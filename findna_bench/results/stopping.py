@@ -15,8 +15,10 @@ are read. Never prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 BUDGET_ENDS = ("step budget", "epochs")  # stop reasons where the run, not a rule, ended
 COLUMNS = ["patience", "min_steps", "runs", "mean regret", "runs within 0.5", "worst regret",
@@ -61,6 +63,8 @@ def replay(record: dict, patience: int, min_steps: int) -> Replay | None:
 
 def table(records: list[dict], patiences: list[int], min_steps: list[int]) -> pd.DataFrame:
     """One row per rule: runs replayed, mean and worst regret, share within 0.5, steps kept."""
+    import pandas as pd  # here: the CLI's --help imports this module for its defaults
+
     ok = [r for r in records if r.get("status") == "ok"]
     rows = []
     for p in patiences:

@@ -15,7 +15,7 @@ initialisation, as FinDNA's pretraining network.
 Precision. Under autocast the matmuls (embedding and MLP) run in bf16/fp16, but with
 ``residual_fp32`` (the default) the residual stream ``h`` stays fp32: the embedding output is
 cast up once and every branch is added to the fp32 stream, so the rounding of 40-56 residual
-additions does not accumulate (measured on CPU bf16 autocast in ``tests/test_bf16.py``). The
+additions does not accumulate (measured on CPU bf16 autocast in ``tests/hardware/test_bf16.py``). The
 branch itself (MLP output, rotation) stays in the autocast dtype, so activation memory is
 barely larger.
 

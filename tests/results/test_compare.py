@@ -293,7 +293,7 @@ def test_a_single_seed_side_is_named_in_the_rows(cli, tmp_path):
 def test_the_committed_cpu_comparison_is_stable_across_bootstrap_seeds(cli):
     """findna vs chordmixer on the 13 GUE tasks of benchmarks/cpu-gue13: a task whose verdict
     differs between two bootstrap seeds is named fragile by at least one of them."""
-    results = Path(__file__).parents[1] / "benchmarks" / "cpu-gue13"
+    results = Path(__file__).parents[2] / "benchmarks" / "cpu-gue13"
     args = ("compare", "findna", "chordmixer", "--results", results, "--bootstrap", "3000")
     runs = [json.loads(cli(*args, "--bootstrap-seed", s, "-f", "json").output) for s in "01"]
     for run in runs:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_cli import write_gue_task
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TINY = ["-p", "smoke", "--seeds", "0,", "-q"]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "cpu-gue13"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "cpu-gue13"
 
 
 def test_committed_runs_rescore_on_the_test_rows_train_and_dev_never_held(catalog, data_root):

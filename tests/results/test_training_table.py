@@ -8,7 +8,7 @@ import pytest
 
 from findna_bench.results.training import training_table
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "cpu-gue13"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "cpu-gue13"
 
 
 def record(model, task, seed, *, stop="patience", steps=1000, wall=1800.0, status="ok", ckpt=None):

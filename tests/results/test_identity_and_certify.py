@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import write_task
 
 ARGS = ("-m", "cnn", "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "0,", "-q")
 
@@ -20,9 +19,9 @@ def run(cli, root, results, *extra):
     return result
 
 
-def test_identity_holds_versions_and_relative_data_digests(cli, tmp_path):
+def test_identity_holds_versions_and_relative_data_digests(cli, tmp_path, tiny_task):
     root, results = tmp_path / "data", tmp_path / "r"
-    write_task(root)
+    tiny_task(root)
     run(cli, root, results)
     (path,) = success(results)
     record = json.loads(path.read_text())
@@ -36,9 +35,9 @@ def test_identity_holds_versions_and_relative_data_digests(cli, tmp_path):
     assert path.name.endswith(f"__code-{code['fingerprint']}.json") and code["files"]
 
 
-def test_changed_data_makes_a_new_cell_and_a_labelled_row(cli, tmp_path):
+def test_changed_data_makes_a_new_cell_and_a_labelled_row(cli, tmp_path, tiny_task):
     root, results = tmp_path / "data", tmp_path / "r"
-    write_task(root)
+    tiny_task(root)
     run(cli, root, results)
     test_csv = root / "gue" / "mouse_2" / "test.csv"
     test_csv.write_text("\n".join(test_csv.read_text().splitlines()[:-1]) + "\n")  # a row fewer
@@ -50,11 +49,11 @@ def test_changed_data_makes_a_new_cell_and_a_labelled_row(cli, tmp_path):
     assert len(rows) == 2 and all(r.startswith("cnn [data ") for r in rows), rows
 
 
-def test_a_docstring_in_a_versioned_plugin_keeps_the_cell(cli, tmp_path, monkeypatch):
+def test_a_docstring_in_a_versioned_plugin_keeps_the_cell(cli, tmp_path, monkeypatch, tiny_task):
     from findna_bench.identity import Identifier
 
     root = tmp_path / "data"
-    write_task(root)
+    tiny_task(root)
     from findna_bench.engine import Engine
 
     engine = Engine()
@@ -70,9 +69,9 @@ def test_a_docstring_in_a_versioned_plugin_keeps_the_cell(cli, tmp_path, monkeyp
     assert after["files"] != before["files"]  # provenance still tells the bytes apart
 
 
-def test_certify_reproduces_and_catches_a_hand_edited_metric(cli, tmp_path):
+def test_certify_reproduces_and_catches_a_hand_edited_metric(cli, tmp_path, tiny_task):
     root, results = tmp_path / "data", tmp_path / "r"
-    write_task(root)
+    tiny_task(root)
     run(cli, root, results)
     good = cli("certify", "--results", results, "--data-root", root)
     assert good.exit_code == 0, good.output
@@ -89,9 +88,9 @@ def test_certify_reproduces_and_catches_a_hand_edited_metric(cli, tmp_path):
     assert edited.exit_code == 1 and "drifted" in edited.output
 
 
-def test_certify_rekeys_records_made_before_identities(cli, tmp_path):
+def test_certify_rekeys_records_made_before_identities(cli, tmp_path, tiny_task):
     root, results = tmp_path / "data", tmp_path / "r"
-    write_task(root)
+    tiny_task(root)
     run(cli, root, results)
     (path,) = success(results)
     record = json.loads(path.read_text())
@@ -121,9 +120,9 @@ def test_certify_rekeys_records_made_before_identities(cli, tmp_path):
     assert (results / json.loads(new.read_text())["predictions"]["file"]).is_file()
 
 
-def test_a_hand_edited_metric_is_caught_by_its_own_predictions(cli, tmp_path):
+def test_a_hand_edited_metric_is_caught_by_its_own_predictions(cli, tmp_path, tiny_task):
     root, results = tmp_path / "data", tmp_path / "r"
-    write_task(root)
+    tiny_task(root)
     for model in ("cnn", "dilated-cnn"):
         result = cli(
             "run", "-m", model, "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "2",
@@ -142,9 +141,9 @@ def test_a_hand_edited_metric_is_caught_by_its_own_predictions(cli, tmp_path):
     assert refused.exit_code == 2 and "evidence denies" in refused.output
 
 
-def test_compare_never_pools_two_configs_of_a_model(cli, tmp_path):
+def test_compare_never_pools_two_configs_of_a_model(cli, tmp_path, tiny_task):
     root, results = tmp_path / "data", tmp_path / "r"
-    write_task(root)
+    tiny_task(root)
     for extra in ((), ("finetune.lr=0.01",)):
         run(cli, root, results, *extra)
     result = cli(

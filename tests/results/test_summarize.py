@@ -11,7 +11,7 @@ from findna_bench.errors import ConfigError
 from findna_bench.results import markers, summary_facts
 from findna_bench.results.store import ResultsStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "benchmarks" / "cpu-gue13"
 
 

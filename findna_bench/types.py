@@ -351,5 +351,6 @@ class Record(TypedDict, total=False):
     predictions: dict[str, Any]  # stored test predictions (added by the suite)
     sealed_test: bool | str  # True: run --sealed-test, no test metric yet; "unsealed <time>"
     sealed_metrics: dict[str, float]  # a sealed run's test metrics, moved to metrics by unseal
+    config_sources: dict[str, str]  # dotted config key -> the registry layer that set it
     error: str
     traceback: str

@@ -47,8 +47,10 @@ RECIPE_KEYS = tuple(k.name for k in config_keys.FINETUNE if k.kept)
 TRUST_KEY = "trust_remote_code"
 
 
-def _apply_layer(cfg: dict, layer: dict, backbone_use: str, keep: tuple[str, ...] = ()) -> dict:
-    """``layer`` over ``cfg``; plain finetune keys named in ``keep`` are not overridden."""
+def _overlay(layer: dict, backbone_use: str, keep: tuple[str, ...], *, pretrains: bool) -> dict:
+    """What a profile layer sets for a model built on ``backbone_use``: plain finetune keys
+    (those named in ``keep`` excepted), the mappings keyed by that backbone, a recipe section
+    only for a model that pretrains."""
     layer = copy.deepcopy(layer)
     for key in keep:
         (layer.get("finetune") or {}).pop(key, None)
@@ -56,17 +58,17 @@ def _apply_layer(cfg: dict, layer: dict, backbone_use: str, keep: tuple[str, ...
     # a per-task backbone section is keyed by registered backbone name: it applies only to
     # models built on that backbone (e.g. the paper's per-task ChordMixer track sizes).
     if backbone_use in backbone_over:
-        cfg["backbone"] = deep_merge(cfg["backbone"], backbone_over[backbone_use])
+        layer["backbone"] = backbone_over[backbone_use]
     pretrain_over = layer.pop("pretrain", None)
-    if pretrain_over and cfg.get("pretrain"):
-        cfg["pretrain"] = deep_merge(cfg["pretrain"], pretrain_over)
+    if pretrain_over and pretrains:
+        layer["pretrain"] = pretrain_over
     # in a finetune section, a mapping value is keyed by backbone name the same way (settings
     # tuned for one backbone, e.g. FinDNA's per-task recipe, leave baselines their own)
     finetune_over = layer.get("finetune") or {}
     if any(isinstance(v, dict) for v in finetune_over.values()):
         layer["finetune"] = {k: v for k, v in finetune_over.items() if not isinstance(v, dict)}
         layer["finetune"].update(finetune_over.get(backbone_use) or {})
-    return deep_merge(cfg, layer)
+    return layer
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -135,25 +137,21 @@ def resolve(
     ):
         raise ConfigError(f"{registry.path}: model '{model}' needs backbone: {{use: <name>, ...}}")
     track = _Sources(sources)
-    cfg = track(ENGINE_DEFAULTS, copy.deepcopy(ENGINE_DEFAULTS), "engine default")
-    cfg = track(
-        cfg,
-        deep_merge(cfg, {k: v for k, v in spec.items() if k != "description"}),
-        f"model {model}",
-    )
+    cfg = track({}, ENGINE_DEFAULTS, "engine default")
+    cfg = track(cfg, {k: v for k, v in spec.items() if k != "description"}, f"model {model}")
     use = cfg["backbone"]["use"]
     recipe = tuple(k for k in RECIPE_KEYS if k in (spec.get("finetune") or {}))
     defaults = {k: v for k, v in prof.items() if k in ("finetune", "pretrain", "data", "task")}
-    cfg = track(cfg, _apply_layer(cfg, defaults, use, recipe), f"profile {profile}")
+    pretrains = bool(cfg.get("pretrain"))
+    cfg = track(cfg, _overlay(defaults, use, recipe, pretrains=pretrains), f"profile {profile}")
     per_model = (prof.get("models") or {}).get(model) or {}
-    after = _apply_layer(cfg, per_model, use)
-    if per_model.get("backbone"):
-        after["backbone"] = deep_merge(after["backbone"], per_model["backbone"])
-    cfg = track(cfg, after, f"profile {profile} models.{model}")
+    overlay = _overlay(per_model, use, (), pretrains=pretrains)
+    if per_model.get("backbone"):  # a per-model backbone section is the model's own: plain
+        overlay["backbone"] = deep_merge(overlay.get("backbone") or {}, per_model["backbone"])
+    cfg = track(cfg, overlay, f"profile {profile} models.{model}")
     for pattern, layer in task_layers(prof, task):
-        cfg = track(
-            cfg, _apply_layer(cfg, layer, use, recipe), f"profile {profile} tasks.{pattern}"
-        )
+        overlay = _overlay(layer, use, recipe, pretrains=pretrains)
+        cfg = track(cfg, overlay, f"profile {profile} tasks.{pattern}")
     if overrides:
         if TRUST_KEY in (overrides.get("backbone") or {}):
             raise ConfigError(
@@ -165,7 +163,7 @@ def resolve(
         _check_override_keys(cfg, overrides)
         if not cfg.get("pretrain"):  # pretrain.* overrides address only models that pretrain
             overrides = {k: v for k, v in overrides.items() if k != "pretrain"}
-        cfg = track(cfg, deep_merge(cfg, overrides), "override")
+        cfg = track(cfg, overrides, "override")
     config_schema.check(
         cfg, catalog=catalog, task=task, context=f"model {model}, profile {profile}, task {task}"
     )
@@ -173,18 +171,18 @@ def resolve(
 
 
 class _Sources:
-    """Fills ``sources`` with the dotted keys each layer changed (a no-op without one)."""
+    """Merges each layer over the config and fills ``sources`` with every dotted key the layer
+    sets, to the same value or not (a no-op record without a ``sources`` dict)."""
 
     def __init__(self, sources: dict | None) -> None:
         self.sources = sources
 
-    def __call__(self, before: dict, after: dict, label: str) -> dict:
+    def __call__(self, cfg: dict, overlay: dict, label: str) -> dict:
         if self.sources is not None:
-            old = dict(_leaves(before)) if label != "engine default" else {}
-            for key, value in _leaves(after):
-                if key not in old or old[key] != value:
+            for key, _ in _leaves(overlay):
+                if key:
                     self.sources[key] = label
-        return after
+        return deep_merge(cfg, overlay)
 
 
 def _leaves(node: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -228,5 +228,6 @@ def ok_record(
         time_profile=timer.profile(wall),
         started_at=record.stamp(started),
         environment=environment(ctx.device),
+        config_sources=spec.sources,  # which registry layer set each config key
         **({"sealed_test": True} if ctx.sealed_test else {}),
     )

@@ -276,8 +276,15 @@ def test_a_presets_recipe_survives_the_smoke_profile_and_says_so(cli, data_root,
     assert cnn["config_sources"]["finetune.lr"] == "profile smoke models.cnn"
 
 
-def test_readme_matrix_names_the_tested_transformers():
+def test_readme_matrix_names_the_tested_versions():
+    import peft
     import transformers
 
-    major_minor = ".".join(transformers.__version__.split(".")[:2])
-    assert f"Tested with transformers {major_minor}," in README.read_text()
+    def major_minor(version: str) -> str:
+        return ".".join(version.split("+")[0].split(".")[:2])
+
+    versions = (transformers.__version__, peft.__version__, torch.__version__)
+    line = "Tested with transformers {}, peft {}, torch {} (CPU)".format(
+        *map(major_minor, versions)
+    )
+    assert line in " ".join(README.read_text().split())

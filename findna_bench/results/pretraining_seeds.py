@@ -19,6 +19,7 @@ def spread(records: list[dict], model: str) -> pd.DataFrame:
     has several, averaged."""
     ok = [r for r in records if r.get("status") == "ok" and r.get("model") == model]
     ok = [r for r in ok if pretraining_seed(r) is not None and r["metrics"].get("test")]
+    ok = list({r["run_id"]: r for r in ok}.values())  # one record per run, if a folder repeats
     rows = []
     for task in sorted({r["task"] for r in ok}):
         mine = [r for r in ok if r["task"] == task]
@@ -56,6 +57,8 @@ def markdown(table: pd.DataFrame) -> str:
             v if isinstance(v, str) else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    means = table.drop(columns=["task", "pretraining seeds"]).mean(numeric_only=True)
-    lines.append("| mean | | " + " | ".join(f"{v:.2f}" for v in means) + " |")
+    complete = table[table["pretraining seeds"] == table["pretraining seeds"].max()]
+    means = complete.drop(columns=["task", "pretraining seeds"]).mean(numeric_only=True)
+    label = f"mean of the {len(complete)} tasks with every pretraining seed"
+    lines.append(f"| {label} | | " + " | ".join(f"{v:.2f}" for v in means) + " |")
     return "\n".join(lines)

@@ -143,3 +143,9 @@ def test_blocks_keep_args_and_spec():
     )
     with pytest.raises(ConfigError, match="line 1"):
         markers.blocks("<!-- summarize:a -->\n<!-- summarize:b -->\n<!-- /summarize:b -->\n")
+
+
+def test_the_pretraining_seeds_readme_is_what_its_records_give(cli, data_root):
+    folder = BENCH.parent / "cpu-gue13-pretrain-seeds"
+    result = cli("summarize", "--results", folder, "--data-root", data_root, "--check")
+    assert result.exit_code == 0, result.output

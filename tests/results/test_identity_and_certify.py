@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-
 ARGS = ("-m", "cnn", "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "0,", "-q")
 
 

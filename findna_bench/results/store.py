@@ -238,9 +238,16 @@ class ResultsStore:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{key}.lock"
         interval = max(0.1, min(HEARTBEAT, max_age / 4))  # never a busy loop
+        mine = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "time": time.time(),
+            "heartbeat": interval,
+            **_slurm(),
+        }
         for _ in range(3):
             try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+                _create_lock(path, mine)
             except FileExistsError:
                 holder = _read_lock(path)
                 reason = _stale(holder, path, max_age)
@@ -250,19 +257,6 @@ class ResultsStore:
                     notify(f"warning: took over the stale lock {path.name} ({reason})")
                 continue
             except OSError as exc:
-                raise unwritable(path, exc) from None
-            mine = {
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "time": time.time(),
-                "heartbeat": interval,
-                **_slurm(),
-            }
-            try:
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(mine, handle)
-            except OSError as exc:  # disk full: no empty lock may stay behind to block the run
-                path.unlink(missing_ok=True)
                 raise unwritable(path, exc) from None
             return Claim(path, interval)
         return _read_lock(path)
@@ -357,6 +351,33 @@ def _requeued(holder: dict) -> bool:
     except (TypeError, ValueError):
         return False
     return bool(mine) and holder.get("slurm_job") == mine["slurm_job"] and earlier
+
+
+def _create_lock(path: Path, holder: dict) -> None:
+    """Create ``path`` holding ``holder``, or FileExistsError. The content is written to a
+    temp file first and hard-linked into place (atomic and exclusive), so a process killed at
+    any instant never leaves an empty lock; without hard links, an exclusive create."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".claim")
+    try:
+        as_new_file(fd)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(holder, handle)
+        try:
+            os.link(tmp, path)
+            return
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here
+            pass
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(holder, handle)
+        except OSError:  # disk full: no empty lock may stay behind to block the run
+            path.unlink(missing_ok=True)
+            raise
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _stale(holder: dict, path: Path, max_age: float) -> str | None:

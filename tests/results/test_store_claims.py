@@ -100,3 +100,19 @@ def test_two_processes_on_one_folder_run_each_cell_once(toy):
     assert len([n for n in names if n.endswith(".json")]) == 4, names  # one record per cell
     assert not [n for n in names if ".failed-" in n or n.endswith(".lock") or ".rerun-" in n], names
     assert "Traceback" not in outs[0][1] + outs[1][1]
+
+
+def test_a_claim_killed_while_writing_its_lock_leaves_no_empty_lock(tmp_path, monkeypatch):
+    import json as json_module
+
+    from findna_bench.results.store import ResultsStore
+
+    store = ResultsStore(tmp_path)
+
+    def killed(*_args, **_kwargs):
+        raise KeyboardInterrupt  # the process dies between creating and filling its claim
+
+    monkeypatch.setattr(json_module, "dump", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.claim("m__t__seed0__abc")
+    assert not list(tmp_path.iterdir())  # no lock, empty or not, and no temp file

@@ -42,7 +42,10 @@ REQUIRED, UNSET = Missing.REQUIRED, Missing.UNSET
 class Key:
     """One config key of a section. ``kept`` (finetune): a model's own value outlives the
     profile's defaults and plain per-task sections. ``hashed`` and ``recipe`` (pretrain): part of
-    the recipe hash the cached weights are found by; part of the recipe at all."""
+    the recipe hash the cached weights are found by; part of the recipe at all. ``added``: a key
+    declared after records existed, whose default computes what those records computed; at its
+    default it is left out of run ids and recipe hashes (``identity_view``), so the records keep
+    their cells, and any other value makes new ones."""
 
     name: str
     default: Any
@@ -51,6 +54,7 @@ class Key:
     kept: bool = False
     hashed: bool = True
     recipe: bool = True
+    added: bool = False
 
 
 def _poolings() -> tuple[str, ...]:
@@ -143,6 +147,14 @@ FINETUNE: tuple[Key, ...] = (
         "evaluate on each sequence and its reverse complement, probabilities averaged",
     ),
     Key("amp", True, FLAG, "bf16 autocast on CUDA only"),
+    Key(
+        "cpu_amp",
+        False,
+        FLAG,
+        "bf16 autocast on a CPU too (fp32 weights, optimiser and loss; fast where the CPU has "
+        "AVX512-BF16 or AMX)",
+        added=True,
+    ),
 )
 DATA: tuple[Key, ...] = (
     Key(
@@ -229,6 +241,27 @@ def rules(keys: Iterable[Key]) -> dict[str, Rule]:
     return {k.name: k.rule for k in keys}
 
 
+def identity_view(config: dict) -> dict:
+    """``config`` (a resolved run config, or a pretraining recipe under ``section="pretrain"``)
+    without the ``added`` keys that hold their default: what run ids and recipe hashes are
+    computed over, so a key added later leaves the cells made before it where they were."""
+    out = dict(config)
+    for section, keys in SECTIONS.items():
+        if isinstance(out.get(section), dict):
+            out[section] = _without_added_defaults(out[section], keys)
+    return out
+
+
+def _without_added_defaults(values: dict, keys: Iterable[Key]) -> dict:
+    added = {k.name: k.default for k in keys if k.added}
+    return {k: v for k, v in values.items() if not (k in added and v == added[k])}
+
+
+def recipe_identity_view(recipe: dict) -> dict:
+    """A pretraining recipe without its ``added`` keys at their default (``identity_view``)."""
+    return _without_added_defaults(recipe, PRETRAIN)
+
+
 def _default(key: Key) -> str:
     if isinstance(key.default, Missing):
         return key.default.value
@@ -241,6 +274,8 @@ def _what(key: Key) -> str:
         notes.append("a model's own value is kept over the profile's defaults")
     if not key.hashed:
         notes.append("not in the recipe hash: the cached weights are reused")
+    if key.added:
+        notes.append("added later: at its default, earlier records keep their cells")
     return "; ".join(notes)
 
 

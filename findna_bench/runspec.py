@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from findna_bench.config_keys import identity_view
 from findna_bench.config_tree import config_hash
 
 
@@ -26,8 +27,11 @@ class RunSpec:
 
     @property
     def hash(self) -> str:
+        """Over model, task, seed and the config (keys added later, at their default, left out:
+        ``config_keys.identity_view``)."""
+        config = identity_view(self.config)
         return config_hash(
-            {"model": self.model, "task": self.task, "seed": self.seed, "config": self.config}
+            {"model": self.model, "task": self.task, "seed": self.seed, "config": config}
         )
 
     @property

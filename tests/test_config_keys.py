@@ -53,6 +53,22 @@ def test_defaults_are_fresh_copies():
 
 
 def test_the_defaults_every_run_id_hashes_are_pinned():
-    """A changed default re-keys every run that does not set the key: change it on purpose."""
-    assert config_hash(ENGINE_DEFAULTS) == "3b71d651b616"
+    """A changed default re-keys every run that does not set the key: change it on purpose. A
+    key added later (``added``) at its default is left out, so the hash has not moved."""
+    assert config_hash(config_keys.identity_view(ENGINE_DEFAULTS)) == "3b71d651b616"
     assert config_hash(recipe.DEFAULTS) == "b66a51d1ba0a"
+
+
+def test_an_added_key_at_its_default_keeps_run_ids_and_any_other_value_makes_new_ones():
+    from findna_bench.runspec import RunSpec
+
+    def spec(finetune: dict) -> RunSpec:
+        config = {"finetune": {"lr": 1e-3, **finetune}, "data": {"carve_seed": 0}}
+        return RunSpec(model="m", task="gue/tf_0", seed=0, profile="cpu", config=config)
+
+    before = spec({})  # a record made before cpu_amp was declared
+    assert spec({"cpu_amp": False}).run_id == before.run_id
+    assert spec({"cpu_amp": True}).run_id != before.run_id
+    assert spec({"amp": False}).run_id != spec({"amp": True}).run_id  # not added: always hashed
+    added = [f"{s}.{k.name}" for s, keys in config_keys.SECTIONS.items() for k in keys if k.added]
+    assert added == ["finetune.cpu_amp"]

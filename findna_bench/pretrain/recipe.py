@@ -10,7 +10,7 @@ from typing import Any
 
 from torch import nn
 
-from findna_bench.config_keys import PRETRAIN, Missing, defaults
+from findna_bench.config_keys import PRETRAIN, Missing, defaults, recipe_identity_view
 from findna_bench.config_tree import config_hash
 from findna_bench.errors import ConfigError
 from findna_bench.pretrain.genome import GenomeSampler
@@ -38,8 +38,9 @@ def recipe_of(pretrain: dict) -> dict:
 
 def recipe_hash(recipe: dict) -> str:
     """What the pretrained weights depend on (not checkpoint or logging frequency, nor the
-    micro-batch size)."""
-    return config_hash({k: v for k, v in recipe.items() if k not in NOT_HASHED})
+    micro-batch size; nor a key added later, at its default: ``config_keys.Key.added``)."""
+    kept = recipe_identity_view(recipe)
+    return config_hash({k: v for k, v in kept.items() if k not in NOT_HASHED})
 
 
 def build_objective(catalog: Any, recipe: dict) -> nn.Module:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from findna_bench.config_keys import identity_view
 from findna_bench.hardware.environment import kernel_path
 from findna_bench.results.store import CERTIFICATE
 
@@ -57,7 +58,7 @@ def cells(records: list[dict]) -> dict[tuple, list[dict]]:
     out: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         if r.get("status") == "ok":
-            config = json.dumps(r.get("config"), sort_keys=True, default=str)
+            config = json.dumps(identity_view(r.get("config") or {}), sort_keys=True, default=str)
             fp = (r.get("code") or {}).get("fingerprint")
             out[(r["model"], r["task"], config, fp)].append(r)
     return out

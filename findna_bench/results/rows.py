@@ -12,6 +12,8 @@ import hashlib
 import json
 from collections import defaultdict
 
+from findna_bench.config_keys import identity_view
+
 
 def row_label(record: dict, several_profiles: bool) -> str:
     label = record["model"]
@@ -55,7 +57,9 @@ def _code_files(record: dict) -> dict[str, str] | None:
 
 
 def _config_id(record: dict) -> str:
-    return json.dumps(record.get("config"), sort_keys=True, default=str)
+    config = record.get("config")
+    view = identity_view(config) if isinstance(config, dict) else config
+    return json.dumps(view, sort_keys=True, default=str)
 
 
 def _differing(dicts: list[dict | None]) -> set[str]:

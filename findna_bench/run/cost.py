@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from findna_bench.config_keys import identity_view
 from findna_bench.config_tree import config_hash
 from findna_bench.data import tables
 from findna_bench.errors import FindnaError
@@ -212,7 +213,7 @@ class Basis:
         basis = cls()
         for r in records:
             seconds = finetune_seconds(r)
-            cell = (r["model"], r["task"], config_hash(r["config"]))
+            cell = (r["model"], r["task"], config_hash(identity_view(r["config"])))
             basis.cells.setdefault(cell, []).append(seconds)
             rows = ((r.get("data") or {}).get("sizes") or {}).get("train")
             if rows:
@@ -221,7 +222,7 @@ class Basis:
 
     def run(self, spec: RunSpec, ctx: Any) -> RunCost:
         """The estimate of one run to do."""
-        same = self.cells.get((spec.model, spec.task, config_hash(spec.config)))
+        same = self.cells.get((spec.model, spec.task, config_hash(identity_view(spec.config))))
         if same:
             return RunCost(model=spec.model, seconds=statistics.mean(same), basis=SAME_CELL)
         rates = self.rates.get((spec.model, spec.profile))

@@ -1,8 +1,8 @@
 """Optimisation pieces shared by fine-tuning (``run/train.py``) and pretraining (``pretrain/``).
 
-The learning-rate schedule (linear warm-up, then half-cosine decay to zero), bf16 autocast on
-CUDA only, and the error a non-finite training loss raises. Part of the training path: a change
-here changes numbers (``fingerprint.ENGINE``, the golden probes).
+The learning-rate schedule (linear warm-up, then half-cosine decay to zero), bf16 autocast (on
+CUDA, and on a CPU when asked), and the error a non-finite training loss raises. Part of the
+training path: a change here changes numbers (``fingerprint.ENGINE``, the golden probes).
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ def lr_lambda(total: int, warmup: float) -> Callable[[int], float]:
     return factor
 
 
-def autocast(device: torch.device, enabled: bool):
-    """bf16 autocast on CUDA when enabled; a no-op context elsewhere."""
+def autocast(device: torch.device, enabled: bool, *, cpu: bool = False):
+    """bf16 autocast on CUDA when ``enabled``, on a CPU when ``cpu`` (``finetune.cpu_amp``);
+    a no-op context elsewhere. Weights, optimiser state and the loss stay fp32 either way."""
+    if device.type == "cpu":
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu)
     return torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")

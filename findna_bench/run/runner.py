@@ -160,6 +160,7 @@ def run_one(spec: RunSpec, ctx: RunContext) -> dict:
             batch_size=ft["eval_batch_size"],
             device=ctx.device,
             amp=ft["amp"],
+            cpu_amp=ft["cpu_amp"],
             rc_tta=ft["rc_tta"],
         )
         test_metrics = score(probs, test.labels.numpy(), job.metric_fns)

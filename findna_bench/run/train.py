@@ -106,7 +106,7 @@ def optimizer_step(
             mask,
             labels,
             micro_batch_size=cfg.get("micro_batch_size"),
-            autocast=lambda: autocast(device, cfg["amp"]),
+            autocast=lambda: autocast(device, cfg["amp"], cpu=cfg["cpu_amp"]),
         )
     with timer.phase(OPTIMIZER):
         if cfg["grad_clip"]:
@@ -124,15 +124,17 @@ def predict(
     batch_size: int,
     device: torch.device,
     amp: bool = True,
+    cpu_amp: bool = False,
     rc_tta: bool = False,
 ) -> np.ndarray:
-    """Class probabilities ``[N, C]``; with ``rc_tta`` averaged over the reverse complement."""
+    """Class probabilities ``[N, C]``; with ``rc_tta`` averaged over the reverse complement;
+    ``amp``/``cpu_amp``: bf16 autocast on CUDA / on a CPU (``optim.autocast``)."""
     model.eval()
     out = []
     for start in range(0, len(data), batch_size):
         index = torch.arange(start, min(start + batch_size, len(data)))
         tokens, mask, _ = batch_inputs(data, index, device)
-        with autocast(device, amp):
+        with autocast(device, amp, cpu=cpu_amp):
             probs = model(dna.one_hot(tokens), mask).float().softmax(-1)
             if rc_tta:
                 rc = dna.reverse_complement_torch(tokens, mask.sum(1))
@@ -260,7 +262,7 @@ def finetune(
         with timer.phase(EVALUATION):
             probs = predict(
                 model, valid, batch_size=cfg["eval_batch_size"], device=device, amp=cfg["amp"],
-                rc_tta=cfg["rc_tta"],
+                cpu_amp=cfg["cpu_amp"], rc_tta=cfg["rc_tta"],
             )  # fmt: skip
             values = score(probs, valid.labels.numpy(), metrics)
         selection.observe(model, step, values, main_metric)

@@ -1,8 +1,10 @@
 """``findna-bench speed``: parameters, MACs, throughput, memory and GEMM efficiency side by side.
 
-Measurement lives in ``findna_bench.hardware.speed``; this module parses options, runs one measurement
-per (model, length) (each in a fresh process by default), adds the ratios and renders the table
-and the JSON report.
+Measurement lives in ``findna_bench.hardware.speed``; this module parses options, runs one
+measurement per (model, length, compute path) (each in a fresh process by default), adds the
+ratios and renders the table and the JSON report. With one path, ratios compare each model with
+the first model; with several (``--paths fp32,bf16``), each path with the first path of the same
+model and length: the old and the new way on this machine, in one run.
 """
 
 from __future__ import annotations
@@ -30,19 +32,50 @@ def parse_lengths(values: list[str]) -> list[int]:
     return lengths
 
 
-def add_ratios(rows: list[dict], gemm_gflops: float) -> list[dict]:
-    """Fraction of the GEMM rate, ratios against the first model at the same length, and memory
-    per token relative to the model's shortest length (1.0 = memory linear in length)."""
-    first_model = rows[0]["model"] if rows else None
+def parse_paths(values: list[str], device_type: str) -> list[str]:
+    """Compute paths to compare (``hardware.speed.PATHS``); none given: what training uses on
+    the device by default (bf16 on CUDA, fp32 on a CPU)."""
+    from findna_bench.errors import ConfigError
+    from findna_bench.hardware.speed import PATHS
+
+    paths = split_list(values) or ["bf16" if device_type == "cuda" else "fp32"]
+    unknown = [p for p in paths if p not in PATHS]
+    if unknown or len(set(paths)) < len(paths):
+        raise ConfigError(
+            f"--paths {','.join(paths)}: give distinct paths among {', '.join(PATHS)}, "
+            "e.g. --paths fp32,bf16"
+        )
+    return paths
+
+
+def _gemm_dtype(path: str) -> str:
+    return "bfloat16" if path.startswith("bf16") else "float32"
+
+
+def _base_key(r: dict, several_paths: bool) -> tuple:
+    return (r["model"], r["length"]) if several_paths else (r["length"], r.get("path"))
+
+
+def add_ratios(rows: list[dict], gemm: dict[str, float]) -> list[dict]:
+    """Fraction of the GEMM rate of the row's dtype (``gemm``: GFLOP/s by dtype), ratios against
+    the first path of the same model and length when several paths were measured (else the
+    first model at the same length and path), and memory per token relative to the model's
+    shortest length (1.0 = memory linear in length)."""
+    several_paths = len({r.get("path") for r in rows}) > 1
     ok = [r for r in rows if r["status"] == "ok"]
-    base = {r["length"]: r for r in ok if r["model"] == first_model}
-    shortest: dict[str, dict] = {}
-    for r in sorted(ok, key=lambda r: r["length"]):
-        shortest.setdefault(r["model"], r)
+    first_model = rows[0]["model"] if rows else None
+    base: dict[tuple, dict] = {}
     for r in ok:
-        r["train_fraction_of_gemm"] = r["train_gflops"] / gemm_gflops
-        r["infer_fraction_of_gemm"] = r["infer_gflops"] / gemm_gflops
-        ref = base.get(r["length"])
+        if several_paths or r["model"] == first_model:
+            base.setdefault(_base_key(r, several_paths), r)
+    shortest: dict[tuple, dict] = {}
+    for r in sorted(ok, key=lambda r: r["length"]):
+        shortest.setdefault((r["model"], r.get("path")), r)
+    for r in ok:
+        rate = gemm[_gemm_dtype(r.get("path", "fp32"))]
+        r["train_fraction_of_gemm"] = r["train_gflops"] / rate
+        r["infer_fraction_of_gemm"] = r["infer_gflops"] / rate
+        ref = base.get(_base_key(r, several_paths))
         r["vs_first"] = (
             None
             if ref is None
@@ -52,7 +85,7 @@ def add_ratios(rows: list[dict], gemm_gflops: float) -> list[dict]:
                 "train_peak_bytes": _ratio(r["train_peak_bytes"], ref["train_peak_bytes"]),
             }
         )
-        low = shortest[r["model"]]
+        low = shortest[(r["model"], r.get("path"))]
         per_token = _ratio(r["train_peak_bytes"], low["train_peak_bytes"])
         r["train_mem_per_token_vs_shortest"] = (
             None if per_token is None else per_token * low["length"] / r["length"]
@@ -72,39 +105,31 @@ def render(rows: list[dict], report: dict):
     from rich.table import Table
     from rich.text import Text
 
-    first = rows[0]["model"] if rows else ""
+    paths = report["settings"]["paths"]
+    versus = f"path {paths[0]}" if len(paths) > 1 else (rows[0]["model"] if rows else "")
+    gemm = "; ".join(
+        f"{g['dtype']} {g['gflops']:.1f} GFLOP/s ({g['n']}³)" for g in report["gemm_by_dtype"]
+    )
     table = Table(
         title=f"speed on {report['device']} (batch {report['settings']['batch_size']}, "
-        f"median of {report['settings']['steps']} steps; ratios vs {first})",
-        caption=f"dense GEMM {report['gemm']['gflops']:.1f} GFLOP/s "
-        f"({report['gemm']['dtype']} {report['gemm']['n']}³); load average "
+        f"median of {report['settings']['steps']} steps; ratios vs {versus})",
+        caption=f"dense GEMM {gemm}; load average "
         f"{report['machine']['loadavg_before']} -> {report['machine']['loadavg_after']}",
         header_style="bold",
     )
-    for col in (
-        "model",
-        "L",
-        "params",
-        "GMACs/seq",
-        "train tok/s",
-        "infer tok/s",
-        "train mem MiB",
-        "infer mem MiB",
-        "mem/L vs shortest",
-        "train GFLOP/s",
-        "% GEMM",
-        "train ×",
-        "mem ×",
-    ):
-        table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
+    columns = ["model", "L", "path", "params", "GMACs/seq", "train tok/s", "infer tok/s"]
+    columns += ["train mem MiB", "infer mem MiB", "mem/L vs shortest", "train GFLOP/s", "% GEMM"]
+    columns += ["train ×", "mem ×"]
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("model", "path") else "right", no_wrap=True)
     for r in rows:
+        head = (r["model"], str(r["length"]), r.get("path", ""))
         if r["status"] != "ok":
-            table.add_row(r["model"], str(r["length"]), Text(r["status"], style="red"), *[""] * 10)
+            table.add_row(*head, Text(r["status"], style="red"), *[""] * 10)
             continue
         vs = r["vs_first"] or {}
         table.add_row(
-            r["model"],
-            str(r["length"]),
+            *head,
             f"{r['params']:,}",
             f"{r['macs_per_seq'] / 1e9:.3g}",
             f"{r['train_tokens_per_s']:,.0f}",
@@ -127,7 +152,12 @@ LENGTH = typer.Option(
 PRESET_PROFILE = typer.Option("cpu", "--profile", "-p", help="profile whose backbone sizes to use")
 BATCH_SIZE = typer.Option(1, "--batch-size", "-b", help="sequences per step (fixed across lengths)")
 WARMUP = typer.Option(1, "--warmup", help="untimed steps before timing (after the counted step)")
-AMP = typer.Option(True, "--amp/--no-amp", help="bf16 autocast on CUDA (as training does)")
+PATHS = typer.Option(
+    [],
+    "--paths",
+    help="compute paths side by side: fp32, bf16 (autocast), compile, bf16+compile "
+    "(default: bf16 on CUDA, fp32 on a CPU, as training)",
+)
 ISOLATE = typer.Option(
     True,
     "--isolate/--no-isolate",
@@ -150,7 +180,7 @@ def speed(
     batch_size: int = BATCH_SIZE,
     steps: int = STEPS,
     warmup: int = WARMUP,
-    amp: bool = AMP,
+    paths: list[str] = PATHS,
     isolate: bool = ISOLATE,
     timeout: float | None = TIMEOUT,
     json_path: Path | None = JSON_PATH,
@@ -172,23 +202,26 @@ def speed(
     if batch_size < 1 or steps < 1 or warmup < 0:
         raise ConfigError("--batch-size and --steps must be >= 1 and --warmup >= 0")
     dev = resolve_device(device)
+    chosen = parse_paths(paths, dev.type)
     load_before = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    gemm_dtype = torch.bfloat16 if amp and dev.type == "cuda" else torch.float32
     n = 8192 if dev.type == "cuda" else 2048
-    ui.err.print(f"dense GEMM rate on {dev} ({n}³, {gemm_dtype}) ...")
-    gflops = gemm_rate(dev, dtype=gemm_dtype, n=n)
+    gemm = {}
+    for dtype in dict.fromkeys(_gemm_dtype(p) for p in chosen):
+        ui.err.print(f"dense GEMM rate on {dev} ({n}³, {dtype}) ...")
+        gemm[dtype] = gemm_rate(dev, dtype=getattr(torch, dtype), n=n)
     settings = {
         "profile": preset_profile,
         "batch_size": batch_size,
         "steps": steps,
         "warmup": warmup,
-        "amp": amp,
+        "paths": chosen,
         "isolate": isolate,
         "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
     }
-    rows = add_ratios(measure_all(engine, models, lengths, dev, settings, timeout), gflops)
-    gemm = {"gflops": gflops, "n": n, "dtype": str(gemm_dtype).replace("torch.", "")}
-    show(rows, make_report(rows, dev, gemm, settings, load_before), json_path)
+    rows = add_ratios(measure_all(engine, models, lengths, dev, settings, timeout), gemm)
+    by_dtype = [{"gflops": v, "n": n, "dtype": k} for k, v in gemm.items()]
+    show(rows, make_report(rows, dev, by_dtype, settings, load_before), json_path)
 
 
 def measure_all(
@@ -196,35 +229,42 @@ def measure_all(
 ) -> list[dict]:
     """One row per (model, length), each measured in a fresh process unless ``isolate`` is off."""
     from findna_bench import ui
-    from findna_bench.hardware.speed import measure_isolated, measure_one
+    from findna_bench.hardware.speed import PATHS, measure_isolated, measure_one
 
     rows = []
     for name in models:
         for length in lengths:
-            ui.err.print(f"measuring {name} at L={length} ...")
-            request = {
-                "registry": str(engine.registry.path),
-                "model": name,
-                "length": length,
-                "device": str(dev),
-                **{k: settings[k] for k in ("profile", "batch_size", "steps", "warmup", "amp")},
-            }
-            isolated = settings["isolate"]
-            rows.append(
-                measure_isolated(request, timeout=timeout) if isolated else measure_one(request)
-            )
+            for path in settings["paths"]:
+                ui.err.print(f"measuring {name} at L={length} ({path}) ...")
+                amp, compiled = PATHS[path]
+                request = {
+                    "registry": str(engine.registry.path),
+                    "model": name,
+                    "length": length,
+                    "device": str(dev),
+                    "path": path,
+                    "amp": amp,
+                    "compile": compiled,
+                    **{k: settings[k] for k in ("profile", "batch_size", "steps", "warmup")},
+                }
+                isolated = settings["isolate"]
+                rows.append(
+                    measure_isolated(request, timeout=timeout) if isolated else measure_one(request)
+                )
     return rows
 
 
-def make_report(rows: list[dict], dev, gemm: dict, settings: dict, load_before: str) -> dict:
-    """The JSON report: device, GEMM rate, settings, machine load before and after, rows."""
+def make_report(rows: list[dict], dev, gemm: list[dict], settings: dict, load_before: str) -> dict:
+    """The JSON report: device, GEMM rate per dtype (``gemm``: the first path's), settings,
+    machine load before and after, rows."""
     import torch
 
     return {
         "device": torch.cuda.get_device_name(dev)
         if dev.type == "cuda"
         else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)",
-        "gemm": gemm,
+        "gemm": gemm[0],
+        "gemm_by_dtype": gemm,
         "settings": settings,
         "machine": {
             "loadavg_before": load_before,

@@ -120,7 +120,7 @@ def speed_models(registry_path: Path, device: torch.device, p: dict) -> list[dic
                         "device": str(device),
                         "steps": 2,
                         "warmup": 1,
-                        "amp": True,
+                        "amp": device.type == "cuda",  # as training: bf16 on CUDA
                     }
                 )
             )

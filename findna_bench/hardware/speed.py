@@ -10,7 +10,10 @@ measurement builds a registry model's backbone at ``max_len = length`` inside th
 * inference: ``warmup`` untimed then ``steps`` timed forwards under ``torch.inference_mode``;
 * training: the same for forward + cross-entropy + backward + AdamW step;
 * throughput = ``batch * length / median step time``; achieved FLOP/s = counted FLOPs / median
-  step time, also given as a fraction of the device's dense GEMM rate (``gemm_rate``);
+  step time, also given as a fraction of the device's dense GEMM rate (``gemm_rate``) in the
+  step's dtype;
+* a compute path (``PATHS``): fp32, bf16 autocast (on CUDA or CPU, fp32 weights and loss), and
+  either one under ``torch.compile``; ``speed --paths`` puts them side by side;
 * peak memory above the built model: CUDA allocator peak minus the allocation before the first
   step; on CPU the growth of the resident-set high-water mark (``VmHWM`` in /proc/self/status,
   reset through /proc/self/clear_refs) over the resident set before the first step.
@@ -149,6 +152,14 @@ def build_model(
     return SequenceClassifier(engine.catalog.build_backbone(preset, length), 2)
 
 
+PATHS = {  # the compute paths `speed --paths` compares: (bf16 autocast, torch.compile)
+    "fp32": (False, False),
+    "bf16": (True, False),
+    "compile": (False, True),
+    "bf16+compile": (True, True),
+}
+
+
 def measure(
     net: SequenceClassifier,
     *,
@@ -158,40 +169,52 @@ def measure(
     steps: int = 3,
     warmup: int = 1,
     amp: bool = True,
+    compile: bool = False,
 ) -> dict:
-    """Measure one built model (see the module docstring); returns a JSON-ready dict."""
+    """Measure one built model (see the module docstring) under bf16 autocast (``amp``, on
+    CUDA or CPU: training's ``finetune.amp`` / ``finetune.cpu_amp``) and ``torch.compile``
+    (``compile``: FLOPs are counted on the eager model; ``compile_seconds`` is the first
+    compiled training and inference step, compilation included); returns a JSON-ready dict."""
     torch.manual_seed(0)
     net = net.to(device)
     x = torch.nn.functional.one_hot(torch.randint(0, 5, (batch_size, length)), 5).float().to(device)
     mask = torch.ones(batch_size, length, dtype=torch.bool, device=device)
     y = torch.randint(0, 2, (batch_size,), device=device)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
-    use_amp = amp and device.type == "cuda"
+    timed_net = torch.compile(net) if compile else net
 
-    def infer() -> None:
-        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
-            net(x, mask)
+    def step_fns(model) -> tuple[Callable[[], None], Callable[[], None]]:
+        def infer() -> None:
+            with torch.inference_mode(), torch.autocast(device.type, torch.bfloat16, amp):
+                model(x, mask)
 
-    def train() -> None:
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
-            loss = torch.nn.functional.cross_entropy(net(x, mask).float(), y)
-        loss.backward()
-        opt.step()
+        def train() -> None:
+            opt.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, torch.bfloat16, amp):
+                loss = torch.nn.functional.cross_entropy(model(x, mask).float(), y)
+            loss.backward()
+            opt.step()
 
+        return infer, train
+
+    counted, timed = step_fns(net), step_fns(timed_net)
     probe = MemoryProbe(device)
+    compile_seconds = 0.0
 
-    def phase(step, training: bool) -> tuple[int, float, int | None]:
+    def phase(which: int, training: bool) -> tuple[int, float, int | None]:
         """FLOPs of one step, median seconds per step, and peak memory of the phase."""
+        nonlocal compile_seconds
         net.train(training)
         probe.start()
         with flop_counter() as counter:
-            step()
-        seconds = _timed(step, device, warmup, steps)
+            counted[which]()
+        if compile:
+            compile_seconds += _timed(timed[which], device, 0, 1)
+        seconds = _timed(timed[which], device, warmup, steps)
         return counter.get_total_flops(), seconds, probe.peak_bytes()
 
-    fwd_flops, infer_s, infer_mem = phase(infer, training=False)
-    train_flops, train_s, train_mem = phase(train, training=True)
+    fwd_flops, infer_s, infer_mem = phase(0, training=False)
+    train_flops, train_s, train_mem = phase(1, training=True)
     tokens = batch_size * length
     return {
         "params": sum(p.numel() for p in net.backbone.parameters()),
@@ -202,6 +225,7 @@ def measure(
         "train_gflops": train_flops / train_s / 1e9,
         "infer_peak_bytes": infer_mem,
         "train_peak_bytes": train_mem,
+        "compile_seconds": round(compile_seconds, 2) if compile else None,
     }
 
 
@@ -214,11 +238,18 @@ def _oom(exc: BaseException) -> bool:
     )
 
 
+def _row(request: dict) -> dict:
+    return {k: request[k] for k in ("model", "length", "batch_size") if k in request} | (
+        {"path": request["path"]} if "path" in request else {}
+    )
+
+
 def measure_one(request: dict) -> dict:
     """Build and measure ``request`` (registry, model, profile, length, batch_size, device,
-    steps, warmup, amp); an out-of-memory becomes ``status: "oom"`` instead of an exception."""
+    steps, warmup, amp, and optionally compile and its ``path`` name); an out-of-memory becomes
+    ``status: "oom"`` instead of an exception."""
     device = torch.device(request["device"])
-    out = {k: request[k] for k in ("model", "length", "batch_size")}
+    out = _row(request)
     try:
         registry = Path(request["registry"]) if request.get("registry") else None
         net = build_model(registry, request["model"], request["profile"], request["length"])
@@ -231,6 +262,7 @@ def measure_one(request: dict) -> dict:
                 steps=request["steps"],
                 warmup=request["warmup"],
                 amp=request["amp"],
+                compile=request.get("compile", False),
             )
         )
         out["status"] = "ok"
@@ -253,14 +285,11 @@ def measure_isolated(request: dict, *, timeout: float | None = None) -> dict:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return {**{k: request[k] for k in ("model", "length", "batch_size")}, "status": "timeout"}
+        return {**_row(request), "status": "timeout"}
     if proc.returncode != 0:
         killed = proc.returncode < 0 or proc.returncode == 137
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {
-            **{k: request[k] for k in ("model", "length", "batch_size")},
-            "status": "oom (killed)" if killed else f"error: {last}",
-        }
+        return {**_row(request), "status": "oom (killed)" if killed else f"error: {last}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -91,6 +91,30 @@ def test_profile_command_table_json_and_ratios(cli, tmp_path):
     assert "GEMM" in result.output and "chordmixer" in result.output
 
 
+def test_paths_side_by_side_compare_each_path_with_the_first(cli, tmp_path):
+    out = tmp_path / "p.json"
+    result = quick_speed(cli, out, "-m", "convnova", "-L", "64", "--paths", "fp32,bf16")
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    fp32, bf16 = report["results"]
+    assert (fp32["path"], bf16["path"]) == ("fp32", "bf16")
+    assert fp32["vs_first"]["train_tokens_per_s"] == 1.0
+    ratio = bf16["train_tokens_per_s"] / fp32["train_tokens_per_s"]
+    assert bf16["vs_first"]["train_tokens_per_s"] == pytest.approx(ratio)
+    rates = {g["dtype"]: g["gflops"] for g in report["gemm_by_dtype"]}
+    assert set(rates) == {"float32", "bfloat16"}
+    # each row's share of the GEMM rate is of its own dtype's rate
+    assert bf16["train_fraction_of_gemm"] == pytest.approx(bf16["train_gflops"] / rates["bfloat16"])
+    assert fp32["macs_per_seq"] == bf16["macs_per_seq"]
+    assert "ratios vs path fp32" in result.output
+
+
+def test_unknown_or_repeated_path_exits_2(cli):
+    for paths in ("fp16", "fp32,fp32"):
+        result = cli("speed", "-m", "cnn", "-L", "64", "--paths", paths)
+        assert result.exit_code == 2 and "--paths" in result.output, result.output
+
+
 def test_out_of_memory_is_a_table_row_not_a_crash(cli, monkeypatch, tmp_path):
     real = speed.measure
 

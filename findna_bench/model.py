@@ -8,7 +8,7 @@ from torch import nn
 from findna_bench.errors import ConfigError
 from findna_bench.types import Backbone
 
-POOLINGS = ("mean", "mean-with-padding")
+POOLINGS = ("mean", "mean-with-padding", "mean-max")
 LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
@@ -23,7 +23,9 @@ class SequenceClassifier(nn.Module):
     length and averages the backbone output over all of those positions: here the input is
     right-padded to ``max_len`` (the task length; by default ``backbone.max_len``) before the
     backbone, and the output is averaged over all ``max_len`` positions, so a sequence's pooled
-    features never depend on the other rows of its batch.
+    features never depend on the other rows of its batch. ``"mean-max"`` concatenates the mean
+    and the maximum over real positions (``2 * dim`` features): the max keeps a strong signal at
+    one position (a TATA box, a binding motif) that a mean over the sequence dilutes.
     """
 
     def __init__(
@@ -47,7 +49,8 @@ class SequenceClassifier(nn.Module):
                 "finetune.pooling mean-with-padding pools over the task's max_len, "
                 f"but backbone {type(backbone).__name__} has no max_len; use pooling: mean"
             )
-        self.head = nn.Linear(backbone.dim, num_classes)
+        width = 2 * backbone.dim if pooling == "mean-max" else backbone.dim
+        self.head = nn.Linear(width, num_classes)
         nn.init.xavier_uniform_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
@@ -58,7 +61,11 @@ class SequenceClassifier(nn.Module):
         if isinstance(h, tuple):  # token features and their own mask (types.Backbone)
             h, mask = h
         weights = mask.unsqueeze(-1).to(h.dtype)
-        return (h * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)
+        mean = (h * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)
+        if self.pooling != "mean-max":
+            return mean
+        lowest = torch.finfo(h.dtype).min
+        return torch.cat([mean, h.masked_fill(~mask.unsqueeze(-1), lowest).amax(dim=1)], dim=-1)
 
     def _padded_mean(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Mean of the backbone output over ``max_len`` positions, zero-vector padding included."""

@@ -61,3 +61,19 @@ def test_findna_released_fine_tunes_with_padded_mean(registry):
         == "mean-with-padding"
     )
     assert resolve(registry, "findna", "gue/tf_0", "paper")["finetune"]["pooling"] == "mean"
+
+
+def test_mean_max_is_the_mean_and_the_max_over_real_positions_only(catalog):
+    """A motif at one position moves the max but barely the mean; padding never enters either."""
+    torch.manual_seed(0)
+    backbone = catalog.get("backbone", "convnova").factory(dim=8, kernel_size=5, max_len=40)
+    model = SequenceClassifier(backbone, 3, pooling="mean-max").double().eval()
+    assert model.head.in_features == 16
+    x, mask = batch([12, 35, 20], 35)
+    with torch.no_grad():
+        together = model.features(x, mask)
+        for i, n in enumerate([12, 35, 20]):
+            h = backbone(x[i : i + 1, :n], mask[i : i + 1, :n])[0]
+            assert torch.allclose(together[i, :8], h.mean(0), atol=1e-10)
+            assert torch.allclose(together[i, 8:], h.amax(0), atol=1e-10)
+        assert model(x, mask).shape == (3, 3)

@@ -119,7 +119,8 @@ FINETUNE: tuple[Key, ...] = (
         "pooling",
         "mean",
         choice(_poolings),
-        "mean over real positions, or mean-with-padding (as FinDNA's code)",
+        "mean over real positions, mean-with-padding (as FinDNA's code), or mean-max (mean and "
+        "max over real positions, concatenated)",
     ),
     Key(
         "max_train",
@@ -145,6 +146,14 @@ FINETUNE: tuple[Key, ...] = (
         False,
         FLAG,
         "evaluate on each sequence and its reverse complement, probabilities averaged",
+    ),
+    Key(
+        "rc_augment",
+        0.0,
+        number(0, 1),
+        "probability that a training row is replaced by its reverse complement in each step "
+        "(drawn from its own seeded generator; the row order does not change)",
+        added=True,
     ),
     Key("amp", True, FLAG, "bf16 autocast on CUDA only"),
     Key(

@@ -71,4 +71,4 @@ def test_an_added_key_at_its_default_keeps_run_ids_and_any_other_value_makes_new
     assert spec({"cpu_amp": True}).run_id != before.run_id
     assert spec({"amp": False}).run_id != spec({"amp": True}).run_id  # not added: always hashed
     added = [f"{s}.{k.name}" for s, keys in config_keys.SECTIONS.items() for k in keys if k.added]
-    assert added == ["finetune.cpu_amp"]
+    assert added == ["finetune.rc_augment", "finetune.cpu_amp"]

@@ -82,6 +82,25 @@ def batch_inputs(
     return tokens, mask, data.labels[index].to(device)
 
 
+class ReverseComplementAugment:
+    """Train-time reverse-complement augmentation (``finetune.rc_augment``): each training row
+    is replaced by its reverse complement with probability ``p``, drawn from a generator of its
+    own (seeded by the run's seed), so the batches' rows and order are those of a run without
+    it."""
+
+    def __init__(self, p: float, seed: int) -> None:
+        self.p = p
+        self.generator = torch.Generator().manual_seed(seed + 7919) if p > 0 else None
+
+    def __call__(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+        if self.generator is None:
+            return batch
+        tokens, mask, labels = batch
+        flip = (torch.rand(len(labels), generator=self.generator) < self.p).to(tokens.device)
+        rc = dna.reverse_complement_torch(tokens, mask.sum(1))
+        return torch.where(flip[:, None], rc, tokens), mask, labels
+
+
 def optimizer_step(
     batch: tuple[torch.Tensor, ...],
     *,
@@ -244,9 +263,10 @@ def finetune(
     selection = Selection(budget, result, cfg=cfg, higher=higher_is_better)
     loss_fn = nn.CrossEntropyLoss()
     _freeze_for_mode(model, cfg["mode"])
+    augment = ReverseComplementAugment(cfg["rc_augment"], seed)
     for step, index in _batches(train, budget, cfg["batch_size"], generator):
         with timer.phase(BATCHING):
-            batch = batch_inputs(train, index, device)
+            batch = augment(batch_inputs(train, index, device))
         loss = optimizer_step(
             batch, model=model, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
             params=params, cfg=cfg, device=device, timer=timer,

@@ -57,10 +57,9 @@ class Key:
     added: bool = False
 
 
-def _poolings() -> tuple[str, ...]:
-    from findna_bench.model import POOLINGS
-
-    return POOLINGS
+#: how ``model.SequenceClassifier`` pools positions (declared here, below the model, so that
+#: run ids, which strip ``added`` keys, need nothing above the config layer)
+POOLINGS = ("mean", "mean-with-padding", "mean-max")
 
 
 FINETUNE: tuple[Key, ...] = (
@@ -118,7 +117,7 @@ FINETUNE: tuple[Key, ...] = (
     Key(
         "pooling",
         "mean",
-        choice(_poolings),
+        choice(lambda: POOLINGS),
         "mean over real positions, mean-with-padding (as FinDNA's code), or mean-max (mean and "
         "max over real positions, concatenated)",
     ),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from findna_bench.config_keys import POOLINGS
 from findna_bench.errors import ConfigError
 from findna_bench.types import Backbone
 
-POOLINGS = ("mean", "mean-with-padding", "mean-max")
 LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 

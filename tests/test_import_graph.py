@@ -23,6 +23,7 @@ NAME = PACKAGE.name
 # lowest first; "findna_bench" is the package's __init__ (the plugin authors' surface)
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "file_modes", "paths", "ui", "dna", "config_tree", "config_rules", "optim"),
+    ("config_keys",),  # run ids (runspec) leave out keys added later at their default
     ("types", "runspec", "data"),
     ("hookspecs", NAME, "fingerprint"),
     (
@@ -34,7 +35,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "model",
         "tasks",
         "builtins",
-        "config_keys",  # the pooling rule names model.POOLINGS
     ),
     ("results",),
     ("pretrain",),

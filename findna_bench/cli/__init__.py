@@ -73,6 +73,7 @@ def make_app() -> typer.Typer:
         speed_cmd,
         stopping_cmd,
         summarize_cmd,
+        sweep_cmd,
         training_cmd,
         unseal_cmd,
         validate_cmd,
@@ -106,6 +107,7 @@ def make_app() -> typer.Typer:
         summarize_cmd,
         unseal_cmd,
         stopping_cmd,
+        sweep_cmd,
     ):
         module.register(app)
     return app

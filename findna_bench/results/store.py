@@ -290,7 +290,7 @@ class ResultsStore:
         if not self.root.exists():
             return records, problems
         for path in sorted(self.root.rglob("*.json")):
-            if path.name.startswith(".tmp-") or path.name == CERTIFICATE:
+            if path.name.startswith(".tmp-") or path.name in NOT_RECORDS:
                 continue
             record, problem = _load(path)
             if record is None:
@@ -301,6 +301,8 @@ class ResultsStore:
 
 
 CERTIFICATE = "certificate.json"  # findna-bench certify's, beside the records; not a record
+SWEEPS = "sweeps.json"  # findna-bench sweep's choices, beside the records; not a record
+NOT_RECORDS = (CERTIFICATE, SWEEPS)
 
 
 def _of_run(name: str, run_id: str) -> bool:

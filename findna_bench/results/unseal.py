@@ -51,12 +51,13 @@ def unseal(store: ResultsStore, catalog: Any, models: set[str] | None = None) ->
         check(record, path.parent, catalog)
         record["metrics"]["test"] = record.pop("sealed_metrics")
         record["sealed_test"] = "unsealed " + stamp(None)
-        _replace(path, record)
+        replace(path, record)
         count += 1
     return count
 
 
-def _replace(path: Path, record: dict) -> None:
+def replace(path: Path, record: dict) -> None:
+    """Rewrite ``path`` with ``record``, atomically."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
         as_new_file(fd)

@@ -1,0 +1,167 @@
+"""A declared sweep's selection: per model and task family, the grid point with the best mean
+validation score, and only that point's test numbers revealed.
+
+``findna-bench sweep`` runs every point of a grid (e.g. ``finetune.lr`` x ``backbone.dim``)
+with the test split sealed (``run --sealed-test``). Here, from the records alone:
+
+* ``choose``: for each (model, family), each point's mean of the validation main metric (the
+  selected weights' ``metrics.valid``) over the family's tasks and seeds; the best point wins
+  (ties: the first in grid order). A point missing a run, or with a failed run, cannot win:
+  the choice waits until every point is complete (``Choice.missing``);
+* ``apply``: the chosen point's records get their test metrics (``unseal``, checked against
+  their predictions) and every record of the family's grid, chosen or not, says what the sweep
+  was (``sweep``: grid, family, tasks, seeds, each point's validation mean, the choice). The
+  other points' test numbers stay sealed: the test split is scored once, for the choice.
+
+Never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from findna_bench.results import unseal
+from findna_bench.results.store import NOT_RECORDS, SWEEPS, ResultsStore
+
+FAMILIES = ("first-word", "task")
+
+
+def family(task: str, how: str) -> str:
+    """``first-word``: the benchmark and the task name's first word (``gue/mouse_3`` ->
+    ``gue/mouse``, ``gue/prom_core_tata`` -> ``gue/prom``); ``task``: the task itself."""
+    if how == "task":
+        return task
+    bench, _, name = task.partition("/")
+    return f"{bench}/{name.split('_')[0]}"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One grid point: its overrides, in the grid's key order."""
+
+    overrides: tuple[str, ...]
+
+    def label(self) -> str:
+        return " ".join(self.overrides) or "(defaults)"
+
+
+@dataclass
+class Choice:
+    """The sweep's outcome for one model and task family."""
+
+    model: str
+    family: str
+    tasks: list[str]
+    seeds: list[int]
+    grid: dict[str, list[str]]
+    means: dict[Point, float | None] = field(default_factory=dict)
+    missing: dict[Point, int] = field(default_factory=dict)
+    chosen: Point | None = None
+    metric: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "model": self.model,
+            "family": self.family,
+            "tasks": self.tasks,
+            "seeds": self.seeds,
+            "grid": self.grid,
+            "metric": self.metric,
+            "points": [
+                {"overrides": list(p.overrides), "valid_mean": m, "missing_runs": self.missing[p]}
+                for p, m in self.means.items()
+            ],
+            "chosen": None if self.chosen is None else list(self.chosen.overrides),
+        }
+
+
+def newest_ok(store: ResultsStore) -> dict[str, tuple[dict, Path]]:
+    """The newest ok record of each run id in ``store``, with its file."""
+    found = []
+    for path in store.root.rglob("*.json"):
+        if path.name.startswith(".tmp-") or path.name in NOT_RECORDS:
+            continue
+        record, problem = store.load(path)
+        if not problem and record is not None and record.get("status") == "ok":
+            found.append((str(record.get("started_at", "")), record, path))
+    return {r["run_id"]: (r, path) for _, r, path in sorted(found, key=lambda t: t[0])}
+
+
+def choose(
+    runs: dict[Point, list[Any]],
+    records: dict[str, tuple[dict, Path]],
+    grid: dict[str, list[str]],
+    how: str,
+    higher_is_better: Any,
+) -> list[Choice]:
+    """A ``Choice`` per (model, family); ``runs``: each point's ``RunSpec``s; ``records``: the
+    newest ok record (and its file) by run id; ``higher_is_better(metric)`` says the metric's direction."""
+    choices: dict[tuple[str, str], Choice] = {}
+    for point, specs in runs.items():
+        groups: dict[tuple[str, str], list] = {}
+        for spec in specs:
+            groups.setdefault((spec.model, family(spec.task, how)), []).append(spec)
+        for key, group in groups.items():
+            choice = choices.setdefault(
+                key,
+                Choice(
+                    model=key[0],
+                    family=key[1],
+                    tasks=sorted({s.task for s in group}),
+                    seeds=sorted({s.seed for s in group}),
+                    grid=grid,
+                ),
+            )
+            found = [records[s.run_id][0] for s in group if s.run_id in records]
+            choice.missing[point] = len(group) - len(found)
+            if found:
+                choice.metric = found[0]["main_metric"]
+            values = [r["metrics"]["valid"][r["main_metric"]] for r in found]
+            complete = not choice.missing[point]
+            choice.means[point] = statistics.fmean(values) if complete else None
+    for choice in choices.values():
+        if any(choice.missing.values()):
+            continue
+        sign = 1 if higher_is_better(choice.metric) else -1
+        best = max(choice.means, key=lambda p: sign * (choice.means[p] or 0.0))
+        choice.chosen = best  # max keeps the first of equal points (grid order)
+    return list(choices.values())
+
+
+def apply(
+    choice: Choice,
+    runs: dict[Point, list[Any]],
+    records: dict[str, tuple[dict, Path]],
+    catalog: Any,
+) -> int:
+    """Unseal the chosen point's records and write the sweep into every record of the
+    family's grid; how many records were unsealed."""
+    summary = choice.as_json()
+    unsealed = 0
+    for point, specs in runs.items():
+        for spec in specs:
+            if spec.model != choice.model or spec.task not in choice.tasks:
+                continue
+            record, path = records[spec.run_id]
+            record["sweep"] = {**summary, "this_point": list(point.overrides)}
+            if point == choice.chosen and unseal.sealed(record):
+                unseal.check(record, path.parent, catalog)
+                record["metrics"]["test"] = record.pop("sealed_metrics")
+                record["sealed_test"] = "unsealed by sweep"
+                unsealed += 1
+            unseal.replace(path, record)
+    return unsealed
+
+
+def write_summary(root: Path, choices: list[Choice]) -> Path:
+    """``sweeps.json`` in the results folder: every choice, merged by (model, family)."""
+    path = root / SWEEPS
+    kept = json.loads(path.read_text()) if path.exists() else []
+    fresh = {(c.model, c.family): c.as_json() for c in choices}
+    merged = [k for k in kept if (k["model"], k["family"]) not in fresh] + list(fresh.values())
+    path.write_text(json.dumps(merged, indent=1) + "\n")
+    return path

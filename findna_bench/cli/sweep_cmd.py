@@ -33,15 +33,28 @@ GRID = typer.Option(
     ...,
     "--grid",
     help="a config key and its values, repeatable: --grid finetune.lr=1e-3,3e-3 "
-    "--grid backbone.dim=16,32 (every combination runs)",
+    "--grid backbone.channels=[16,8,4],[64,64,64] (every combination runs)",
 )
 FAMILY = typer.Option(
     "first-word",
     "--family",
     help="what one choice covers: first-word (gue/mouse_0..4 together, gue/prom_* together, "
-    "...) or task (a choice per task)",
+    "...), task (a choice per task) or all (one choice per model over every task swept)",
 )
 DRY_RUN = typer.Option(False, "--dry-run", help="print the grid and the plan; run nothing")
+
+
+def split_values(text: str) -> list[str]:
+    """Comma-separated values, commas inside brackets kept: ``[16,8,4],[64,64,64]`` is two."""
+    values, depth, current = [], 0, ""
+    for char in text:
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            values.append(current)
+            current = ""
+        else:
+            current += char
+    return [v.strip() for v in [*values, current] if v.strip()]
 
 
 def parse_grid(values: list[str]) -> dict[str, list[str]]:
@@ -49,7 +62,7 @@ def parse_grid(values: list[str]) -> dict[str, list[str]]:
     grid: dict[str, list[str]] = {}
     for entry in values:
         key, sep, rest = entry.partition("=")
-        options = [v.strip() for v in rest.split(",") if v.strip()]
+        options = split_values(rest)
         if not sep or not key.strip() or not options:
             raise ConfigError(f"--grid {entry!r}: give KEY=V1,V2,..., e.g. finetune.lr=1e-3,3e-3")
         if key.strip() in grid:

@@ -27,14 +27,17 @@ from typing import Any
 from findna_bench.results import unseal
 from findna_bench.results.store import NOT_RECORDS, SWEEPS, ResultsStore
 
-FAMILIES = ("first-word", "task")
+FAMILIES = ("first-word", "task", "all")
 
 
 def family(task: str, how: str) -> str:
     """``first-word``: the benchmark and the task name's first word (``gue/mouse_3`` ->
-    ``gue/mouse``, ``gue/prom_core_tata`` -> ``gue/prom``); ``task``: the task itself."""
+    ``gue/mouse``, ``gue/prom_core_tata`` -> ``gue/prom``); ``task``: the task itself;
+    ``all``: every task swept (one choice per model)."""
     if how == "task":
         return task
+    if how == "all":
+        return "all"
     bench, _, name = task.partition("/")
     return f"{bench}/{name.split('_')[0]}"
 

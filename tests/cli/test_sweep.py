@@ -54,3 +54,13 @@ def test_a_malformed_grid_exits_2_before_any_run(cli, data_root, tmp_path):
         result = cli("sweep", *args, "--data-root", data_root, "--results", tmp_path / "r")
         assert result.exit_code == 2, (grid, result.output)
         assert not (tmp_path / "r").exists()
+
+
+def test_grid_values_keep_commas_inside_brackets():
+    from findna_bench.cli.sweep_cmd import parse_grid
+
+    grid = parse_grid(["backbone.channels=[16,8,4],[64,64,64]", "finetune.lr=1e-3, 3e-3"])
+    assert grid == {
+        "backbone.channels": ["[16,8,4]", "[64,64,64]"],
+        "finetune.lr": ["1e-3", "3e-3"],
+    }

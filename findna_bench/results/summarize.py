@@ -7,7 +7,8 @@ its name, through the functions the commands use: ``leaderboard`` (``leaderboard
 ``training by-task``), ``leakage`` (the audit the records carry, per task), ``certificate``
 (``certificate.md`` beside the records), ``cost``, ``targets`` (declared in the marker,
 ``targets.py``) and the facts of ``summary_facts``: ``status``, ``setup``, ``pretraining``,
-``stops``; and ``config-keys``, the one block not read from the records: the engine's config keys
+``stops``; ``speed FILE`` (a ``findna-bench speed --json`` report, relative to the results
+folder); and ``config-keys``, the one block not read from the records: the engine's config keys
 from their declaration (``findna_bench.config_keys``). Bootstrap seeds are fixed (0, the
 commands' default), so the same records always give the same text. Pure: returns strings,
 prints nothing.
@@ -28,6 +29,7 @@ from findna_bench.results import (
     comparison_table,
     pretraining_seeds,
     rescore,
+    speed_table,
     stopping,
     summary_facts,
     targets,
@@ -86,6 +88,7 @@ class Summary:
             "dedup": (0, self.dedup),
             "pretraining-seeds": (-1, self.pretraining_seeds_block),
             "config-keys": (0, config_keys.markdown),
+            "speed": (1, lambda file: speed_table.markdown(self.results / file)),
         }
 
     def render(self, block: Block) -> str:

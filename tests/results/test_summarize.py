@@ -145,7 +145,42 @@ def test_blocks_keep_args_and_spec():
         markers.blocks("<!-- summarize:a -->\n<!-- summarize:b -->\n<!-- /summarize:b -->\n")
 
 
-def test_the_pretraining_seeds_readme_is_what_its_records_give(cli, data_root):
-    folder = BENCH.parent / "cpu-gue13-pretrain-seeds"
-    result = cli("summarize", "--results", folder, "--data-root", data_root, "--check")
+OTHER_BENCHMARKS = sorted(
+    p.parent.name
+    for p in BENCH.parent.glob("*/README.md")
+    if p.parent != BENCH and "<!-- summarize:" in p.read_text()
+)
+
+
+@pytest.mark.parametrize("folder", OTHER_BENCHMARKS)
+def test_every_other_benchmark_readme_is_what_its_records_give(cli, data_root, folder):
+    """cpu-gue13-pretrain-seeds, cpu-speed, cpu-amp-check, ...: each generated block."""
+    result = cli(
+        "summarize", "--results", BENCH.parent / folder, "--data-root", data_root, "--check"
+    )
     assert result.exit_code == 0, result.output
+
+
+def test_the_speed_block_is_the_speed_report(tmp_path):
+    from findna_bench.results import speed_table
+
+    report = {
+        "device": "cpu (2 cores, 2 torch threads)",
+        "settings": {"batch_size": 64, "threads": 2, "torch": "2.13.0", "steps": 5},
+        "gemm_by_dtype": [{"dtype": "float32", "gflops": 100.0, "n": 2048}],
+        "results": [
+            {"model": "convnova", "length": 101, "path": "fp32", "status": "ok",
+             "train_tokens_per_s": 123456.7, "infer_tokens_per_s": 400000.0,
+             "train_gflops": 12.34, "train_fraction_of_gemm": 0.1234,
+             "vs_first": {"train_tokens_per_s": 1.0}},
+            {"model": "convnova", "length": 101, "path": "bf16", "status": "oom"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "speed.json"
+    path.write_text(__import__("json").dumps(report))
+    table = speed_table.markdown(path)
+    assert "| convnova | 101 | fp32 | 123,457 | 400,000 | 12.3 | 12.3% | 1.00 |" in table
+    assert "| convnova | 101 | bf16 | oom |" in table and "float32 100.0 GFLOP/s" in table
+    path.write_text("{}")
+    with pytest.raises(ConfigError, match="not a `findna-bench speed --json` report"):
+        speed_table.markdown(path)

@@ -205,19 +205,24 @@ def test_every_first_party_backbone_has_a_probe_size(catalog):
 
 
 @pytest.mark.slow
-def test_engine_training_path_matches_its_version(cli, catalog, data_root, tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "cpu_amp"])
+def test_engine_training_path_matches_its_version(cli, catalog, data_root, tmp_path, precision):
+    """The fine-tuning path in fp32 and under ``finetune.cpu_amp`` (bf16 autocast on a CPU):
+    both are the engine's training version; the bf16 path is pinned under its own key."""
     out = tmp_path / "r"
+    extra = ["finetune.cpu_amp=true"] if precision == "cpu_amp" else []
     result = cli(
         "run", "-m", "cnn", "-t", "gue/mouse_2", "--profile", "smoke", "--seeds", "0,",
         "finetune.max_train=1024", "--data-root", data_root, "--results", out, "-q",
-        "--device", "cpu",
+        "--device", "cpu", *extra,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     (record,) = [json.loads(p.read_text()) for p in out.glob("*.json")]
     numbers = {f"test_{k}": v for k, v in record["metrics"]["test"].items()}
     numbers["best_step"] = float(record["best_step"])
     numbers["dev_auroc_sum"] = float(sum(point["auroc"] for point in record["curve"]))
-    check(key(catalog, "engine", "training"), numbers)
+    suffix = "" if precision == "fp32" else "+cpu_amp"
+    check(key(catalog, "engine", "training") + suffix, numbers)
 
 
 @pytest.mark.slow

@@ -28,6 +28,14 @@ ChordMixer rule; track 28 at max_len 1010 gives d 308). With ``dim`` set, ``d = 
 ``n_tracks = ceil(dim / track_size)`` with a partial last track: FinDNA's fine-tuning re-chooses
 the track size per task while keeping d 308.
 
+Position. The network has no positional signal of its own: every rotation commutes with a
+cyclic shift of the sequence and every MLP is position-wise, so in ``fixed`` mode at ``max_len``
+= the sequence length its output shifts with the input and any pooling over positions (mean,
+max) gives the same features for a sequence and each of its cyclic rotations
+(``tests/plugins/test_chordmixer_position.py``, on real gue/prom_core_tata rows): it cannot tell
+where in the window a motif sits. ``position="learned"`` (not in ChordMixer nor FinDNA) adds a
+learned vector per absolute position to the embedding, zero at initialisation.
+
 Length modes.
 * ``"fixed"`` (FinDNA's code): the batch is right-padded with all-zero vectors to ``max_len``
   (not to the batch length) and rolled jointly modulo ``max_len``; padding is computed on and
@@ -66,6 +74,7 @@ from findna_bench import ConfigError
 
 LENGTH_MODES = ("fixed", "variable")
 PRENORMS = ("none", "layernorm")
+POSITIONS = ("none", "learned")
 
 
 def layers_per_encoder(max_len: int) -> int:
@@ -164,8 +173,11 @@ class ChordMixer(nn.Module):
         prenorm: str = "none",
         residual_fp32: bool = True,
         checkpointing: bool = False,
+        position: str = "none",
     ) -> None:
         super().__init__()
+        if position not in POSITIONS:
+            raise ConfigError(f"chordmixer: position {position!r} is not one of {POSITIONS}")
         if length_mode not in LENGTH_MODES:
             raise ConfigError(
                 f"chordmixer: length_mode {length_mode!r} is not one of {LENGTH_MODES}"
@@ -189,6 +201,11 @@ class ChordMixer(nn.Module):
         # channel -> shift of its track (the last track may be partial); for inspection and tests
         self.channel_shift = [self.shifts[c // track_size] for c in range(self.dim)]
         self.embed = nn.Linear(5, self.dim)
+        # zero at initialisation: the network starts as the position-free one (and as a
+        # pretrained one, whose checkpoint has no such tensor)
+        self.position = (
+            nn.Parameter(torch.zeros(max_len, self.dim)) if position == "learned" else None
+        )
         self.encoders = nn.ModuleList(
             Encoder(
                 self.n_layers,
@@ -235,12 +252,17 @@ class ChordMixer(nn.Module):
                 [p.roll(-s, dims=1) if s else p for p, s in zip(parts, shifts)], dim=-1
             )
 
-        return self._run(self.embed(padded), rotate)[:, :length]
+        h = self.embed(padded)
+        if self.position is not None:
+            h = h + self.position
+        return self._run(h, rotate)[:, :length]
 
     def _forward_variable(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         batch, length, _ = x.shape
         lengths = mask.sum(dim=1)
         tokens = self.embed(x[mask])  # [T, d], real positions only (padding is on the right)
+        if self.position is not None:  # each token's position in its own sequence
+            tokens = tokens + self.position[(torch.cumsum(mask, dim=1) - 1)[mask]]
         rows, inverse = self._packed_rows(lengths)
 
         def rotate(y: torch.Tensor) -> torch.Tensor:

@@ -131,16 +131,26 @@ def run(
     shared = dict(
         results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse, sealed_test=sealed_test
     )
+    where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
+    where["expected_seeds"] = len(seed_list)
+    plan_or_launch(engine, specs, shared, data, dry_run=dry_run, as_json=as_json, **where)
+
+
+def plan_or_launch(
+    engine, specs: list, shared: dict, data: Path | None, *, dry_run: bool, as_json: bool, **where
+) -> bool:
+    """Show the plan (``dry_run``) or run the specs (``launch``); whether they ran.
+    ``shared``: the ``SuiteSettings`` besides the data root; ``where``: ``launch``'s options
+    (launcher, slurm, device, quiet, expected_seeds)."""
     if dry_run:
         from findna_bench.cli.plan_output import show_plan
 
         root = data_root(data, must_exist=False)
         show_plan(engine, specs, SuiteSettings(data_root=root, **shared), as_json=as_json)
-        return
-    writable_folder(results)
-    where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
-    here = SuiteSettings(data_root=data_root(data), **shared)
-    launch(engine, specs, here, **where, expected_seeds=len(seed_list))
+        return False
+    writable_folder(shared["results"])
+    launch(engine, specs, SuiteSettings(data_root=data_root(data), **shared), **where)
+    return True
 
 
 def launch(

@@ -20,13 +20,19 @@ from findna_bench.cli.common import (
     Device,
     Quiet,
     Results,
-    data_root,
     parse_seeds,
-    resolve_device,
     split_list,
-    writable_folder,
 )
-from findna_bench.cli.run_cmd import MODEL, OVERRIDES, PROFILE, SEEDS, SUITE, TASK, resolve_specs
+from findna_bench.cli.run_cmd import (
+    MODEL,
+    OVERRIDES,
+    PROFILE,
+    SEEDS,
+    SUITE,
+    TASK,
+    plan_or_launch,
+    resolve_specs,
+)
 from findna_bench.errors import ConfigError
 
 GRID = typer.Option(
@@ -103,7 +109,6 @@ def sweep(
     """Run a grid with the test split sealed, choose per model and task family on validation,
     and reveal the test numbers of the chosen point only."""
     from findna_bench.results import sweep as selection
-    from findna_bench.run.settings import SuiteSettings
 
     engine, seed_list = ctx.obj, parse_seeds(seeds)
     if family not in selection.FAMILIES:
@@ -121,27 +126,13 @@ def sweep(
         for point in points(declared)
     }  # every point's configs are checked before any run starts
     specs = [spec for group in runs.values() for spec in group]
-    shared = dict(results=results, cache_dir=cache_dir, rerun=False, reuse="same-code")
-    if dry_run:
-        from findna_bench.cli.plan_output import show_plan
-
-        root = data_root(data, must_exist=False)
-        settings = SuiteSettings(data_root=root, sealed_test=True, **shared)
-        show_plan(engine, specs, settings, as_json=False)
-        return
-    writable_folder(results)
-    from findna_bench.cli.suite_output import run_here
-
-    here = SuiteSettings(data_root=data_root(data), sealed_test=True, **shared)
-    run_here(
-        engine,
-        specs,
-        here,
-        device=resolve_device(device),
-        quiet=quiet,
-        expected_seeds=len(seed_list),
+    shared = dict(
+        results=results, cache_dir=cache_dir, rerun=False, reuse="same-code", sealed_test=True
     )
-    choose_and_reveal(engine, runs, declared, family, results)
+    where = dict(launcher="local", slurm=None, device=device, quiet=quiet)
+    where["expected_seeds"] = len(seed_list)
+    if plan_or_launch(engine, specs, shared, data, dry_run=dry_run, as_json=False, **where):
+        choose_and_reveal(engine, runs, declared, family, results)
 
 
 def choose_and_reveal(engine, runs: dict, grid: dict, family: str, results: Path) -> None:

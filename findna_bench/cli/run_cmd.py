@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -131,7 +132,7 @@ def run(
     shared = dict(
         results=results, cache_dir=cache_dir, rerun=rerun, reuse=reuse, sealed_test=sealed_test
     )
-    where = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
+    where: dict[str, Any] = dict(launcher=launcher, slurm=slurm, device=device, quiet=quiet)
     where["expected_seeds"] = len(seed_list)
     plan_or_launch(engine, specs, shared, data, dry_run=dry_run, as_json=as_json, **where)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -129,7 +130,7 @@ def sweep(
     shared = dict(
         results=results, cache_dir=cache_dir, rerun=False, reuse="same-code", sealed_test=True
     )
-    where = dict(launcher="local", slurm=None, device=device, quiet=quiet)
+    where: dict[str, Any] = dict(launcher="local", slurm=None, device=device, quiet=quiet)
     where["expected_seeds"] = len(seed_list)
     if plan_or_launch(engine, specs, shared, data, dry_run=dry_run, as_json=False, **where):
         choose_and_reveal(engine, runs, declared, family, results)

@@ -9,7 +9,9 @@ A README declares its targets in the opening marker of its ``targets`` block, as
 
 A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in the units the quantity is
 shown in. Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a leaderboard row's mean
-over tasks, ×100), ``lowest run`` (the lowest main test metric of any run, ×100), ``A - B`` (the
+over tasks, ×100), ``score MODEL on TASK`` (one cell's mean over seeds, ×100), ``hours on N
+cores of M1,M2,...`` (those models' summed run wall time divided by N, the processes that ran
+side by side, plus their pretraining hours), ``lowest run`` (the lowest main test metric of any run, ×100), ``A - B`` (the
 mean advantage of A over B from ``compare``, ×100), ``elapsed hours`` (the runs' wall-clock
 union plus pretraining) and ``runs stopped on REASON``. Pure: the numbers come from a
 ``Summary``; nothing is printed.
@@ -97,6 +99,34 @@ def _means(summary: Summary) -> pd.Series:
     return 100 * ours[ours.n > 0].groupby("row")["mean"].mean()
 
 
+def _score(spec: str, summary: Summary) -> tuple[float, str]:
+    """``MODEL on TASK``: the cell's mean over seeds, ×100."""
+    model, sep, task = spec.partition(" on ")
+    cells = summary.board[0].cells
+    cell = cells[(cells["row"] == model.strip()) & (cells["task"] == task.strip())]
+    if not sep or cell.empty or not cell["n"].iloc[0]:
+        raise ConfigError(f"targets: no cell 'score {spec}' (say: score MODEL on TASK)")
+    mean, n = 100 * float(cell["mean"].iloc[0]), int(cell["n"].iloc[0])
+    return mean, f"{model.strip()} on {task.strip()}: {mean:.2f} (mean of {n} seeds)"
+
+
+def _hours_on_cores(spec: str, summary: Summary) -> tuple[float, str]:
+    """``N cores of M1,M2``: the models' run hours over N processes, plus their pretraining."""
+    found = re.fullmatch(r"(\d+) cores? of (.+)", spec.strip())
+    if not found:
+        raise ConfigError(f"targets: 'hours on {spec}': say hours on N cores of MODEL,MODEL")
+    cores, models = int(found[1]), [m.strip() for m in found[2].split(",")]
+    runs = [r for r in summary_facts.ok_runs(summary.records) if r["model"] in models]
+    run_hours = sum(float(r.get("wall_seconds") or 0.0) for r in runs) / 3600
+    table = summary.training
+    pre = sum(float(table.loc[m, "pretrain h"]) for m in models if m in table.index)
+    value = run_hours / cores + pre
+    return value, (
+        f"{len(runs)} runs, {run_hours:.2f} h of run time / {cores} cores + {pre:.2f} h "
+        f"pretraining ({', '.join(models)})"
+    )
+
+
 def measure(what: str, summary: Summary) -> tuple[float, str]:
     """The quantity's value and the sentence that shows it."""
     if what == "best mean":
@@ -110,6 +140,10 @@ def measure(what: str, summary: Summary) -> tuple[float, str]:
                 f"targets: no leaderboard row '{model}'; rows: {', '.join(means.index)}"
             )
         return float(means[model]), f"{model} {means[model]:.2f}"
+    if what.startswith("score "):
+        return _score(what.removeprefix("score "), summary)
+    if what.startswith("hours on "):
+        return _hours_on_cores(what.removeprefix("hours on "), summary)
     if what == "lowest run":
         return _lowest_run(summary)
     if what == "elapsed hours":
@@ -132,8 +166,8 @@ def measure(what: str, summary: Summary) -> tuple[float, str]:
             f"{a} significantly better on {wins} of {n} tasks ({result.adjust}-adjusted p)"
         )
     raise ConfigError(
-        f"targets: unknown quantity '{what}'; use best mean, mean MODEL, lowest run, A - B, "
-        "elapsed hours or runs stopped on REASON"
+        f"targets: unknown quantity '{what}'; use best mean, mean MODEL, score MODEL on TASK, "
+        "hours on N cores of MODELS, lowest run, A - B, elapsed hours or runs stopped on REASON"
     )
 
 

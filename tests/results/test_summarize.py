@@ -111,6 +111,33 @@ def test_targets_are_judged_with_their_margin(cli, tmp_path, records):
     assert best and f"**missed by {99 - float(best[1]):.2f}**" in text
 
 
+def test_a_cell_score_and_the_hours_of_some_models_are_read_from_the_records(
+    cli, tmp_path, records
+):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- summarize:targets\n"
+        "- {target: cell, check: score convnova on gue/prom_core_all >= 67.4}\n"
+        "- {target: cost, check: 'hours on 2 cores of cnn,convnova <= 3'}\n"
+        "-->\n<!-- /summarize:targets -->\n"
+    )
+    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    text = readme.read_text()
+    cell = [
+        100 * r["metrics"]["test"]["mcc"]
+        for r in records
+        if r["model"] == "convnova" and r["task"] == "gue/prom_core_all"
+    ]
+    assert (
+        f"| {sum(cell) / 3:.2f} | convnova on gue/prom_core_all: {sum(cell) / 3:.2f} (mean" in text
+    )
+    seconds = sum(r["wall_seconds"] for r in records if r["model"] in ("cnn", "convnova"))
+    assert (
+        f"| {seconds / 3600 / 2:.2f} | 78 runs, {seconds / 3600:.2f} h of run time / 2 cores"
+        in text
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

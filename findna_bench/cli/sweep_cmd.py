@@ -115,6 +115,10 @@ def sweep(
     if family not in selection.FAMILIES:
         raise ConfigError(f"--family {family}: one of {', '.join(selection.FAMILIES)}")
     declared = parse_grid(grid)
+    fixed = {o.partition("=")[0].strip() for o in overrides or []}
+    if fixed & set(declared):
+        both = ", ".join(sorted(fixed & set(declared)))
+        raise ConfigError(f"{both}: both an override and a --grid key; give it in one place")
     names = dict(models=split_list(model), suites=split_list(suite), tasks=split_list(task))
     runs = {
         point: resolve_specs(

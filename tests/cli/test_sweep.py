@@ -54,6 +54,9 @@ def test_a_malformed_grid_exits_2_before_any_run(cli, data_root, tmp_path):
         result = cli("sweep", *args, "--data-root", data_root, "--results", tmp_path / "r")
         assert result.exit_code == 2, (grid, result.output)
         assert not (tmp_path / "r").exists()
+    args = ("-m", "cnn", "-t", "gue/mouse_2", "-p", "smoke", "--grid", "finetune.lr=1e-3,3e-3")
+    both = cli("sweep", *args, "finetune.lr=1e-2", "--data-root", data_root)
+    assert both.exit_code == 2 and "both an override and a --grid key" in both.output
 
 
 def test_grid_values_keep_commas_inside_brackets():

@@ -31,6 +31,8 @@ ENGINE = (
     "run/runner.py",
     "run/timing.py",
     "model.py",
+    "config_keys.py",
+    "config_rules.py",
     "dna.py",
     "tasks.py",
     "data/__init__.py",

@@ -107,8 +107,11 @@ def sweep(
     dry_run: bool = DRY_RUN,
     quiet: bool = Quiet,
 ) -> None:
-    """Run a grid with the test split sealed, choose per model and task family on validation,
-    and reveal the test numbers of the chosen point only."""
+    """Run a grid sealed, choose on validation, reveal the chosen point's test numbers.
+
+    Every combination of the --grid values runs with the test split sealed (records resume);
+    per model and task family the point with the best mean validation score is chosen and only
+    its runs are unsealed; the grid, each point's mean and the choice go into every record."""
     from findna_bench.results import sweep as selection
 
     engine, seed_list = ctx.obj, parse_seeds(seeds)

@@ -7,7 +7,8 @@ its name, through the functions the commands use: ``leaderboard`` (``leaderboard
 ``training by-task``), ``leakage`` (the audit the records carry, per task), ``certificate``
 (``certificate.md`` beside the records), ``cost``, ``targets`` (declared in the marker,
 ``targets.py``) and the facts of ``summary_facts``: ``status``, ``setup``, ``pretraining``,
-``stops``; ``speed FILE`` (a ``findna-bench speed --json`` report, relative to the results
+``stops``; ``paired-valid OTHER`` (this folder's runs against the same runs of another
+folder, validation split only: ``paired_valid``); ``speed FILE`` (a ``findna-bench speed --json`` report, relative to the results
 folder); and ``config-keys``, the one block not read from the records: the engine's config keys
 from their declaration (``findna_bench.config_keys``). Bootstrap seeds are fixed (0, the
 commands' default), so the same records always give the same text. Pure: returns strings,
@@ -27,6 +28,7 @@ from findna_bench import config_keys
 from findna_bench.errors import ConfigError
 from findna_bench.results import (
     comparison_table,
+    paired_valid,
     pretraining_seeds,
     rescore,
     speed_table,
@@ -89,6 +91,10 @@ class Summary:
             "pretraining-seeds": (-1, self.pretraining_seeds_block),
             "config-keys": (0, config_keys.markdown),
             "speed": (1, lambda file: speed_table.markdown(self.results / file)),
+            "paired-valid": (
+                1,
+                lambda other: paired_valid.markdown(self.records, self.results / other),
+            ),
         }
 
     def render(self, block: Block) -> str:

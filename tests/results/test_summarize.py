@@ -211,3 +211,24 @@ def test_the_speed_block_is_the_speed_report(tmp_path):
     path.write_text("{}")
     with pytest.raises(ConfigError, match="not a `findna-bench speed --json` report"):
         speed_table.markdown(path)
+
+
+def test_paired_valid_is_the_mean_paired_difference_on_validation(records, tmp_path):
+    """cpu-amp-check's block, recomputed from the raw records of both folders."""
+    import statistics
+
+    from findna_bench.results import paired_valid
+
+    amp, _ = ResultsStore(BENCH.parent / "cpu-amp-check").read_all()
+    fp32 = {(r["model"], r["task"], r["seed"]): r for r in records}
+    table = paired_valid.markdown(amp, BENCH)
+    for model in ("chordmixer", "findna"):
+        diffs = [
+            100 * (r["metrics"]["valid"]["mcc"] - fp32[key]["metrics"]["valid"]["mcc"])
+            for r in amp
+            if r["model"] == model and (key := (r["model"], r["task"], r["seed"])) in fp32
+        ]
+        assert len(diffs) == 9
+        assert f"| {model} | 9 | {statistics.fmean(diffs):+.2f} |" in table
+    with pytest.raises(ConfigError, match="no run there"):
+        paired_valid.markdown(amp, tmp_path)

@@ -36,6 +36,7 @@ from findna_bench.results import (
     summary_facts,
     targets,
 )
+from findna_bench.results import time_profile as phases
 from findna_bench.results.comparison import Comparison, compare
 from findna_bench.results.intervals import intervals, with_intervals
 from findna_bench.results.leaderboard import Board, build, tidy, to_markdown, usable
@@ -150,8 +151,14 @@ class Summary:
         return f"> {comparison_table.across_line(result)}\n>\n> {result.verdict}"
 
     def training_block(self, *args: str) -> str:
-        if args not in ((), ("by-task",)):
-            raise ConfigError("<!-- summarize:training -->: takes no argument or by-task")
+        """``training``, ``training by-task`` or ``training time-profile`` (where the wall time
+        went, per model: ``training --time-profile``)."""
+        if args not in ((), ("by-task",), ("time-profile",)):
+            raise ConfigError(
+                "<!-- summarize:training -->: takes no argument, by-task or time-profile"
+            )
+        if args == ("time-profile",):
+            return to_markdown(phases.formatted(phases.time_profile_table(self.records)))
         table = self.training if not args else training_table(self.records, by_task=True)
         return to_markdown(formatted(table))
 

@@ -8,7 +8,8 @@ its name, through the functions the commands use: ``leaderboard`` (``leaderboard
 (``certificate.md`` beside the records), ``cost``, ``targets`` (declared in the marker,
 ``targets.py``) and the facts of ``summary_facts``: ``status``, ``setup``, ``pretraining``,
 ``stops``; ``paired-valid OTHER`` (this folder's runs against the same runs of another
-folder, validation split only: ``paired_valid``); ``speed FILE`` (a ``findna-bench speed --json`` report, relative to the results
+folder, validation split only: ``paired_valid``); ``sweeps`` (``sweeps.json``: each sweep's
+points, validation means and choice; ``sweeps by-task``: every swept run's validation score); ``speed FILE`` (a ``findna-bench speed --json`` report, relative to the results
 folder); and ``config-keys``, the one block not read from the records: the engine's config keys
 from their declaration (``findna_bench.config_keys``). Bootstrap seeds are fixed (0, the
 commands' default), so the same records always give the same text. Pure: returns strings,
@@ -34,6 +35,7 @@ from findna_bench.results import (
     speed_table,
     stopping,
     summary_facts,
+    sweep,
     targets,
 )
 from findna_bench.results import time_profile as phases
@@ -92,6 +94,7 @@ class Summary:
             "pretraining-seeds": (-1, self.pretraining_seeds_block),
             "config-keys": (0, config_keys.markdown),
             "speed": (1, lambda file: speed_table.markdown(self.results / file)),
+            "sweeps": (-1, self.sweeps_block),
             "paired-valid": (
                 1,
                 lambda other: paired_valid.markdown(self.records, self.results / other),
@@ -149,6 +152,13 @@ class Summary:
     def compare_summary(self, a: str, b: str) -> str:
         result = self.comparison(a, b)
         return f"> {comparison_table.across_line(result)}\n>\n> {result.verdict}"
+
+    def sweeps_block(self, *args: str) -> str:
+        """``sweeps`` (the choices of ``sweeps.json``) or ``sweeps by-task`` (every swept
+        run's validation score)."""
+        if args not in ((), ("by-task",)):
+            raise ConfigError("<!-- summarize:sweeps -->: takes no argument or by-task")
+        return sweep.by_task_markdown(self.records) if args else sweep.markdown(self.results)
 
     def training_block(self, *args: str) -> str:
         """``training``, ``training by-task`` or ``training time-profile`` (where the wall time

@@ -168,3 +168,47 @@ def write_summary(root: Path, choices: list[Choice]) -> Path:
     merged = [k for k in kept if (k["model"], k["family"]) not in fresh] + list(fresh.values())
     path.write_text(json.dumps(merged, indent=1) + "\n")
     return path
+
+
+def markdown(root: Path) -> str:
+    """``sweeps.json`` of ``root`` as a table: per model and family, each point's validation
+    mean and which was chosen."""
+    path = root / SWEEPS
+    if not path.exists():
+        from findna_bench.errors import ConfigError
+
+        raise ConfigError(f"{path}: no sweep here (findna-bench sweep writes it)")
+    lines = [
+        "| model | family | tasks × seeds | point | valid mean ×100 | chosen |",
+        "|---|---|---|---|---|---|",
+    ]
+    for choice in json.loads(path.read_text()):
+        size = f"{len(choice['tasks'])} × {len(choice['seeds'])}"
+        for point in choice["points"]:
+            mean = point["valid_mean"]
+            shown = f"{100 * mean:.2f}" if mean is not None else f"{point['missing_runs']} missing"
+            chosen = "**chosen**" if point["overrides"] == choice["chosen"] else ""
+            overrides = " ".join(f"`{o}`" for o in point["overrides"])
+            lines.append(
+                f"| {choice['model']} | {choice['family']} | {size} | {overrides} | {shown} | "
+                f"{chosen} |"
+            )
+    return "\n".join(lines)
+
+
+def by_task_markdown(records: list[dict]) -> str:
+    """Each swept run's selected validation main metric, per model, task and point."""
+    rows = sorted(
+        (
+            r["model"],
+            r["task"],
+            " ".join(f"`{o}`" for o in r["sweep"]["this_point"]),
+            r["seed"],
+            100 * float(r["metrics"]["valid"][r["main_metric"]]),
+        )
+        for r in records
+        if r.get("status") == "ok" and isinstance(r.get("sweep"), dict)
+    )
+    lines = ["| model | task | point | seed | valid ×100 |", "|---|---|---|---|---|"]
+    lines += [f"| {m} | {t} | {p} | {seed} | {v:.2f} |" for m, t, p, seed, v in rows]
+    return "\n".join(lines)

@@ -23,13 +23,11 @@ def markdown(path: Path) -> str:
         raise ConfigError(
             f"{path}: not a `findna-bench speed --json` report ({exc}); regenerate it"
         ) from None
-    gemm = "; ".join(
-        f"{g['dtype']} {g['gflops']:.1f} GFLOP/s" for g in report.get("gemm_by_dtype", [])
-    )
+    rates = report.get("gemm_by_dtype") or [report["gemm"]]  # one rate before --paths
+    gemm = "; ".join(f"{g['dtype']} {g['gflops']:.1f} GFLOP/s" for g in rates)
     lines = [
-        f"{report['device']}, batch {settings['batch_size']}, {settings.get('threads', '?')} "
-        f"threads, torch {settings['torch']}, median of {settings['steps']} steps; dense GEMM "
-        f"{gemm}",
+        f"{report['device']}, batch {settings['batch_size']}, torch {settings['torch']}, "
+        f"median of {settings['steps']} steps; dense GEMM {gemm}",
         "",
         "| model | length | path | train tokens/s | inference tokens/s | train GFLOP/s "
         "| % of GEMM rate | train × first path |",

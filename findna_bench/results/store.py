@@ -91,6 +91,8 @@ def problem_with(record: object) -> str | None:
     """Why a parsed file is not a usable record, or None."""
     if not isinstance(record, dict):
         return "not a findna-bench record"
+    if {"device", "settings", "results"} <= set(record) and "run_id" not in record:
+        return SPEED_REPORT
     missing = [k for k in REQUIRED if k not in record]
     return f"record without {', '.join(missing)}" if missing else None
 
@@ -293,7 +295,7 @@ class ResultsStore:
             if path.name.startswith(".tmp-") or path.name in NOT_RECORDS:
                 continue
             record, problem = _load(path)
-            if record is None:
+            if record is None and problem != SPEED_REPORT:
                 problems.append(f"{path}: {problem}; skipped")
             else:
                 records.append(record)
@@ -303,6 +305,7 @@ class ResultsStore:
 CERTIFICATE = "certificate.json"  # findna-bench certify's, beside the records; not a record
 SWEEPS = "sweeps.json"  # findna-bench sweep's choices, beside the records; not a record
 NOT_RECORDS = (CERTIFICATE, SWEEPS)
+SPEED_REPORT = "a findna-bench speed report"  # kept beside records (e.g. benchmarks/cpu-speed)
 
 
 def _of_run(name: str, run_id: str) -> bool:

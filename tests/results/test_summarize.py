@@ -193,7 +193,7 @@ def test_the_speed_block_is_the_speed_report(tmp_path):
 
     report = {
         "device": "cpu (2 cores, 2 torch threads)",
-        "settings": {"batch_size": 64, "threads": 2, "torch": "2.13.0", "steps": 5},
+        "settings": {"batch_size": 64, "torch": "2.13.0", "steps": 5},
         "gemm_by_dtype": [{"dtype": "float32", "gflops": 100.0, "n": 2048}],
         "results": [
             {"model": "convnova", "length": 101, "path": "fp32", "status": "ok",

@@ -7,7 +7,8 @@ A README declares its targets in the opening marker of its ``targets`` block, as
       check: best mean >= 68.4
     -->
 
-A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in the units the quantity is
+An unfinished comparison may declare ``- planned runs: N``: while fewer ``ok`` runs are in, the
+table says it is provisional. A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in the units the quantity is
 shown in. Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a leaderboard row's mean
 over tasks, ×100), ``score MODEL on TASK`` (one cell's mean over seeds, ×100), ``hours on N
 cores of M1,M2,...`` (those models' summed run wall time divided by N, the processes that ran
@@ -63,16 +64,33 @@ class Target:
     bound: float
 
 
-def parse(spec: str) -> list[Target]:
-    """The declared targets; one line saying what is wrong with a declaration."""
+def _items(spec: str) -> list:
     try:
         items = yaml.safe_load(spec) or []
     except yaml.YAMLError as exc:
         raise ConfigError(f"targets: not YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(items, list):
         raise ConfigError("targets: declare a YAML list of {target: ..., check: ...}")
+    return items
+
+
+def planned_runs(spec: str) -> int | None:
+    """The run count an unfinished comparison declares (``- planned runs: 273``), if any."""
+    for item in _items(spec):
+        if isinstance(item, dict) and set(item) == {"planned runs"}:
+            value = item["planned runs"]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"targets: planned runs {value!r}: give a count, e.g. 273")
+            return value
+    return None
+
+
+def parse(spec: str) -> list[Target]:
+    """The declared targets; one line saying what is wrong with a declaration."""
     out = []
-    for item in items:
+    for item in _items(spec):
+        if isinstance(item, dict) and set(item) == {"planned runs"}:
+            continue
         if not isinstance(item, dict) or not {"target", "check"} <= set(item):
             raise ConfigError(f"targets: {item!r} needs a 'target' and a 'check'")
         found = CHECK.match(str(item["check"]).strip())
@@ -101,13 +119,15 @@ def _means(summary: Summary) -> pd.Series:
 
 def _score(spec: str, summary: Summary) -> tuple[float, str]:
     """``MODEL on TASK``: the cell's mean over seeds, ×100."""
-    model, sep, task = spec.partition(" on ")
+    model, sep, task = (part.strip() for part in spec.partition(" on "))
     cells = summary.board[0].cells
-    cell = cells[(cells["row"] == model.strip()) & (cells["task"] == task.strip())]
-    if not sep or cell.empty or not cell["n"].iloc[0]:
-        raise ConfigError(f"targets: no cell 'score {spec}' (say: score MODEL on TASK)")
+    if not sep or model not in set(cells["row"]):
+        raise ConfigError(f"targets: no leaderboard row for 'score {spec}' (score MODEL on TASK)")
+    cell = cells[(cells["row"] == model) & (cells["task"] == task)]
+    if cell.empty or not cell["n"].iloc[0]:  # an unfinished comparison: not run yet
+        return math.nan, f"{model} on {task}: no run yet"
     mean, n = 100 * float(cell["mean"].iloc[0]), int(cell["n"].iloc[0])
-    return mean, f"{model.strip()} on {task.strip()}: {mean:.2f} (mean of {n} seeds)"
+    return mean, f"{model} on {task}: {mean:.2f} (mean of {n} seeds)"
 
 
 def _hours_on_cores(spec: str, summary: Summary) -> tuple[float, str]:
@@ -196,4 +216,11 @@ def table(spec: str, summary: Summary) -> str:
         )
     if not rows:
         raise ConfigError("targets: the block declares no target")
-    return to_markdown(pd.DataFrame(rows).set_index("target"))
+    text = to_markdown(pd.DataFrame(rows).set_index("target"))
+    planned, done = planned_runs(spec), len(summary_facts.ok_runs(summary.records))
+    if planned is None or done >= planned:
+        return text
+    return (
+        f"**Provisional: {done} of the {planned} planned runs are in;** every value and verdict "
+        "below is read from those alone and may change as the rest arrive.\n\n" + text
+    )

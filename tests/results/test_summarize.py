@@ -138,6 +138,25 @@ def test_a_cell_score_and_the_hours_of_some_models_are_read_from_the_records(
     )
 
 
+def test_an_unfinished_comparison_says_its_targets_are_provisional(cli, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- summarize:targets\n- planned runs: 1000\n"
+        "- {target: unrun, check: score cnn on gue/EMP_H3 >= 50}\n"
+        "-->\n<!-- /summarize:targets -->\n"
+    )
+    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    text = readme.read_text()
+    assert "**Provisional: 156 of the 1000 planned runs are in;**" in text
+    assert "cnn on gue/EMP_H3: no run yet | not measured |" in text
+    readme.write_text(
+        "<!-- summarize:targets\n- {target: t, check: score cnnn on gue/tf_0 >= 50}\n"
+        "-->\n<!-- /summarize:targets -->\n"
+    )
+    typo = cli("summarize", "--results", BENCH, "--readme", readme)
+    assert typo.exit_code == 2 and "no leaderboard row for 'score cnnn" in typo.output
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -295,10 +295,10 @@ class ResultsStore:
             if path.name.startswith(".tmp-") or path.name in NOT_RECORDS:
                 continue
             record, problem = _load(path)
-            if record is None and problem != SPEED_REPORT:
-                problems.append(f"{path}: {problem}; skipped")
-            else:
+            if record is not None:
                 records.append(record)
+            elif problem != SPEED_REPORT:  # a speed report beside the records is expected
+                problems.append(f"{path}: {problem}; skipped")
         return records, problems
 
 

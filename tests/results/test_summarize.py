@@ -251,3 +251,8 @@ def test_paired_valid_is_the_mean_paired_difference_on_validation(records, tmp_p
         assert f"| {model} | 9 | {statistics.fmean(diffs):+.2f} |" in table
     with pytest.raises(ConfigError, match="no run there"):
         paired_valid.markdown(amp, tmp_path)
+
+
+def test_a_speed_report_beside_records_is_neither_a_record_nor_a_warning():
+    found, problems = ResultsStore(BENCH.parent / "cpu-speed").read_all()
+    assert not problems and len(found) == 7 and all(isinstance(r, dict) for r in found)

@@ -56,10 +56,13 @@ def _code_files(record: dict) -> dict[str, str] | None:
     return {**(code.get("files") or {}), "version": code.get("version")}
 
 
+def _identity(config: object) -> object:
+    """The config as run ids see it (keys added later, at their default, left out)."""
+    return identity_view(config) if isinstance(config, dict) else config
+
+
 def _config_id(record: dict) -> str:
-    config = record.get("config")
-    view = identity_view(config) if isinstance(config, dict) else config
-    return json.dumps(view, sort_keys=True, default=str)
+    return json.dumps(_identity(record.get("config")), sort_keys=True, default=str)
 
 
 def _differing(dicts: list[dict | None]) -> set[str]:
@@ -95,7 +98,7 @@ def variants(records: list[dict], bases: list[str]) -> list[str]:
     files: dict[str, set[str]] = defaultdict(set)
     code_varies: dict[str, bool] = defaultdict(bool)
     for (base, _), idx in by_cell.items():
-        configs = {_config_id(records[i]): records[i].get("config") for i in idx}
+        configs = {_config_id(records[i]): _identity(records[i].get("config")) for i in idx}
         if len(configs) > 1:
             keys[base] |= _differing(
                 [_flat(c) if isinstance(c, dict) else {"config": c} for c in configs.values()]
@@ -109,7 +112,8 @@ def variants(records: list[dict], bases: list[str]) -> list[str]:
             files[base] |= _differing(list(codes.values()))
     out = []
     for record, base in zip(records, bases):
-        flat = _flat(record.get("config")) if isinstance(record.get("config"), dict) else {}
+        config = _identity(record.get("config"))
+        flat = _flat(config) if isinstance(config, dict) else {}
         parts = [f"{k}={_show(flat.get(k, 'unset'))}" for k in sorted(keys[base])]
         if code_varies[base]:
             parts.append(_code_label(_code_files(record), files[base]))

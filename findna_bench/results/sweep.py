@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from findna_bench.errors import ConfigError
 from findna_bench.results import unseal
 from findna_bench.results.store import NOT_RECORDS, SWEEPS, ResultsStore
 
@@ -175,8 +176,6 @@ def markdown(root: Path) -> str:
     mean and which was chosen."""
     path = root / SWEEPS
     if not path.exists():
-        from findna_bench.errors import ConfigError
-
         raise ConfigError(f"{path}: no sweep here (findna-bench sweep writes it)")
     lines = [
         "| model | family | tasks × seeds | point | valid mean ×100 | chosen |",

@@ -13,7 +13,8 @@ shown in. Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a leaderbo
 over tasks, ×100), ``score MODEL on TASK`` (one cell's mean over seeds, ×100), ``hours on N
 cores of M1,M2,...`` (those models' summed run wall time divided by N, the processes that ran
 side by side, plus their pretraining hours), ``lowest run`` (the lowest main test metric of any run, ×100), ``A - B`` (the
-mean advantage of A over B from ``compare``, ×100), ``elapsed hours`` (the runs' wall-clock
+mean advantage of A over B from ``compare``, ×100, judged with its interval: while the interval
+holds the bound the verdict is *undecided*, whichever side the estimate falls), ``elapsed hours`` (the runs' wall-clock
 union plus pretraining) and ``runs stopped on REASON``. Pure: the numbers come from a
 ``Summary``; nothing is printed.
 """
@@ -54,6 +55,15 @@ class Summary(Protocol):
 
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 CHECK = re.compile(r"^(?P<what>.+?)\s*(?P<op>>=|<=|>|<)\s*(?P<bound>[-+]?\d+(?:\.\d+)?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A quantity's value, the sentence that shows it and, for a difference, its interval."""
+
+    value: float
+    shown: str
+    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +112,12 @@ def parse(spec: str) -> list[Target]:
     return out
 
 
-def _lowest_run(summary: Summary) -> tuple[float, str]:
+def _lowest_run(summary: Summary) -> Reading:
     frame = tidy(summary.records)
     ok = frame[frame.status == "ok"]
     lowest = ok.groupby("row")["value"].min().sort_values()
     text = ", ".join(f"{row} {100 * v:.2f}" for row, v in lowest.items())
-    return 100 * float(lowest.iloc[0]), f"lowest test metric of any run: {text}"
+    return Reading(100 * float(lowest.iloc[0]), f"lowest test metric of any run: {text}")
 
 
 def _means(summary: Summary) -> pd.Series:
@@ -117,7 +127,7 @@ def _means(summary: Summary) -> pd.Series:
     return 100 * ours[ours.n > 0].groupby("row")["mean"].mean()
 
 
-def _score(spec: str, summary: Summary) -> tuple[float, str]:
+def _score(spec: str, summary: Summary) -> Reading:
     """``MODEL on TASK``: the cell's mean over seeds, ×100."""
     model, sep, task = (part.strip() for part in spec.partition(" on "))
     cells = summary.board[0].cells
@@ -125,12 +135,12 @@ def _score(spec: str, summary: Summary) -> tuple[float, str]:
         raise ConfigError(f"targets: no leaderboard row for 'score {spec}' (score MODEL on TASK)")
     cell = cells[(cells["row"] == model) & (cells["task"] == task)]
     if cell.empty or not cell["n"].iloc[0]:  # an unfinished comparison: not run yet
-        return math.nan, f"{model} on {task}: no run yet"
+        return Reading(math.nan, f"{model} on {task}: no run yet")
     mean, n = 100 * float(cell["mean"].iloc[0]), int(cell["n"].iloc[0])
-    return mean, f"{model} on {task}: {mean:.2f} (mean of {n} seeds)"
+    return Reading(mean, f"{model} on {task}: {mean:.2f} (mean of {n} seeds)")
 
 
-def _hours_on_cores(spec: str, summary: Summary) -> tuple[float, str]:
+def _hours_on_cores(spec: str, summary: Summary) -> Reading:
     """``N cores of M1,M2``: the models' run hours over N processes, plus their pretraining."""
     found = re.fullmatch(r"(\d+) cores? of (.+)", spec.strip())
     if not found:
@@ -141,17 +151,32 @@ def _hours_on_cores(spec: str, summary: Summary) -> tuple[float, str]:
     table = summary.training
     pre = sum(float(table.loc[m, "pretrain h"]) for m in models if m in table.index)
     value = run_hours / cores + pre
-    return value, (
+    return Reading(
+        value,
         f"{len(runs)} runs, {run_hours:.2f} h of run time / {cores} cores + {pre:.2f} h "
-        f"pretraining ({', '.join(models)})"
+        f"pretraining ({', '.join(models)})",
     )
 
 
-def measure(what: str, summary: Summary) -> tuple[float, str]:
-    """The quantity's value and the sentence that shows it."""
+def _difference(a: str, b: str, summary: Summary) -> Reading:
+    """``A - B``: the mean advantage over tasks from ``compare``, ×100, with its interval."""
+    result = summary.comparison(a, b)
+    m, n = result.across, len(result.tasks)
+    wins = sum(t.better == "A" for t in result.tasks)
+    return Reading(
+        100 * m.difference,
+        f"mean advantage over {n} tasks {100 * m.difference:+.2f}, "
+        f"{100 * (1 - result.alpha):g}% CI [{100 * m.low:.2f}, {100 * m.high:.2f}]; "
+        f"{a} significantly better on {wins} of {n} tasks ({result.adjust}-adjusted p)",
+        (100 * m.low, 100 * m.high),
+    )
+
+
+def measure(what: str, summary: Summary) -> Reading:
+    """The quantity's value, the sentence that shows it and its interval where it has one."""
     if what == "best mean":
         means = _means(summary)
-        return float(means.max()), f"{means.idxmax()} {means.max():.2f}"
+        return Reading(float(means.max()), f"{means.idxmax()} {means.max():.2f}")
     if what.startswith("mean "):
         model = what.removeprefix("mean ")
         means = _means(summary)
@@ -159,7 +184,7 @@ def measure(what: str, summary: Summary) -> tuple[float, str]:
             raise ConfigError(
                 f"targets: no leaderboard row '{model}'; rows: {', '.join(means.index)}"
             )
-        return float(means[model]), f"{model} {means[model]:.2f}"
+        return Reading(float(means[model]), f"{model} {means[model]:.2f}")
     if what.startswith("score "):
         return _score(what.removeprefix("score "), summary)
     if what.startswith("hours on "):
@@ -169,33 +194,37 @@ def measure(what: str, summary: Summary) -> tuple[float, str]:
     if what == "elapsed hours":
         runs = summary_facts.elapsed_hours(summary.records)
         pre = float(summary.training.loc["total", "pretrain h"])
-        return runs + pre, f"{runs:.2f} h of runs + {pre:.2f} h pretraining"
+        return Reading(runs + pre, f"{runs:.2f} h of runs + {pre:.2f} h pretraining")
     if what.startswith("runs stopped on "):
         reason = what.removeprefix("runs stopped on ")
         runs = summary_facts.ok_runs(summary.records)
         n = sum(str(r.get("stop_reason")) == reason for r in runs)
-        return float(n), f"{n} of {len(runs)} runs"
+        return Reading(float(n), f"{n} of {len(runs)} runs")
     if " - " in what:
         a, b = (side.strip() for side in what.split(" - ", 1))
-        result = summary.comparison(a, b)
-        m, n = result.across, len(result.tasks)
-        wins = sum(t.better == "A" for t in result.tasks)
-        return 100 * m.difference, (
-            f"mean advantage over {n} tasks {100 * m.difference:+.2f}, "
-            f"{100 * (1 - result.alpha):g}% CI [{100 * m.low:.2f}, {100 * m.high:.2f}]; "
-            f"{a} significantly better on {wins} of {n} tasks ({result.adjust}-adjusted p)"
-        )
+        return _difference(a, b, summary)
     raise ConfigError(
         f"targets: unknown quantity '{what}'; use best mean, mean MODEL, score MODEL on TASK, "
         "hours on N cores of MODELS, lowest run, A - B, elapsed hours or runs stopped on REASON"
     )
 
 
-def verdict(value: float, target: Target) -> str:
+def verdict(reading: Reading, target: Target) -> str:
+    """Met or missed with the margin; undecided while a difference's interval holds the bound."""
+    value = reading.value
     if math.isnan(value):
         return "not measured"
     margin = abs(value - target.bound)
-    if OPS[target.op](value, target.bound):
+    passes = OPS[target.op](value, target.bound)
+    if reading.interval is not None:
+        low, high = reading.interval
+        if low <= target.bound <= high:
+            side = "over" if passes else "short"
+            return (
+                f"**undecided**: the estimate is {side} by {margin:.2f}, "
+                f"but its interval holds {target.bound:g}"
+            )
+    if passes:
         return f"met (by {margin:.2f})"
     return f"**missed by {margin:.2f}**"
 
@@ -204,14 +233,14 @@ def table(spec: str, summary: Summary) -> str:
     """The targets as a Markdown table: what, the check, the value read, met or missed."""
     rows = []
     for target in parse(spec):
-        value, shown = measure(target.what, summary)
+        reading = measure(target.what, summary)
         rows.append(
             {
                 "target": target.label,
                 "check": f"{target.what} {target.op} {target.bound:g}",
-                "value": f"{value:.2f}",
-                "read from the records": shown,
-                "verdict": verdict(value, target),
+                "value": f"{reading.value:.2f}",
+                "read from the records": reading.shown,
+                "verdict": verdict(reading, target),
             }
         )
     if not rows:

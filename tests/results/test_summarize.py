@@ -111,6 +111,38 @@ def test_targets_are_judged_with_their_margin(cli, tmp_path, records):
     assert best and f"**missed by {99 - float(best[1]):.2f}**" in text
 
 
+def test_a_difference_is_judged_with_its_interval_not_its_estimate_alone(cli, tmp_path):
+    """findna - chordmixer on the 13 tasks: the interval clears 0 but holds 2, so a bound of 2
+    is undecided (the estimate alone would call it met) and the reversed pair is missed."""
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- summarize:targets\n"
+        "- {target: margin, check: findna - chordmixer >= 2}\n"
+        "- {target: ahead, check: findna - chordmixer > 0}\n"
+        "- {target: behind, check: chordmixer - findna > 0}\n"
+        "-->\n<!-- /summarize:targets -->\n"
+    )
+    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    rows = {
+        found[1]: (float(found[2]), float(found[3]), float(found[4]), found[5])
+        for found in re.finditer(
+            r"^\| (\w+) \| .+? \| (-?[\d.]+) \| .+?CI \[(-?[\d.]+), (-?[\d.]+)\].+? \| (.+) \|$",
+            readme.read_text(),
+            re.M,
+        )
+    }
+    value, low, high, verdict = rows["margin"]
+    assert low <= 2 <= high and value > 2  # the committed records: 2.28 in [0.15, 4.55]
+    assert (
+        verdict
+        == f"**undecided**: the estimate is over by {value - 2:.2f}, but its interval holds 2"
+    )
+    value, low, _, verdict = rows["ahead"]
+    assert low > 0 and verdict == f"met (by {value:.2f})"
+    value, _, high, verdict = rows["behind"]
+    assert high < 0 and verdict == f"**missed by {-value:.2f}**"
+
+
 def test_a_cell_score_and_the_hours_of_some_models_are_read_from_the_records(
     cli, tmp_path, records
 ):

@@ -30,6 +30,7 @@ def test_fingerprint_covers_training_code_and_plugins_not_the_cli(registry, cata
     assert not files & {
         "findna_bench/results/leaderboard.py",
         "findna_bench/results/store.py",
+        "findna_bench/results/locks.py",
         "findna_bench/results/report.py",
     }
     pretrained = expand(

@@ -21,7 +21,7 @@ from findna_bench.cli.common import (
     writable_folder,
 )
 from findna_bench.errors import ConfigError
-from findna_bench.results.store import lock_max_age
+from findna_bench.results.locks import lock_max_age
 from findna_bench.run.settings import SuiteSettings
 
 MODEL = typer.Option(..., "--model", "-m", help="model name(s), comma-separated")

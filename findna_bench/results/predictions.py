@@ -27,7 +27,7 @@ import numpy as np
 from findna_bench.data import checksums
 from findna_bench.errors import DataError
 from findna_bench.file_modes import as_new_file
-from findna_bench.results.store import unwritable
+from findna_bench.results.store_io import unwritable
 
 SUFFIX = ".preds.npz"
 PENDING = "_test_predictions"  # (probs, labels) in a record the runner returns, not yet saved

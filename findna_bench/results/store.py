@@ -6,11 +6,8 @@ model, task, seed and config hash; the fingerprint is the code's, see ``fingerpr
 * ``<key>.json``: the success record; a run is done when it exists and can be read.
 * ``<key>.rerun-<time>.json``: a success record of ``--rerun``, beside the first one.
 * ``<key>.failed-<time>.json``: a failed run, with its reason.
-* ``<key>.lock``: a claim held while a process trains the run (pid, host, start time); the
-  holder refreshes its mtime every few seconds (a heartbeat), so a lock left by a killed process
-  is recognised anywhere once it has gone ``FINDNA_BENCH_LOCK_MAX_AGE`` seconds (default 600)
-  without one, at once on the holder's host when its pid is gone, and at once by the same SLURM
-  job requeued (its ``SLURM_RESTART_COUNT`` is higher).
+* ``<key>.lock``: a claim held while a process trains the run, kept fresh by a heartbeat and
+  taken over once stale (``locks.py``).
 * ``*.corrupt-<time>``: an unreadable success record moved aside so the run is done again.
 
 Files are written with the process's umask (``file_modes``), never 0600, so a store shared
@@ -28,59 +25,21 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
-import math
 import os
 import re
-import socket
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from findna_bench.errors import ConfigError, StoreError
 from findna_bench.file_modes import as_new_file
+from findna_bench.results import locks
+from findna_bench.results.locks import Claim  # what ResultsStore.claim gives
+from findna_bench.results.store_io import stamp, unwritable
 
 SCHEMA_VERSION = 2
 REQUIRED = ("run_id", "model", "task", "seed", "status")
-LOCK_MAX_AGE_ENV = "FINDNA_BENCH_LOCK_MAX_AGE"
-LOCK_MAX_AGE = 600.0  # seconds without a heartbeat after which a lock is stale, anywhere
-HEARTBEAT = 30.0  # seconds between refreshes of a held lock (at most a quarter of the max age)
 TEMP_MAX_AGE = 3600.0  # a temp file this old was left by a killed writer
-
-
-def lock_max_age() -> float:
-    """``$FINDNA_BENCH_LOCK_MAX_AGE`` in seconds (default 600); anything else is one line."""
-    text = os.environ.get(LOCK_MAX_AGE_ENV, "").strip()
-    if not text:
-        return LOCK_MAX_AGE
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigError(
-            f"{LOCK_MAX_AGE_ENV}={text!r}: expected a number of seconds > 0 (e.g. 600); a lock "
-            "not refreshed for that long is taken over"
-        )
-    return value
-
-
-def unwritable(path: Path, exc: OSError) -> StoreError:
-    """The one line for a file of the store that could not be written."""
-    return StoreError(
-        f"{path}: cannot be written ({exc.strerror or exc}); free space or fix permissions in "
-        f"{path.parent}, then rerun the same command to resume"
-    )
-
-
-def stamp() -> str:
-    """A UTC time with microseconds and the pid: unique among this folder's writers."""
-    now = time.time()
-    return (
-        time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
-        + f".{int(now % 1 * 1e6):06d}Z-{os.getpid()}"
-    )
 
 
 def record_key(run_id: str, fingerprint: str | None) -> str:
@@ -112,28 +71,6 @@ class Written:
 
     path: Path
     written: bool
-
-
-class Claim:
-    """An exclusive claim on one run (a lock file whose mtime a thread refreshes every
-    ``interval`` seconds); release it when the record is written."""
-
-    def __init__(self, path: Path, interval: float = HEARTBEAT) -> None:
-        self.path = path
-        self._stop = threading.Event()
-        threading.Thread(
-            target=self._beat, args=(interval,), name=f"heartbeat {path.name}", daemon=True
-        ).start()
-
-    def _beat(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            with contextlib.suppress(OSError):
-                os.utime(self.path)
-
-    def release(self) -> None:
-        self._stop.set()
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
 
 class ResultsStore:
@@ -234,40 +171,19 @@ class ResultsStore:
 
     def claim(self, key: str, *, max_age: float | None = None, notify=None) -> Claim | dict:
         """Claim a run before training it: a Claim, or the holder's lock content if another live
-        process holds it. A stale lock (its pid is dead on this host, or no heartbeat for
-        ``max_age`` seconds, default ``lock_max_age()``) is taken over, with a message."""
-        max_age = lock_max_age() if max_age is None else max_age
+        process holds it (``locks.claim``; a stale lock is taken over, with a message)."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{key}.lock"
-        interval = max(0.1, min(HEARTBEAT, max_age / 4))  # never a busy loop
-        mine = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "time": time.time(),
-            "heartbeat": interval,
-            **_slurm(),
-        }
-        for _ in range(3):
-            try:
-                _create_lock(path, mine)
-            except FileExistsError:
-                holder = _read_lock(path)
-                reason = _stale(holder, path, max_age)
-                if reason is None:
-                    return holder
-                if _take_over(path, holder) and notify:
-                    notify(f"warning: took over the stale lock {path.name} ({reason})")
-                continue
-            except OSError as exc:
-                raise unwritable(path, exc) from None
-            return Claim(path, interval)
-        return _read_lock(path)
+        try:
+            return locks.claim(path, max_age=max_age, notify=notify)
+        except OSError as exc:
+            raise unwritable(path, exc) from None
 
     def sweep(self, *, max_age: float | None = None, notify=None) -> None:
         """Remove what killed processes left: temp files older than an hour, stale locks."""
         if self.read_only or not self.root.is_dir():
             return
-        max_age = lock_max_age() if max_age is None else max_age
+        max_age = locks.lock_max_age() if max_age is None else max_age
         now = time.time()
         for path in self.root.glob(".tmp-*"):
             with contextlib.suppress(OSError):
@@ -276,9 +192,8 @@ class ResultsStore:
                     if notify:
                         notify(f"removed {path.name}, a temp file left by a killed writer")
         for path in self.root.glob("*.lock"):
-            holder = _read_lock(path)
-            reason = _stale(holder, path, max_age)
-            if reason is not None and _take_over(path, holder) and notify:
+            reason = locks.remove_if_stale(path, max_age)
+            if reason is not None and notify:
                 notify(f"removed the stale lock {path.name} ({reason})")
 
     def load(self, path: Path) -> tuple[dict | None, str | None]:
@@ -313,111 +228,3 @@ def _of_run(name: str, run_id: str) -> bool:
     a model whose name contains ``<run id>__code-``)."""
     pattern = rf"{re.escape(run_id)}(__code-[0-9a-f]+)?(\.rerun-[0-9T.Z-]+)?\.json"
     return re.fullmatch(pattern, name) is not None
-
-
-def _read_lock(path: Path) -> dict:
-    try:
-        holder = json.loads(path.read_text())
-        return holder if isinstance(holder, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:  # no pid recorded (os.kill would signal a whole group)
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _slurm() -> dict:
-    """The SLURM job this process belongs to and how often it was requeued (none outside
-    SLURM): a requeued job may take over the locks its earlier incarnation left."""
-    job = os.environ.get("SLURM_JOB_ID")
-    if not job:
-        return {}
-    try:
-        restart = int(os.environ.get("SLURM_RESTART_COUNT") or 0)
-    except ValueError:
-        restart = 0
-    return {"slurm_job": job, "slurm_restart": restart}
-
-
-def _requeued(holder: dict) -> bool:
-    """Whether the lock was left by this very SLURM job before it was requeued."""
-    mine = _slurm()
-    try:
-        earlier = int(holder.get("slurm_restart", 0)) < mine.get("slurm_restart", 0)
-    except (TypeError, ValueError):
-        return False
-    return bool(mine) and holder.get("slurm_job") == mine["slurm_job"] and earlier
-
-
-def _create_lock(path: Path, holder: dict) -> None:
-    """Create ``path`` holding ``holder``, or FileExistsError. The content is written to a
-    temp file first and hard-linked into place (atomic and exclusive), so a process killed at
-    any instant never leaves an empty lock; without hard links, an exclusive create."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".claim")
-    try:
-        as_new_file(fd)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(holder, handle)
-        try:
-            os.link(tmp, path)
-            return
-        except FileExistsError:
-            raise
-        except OSError:  # no hard links here
-            pass
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(holder, handle)
-        except OSError:  # disk full: no empty lock may stay behind to block the run
-            path.unlink(missing_ok=True)
-            raise
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _stale(holder: dict, path: Path, max_age: float) -> str | None:
-    """Why a lock may be taken over, or None while its holder may still be working: its mtime
-    is the holder's last heartbeat."""
-    try:
-        silent = time.time() - path.stat().st_mtime
-    except OSError:
-        return None  # gone meanwhile: the next attempt creates it
-    if silent > max_age:
-        return f"no heartbeat for {silent:.0f}s, more than {LOCK_MAX_AGE_ENV}={max_age:g}s"
-    if not holder:
-        return "empty lock left by a killed process" if silent > 60 else None
-    if _requeued(holder):
-        return f"left by SLURM job {holder['slurm_job']} before it was requeued"
-    try:
-        pid = int(holder.get("pid", -1))
-    except (TypeError, ValueError):
-        pid = -1
-    if holder.get("host") == socket.gethostname() and not _pid_alive(pid):
-        return f"process {holder.get('pid')} on this host is gone"
-    return None
-
-
-def _take_over(path: Path, seen: dict) -> bool:
-    """Move a stale lock aside atomically; put it back if it changed since it was judged."""
-    aside = path.with_name(f"{path.name}.stale-{stamp()}")
-    try:
-        os.rename(path, aside)
-    except OSError:  # gone meanwhile, or not ours to move (another user's, in a sticky folder)
-        return False
-    if _read_lock(aside) != seen:  # another process re-claimed it between our read and rename
-        with contextlib.suppress(FileExistsError):
-            os.link(aside, path)
-        os.unlink(aside)
-        return False
-    os.unlink(aside)
-    return True

@@ -28,8 +28,9 @@ from findna_bench.identity import Identifier
 from findna_bench.plugins import GuardedHooks
 from findna_bench.results import predictions
 from findna_bench.results import record as record_mod
-from findna_bench.results.store import Claim, ResultsStore, record_key
-from findna_bench.results.store import lock_max_age as store_max_age
+from findna_bench.results.locks import Claim
+from findna_bench.results.locks import lock_max_age as store_max_age
+from findna_bench.results.store import ResultsStore, record_key
 from findna_bench.run.config import RunSpec
 from findna_bench.run.runner import RunContext, run_one
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from findna_bench.results.store import Claim, ResultsStore
+from findna_bench.results.locks import Claim
+from findna_bench.results.store import ResultsStore
 
 
 def _ok(run_id: str = "m__t__seed0__abc") -> dict:

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import findna_bench.results.store as store_module
+import findna_bench.results.locks as locks_module
 from findna_bench.errors import StoreError
 from findna_bench.results import predictions
-from findna_bench.results.store import Claim, ResultsStore
+from findna_bench.results.locks import Claim
+from findna_bench.results.store import ResultsStore
 
 TEXT = dict(capture_output=True, text=True, check=True)
 RUN = ["run", "-m", "cnn", "-t", "gue/mouse_3", "-p", "smoke", "--seeds", "0,", "-q"]
@@ -107,7 +108,7 @@ def test_a_disk_full_claim_leaves_no_empty_lock(tmp_path, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store_module.json, "dump", full)
+    monkeypatch.setattr(locks_module.json, "dump", full)
     with pytest.raises(StoreError, match=r"k\.lock: cannot be written"):
         ResultsStore(tmp_path).claim("k")
     assert list(tmp_path.iterdir()) == []
@@ -154,7 +155,7 @@ def test_a_stale_lock_this_user_may_not_move_is_left_without_a_traceback(tmp_pat
     def refuse(*args):
         raise PermissionError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(store_module.os, "rename", refuse)
+    monkeypatch.setattr(locks_module.os, "rename", refuse)
     store = ResultsStore(tmp_path)
     store.sweep()
     assert store.claim("k")["host"] == "node-7" and silent.exists()

@@ -8,7 +8,8 @@ A README declares its targets in the opening marker of its ``targets`` block, as
     -->
 
 An unfinished comparison may declare ``- planned runs: N``: while fewer ``ok`` runs are in, the
-table says it is provisional. A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in
+table says it is provisional. A quantity the issue asks to see without a bound is declared
+``report: QUANTITY`` instead of ``check``: its verdict is *reported*. A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in
 the units the quantity is shown in. Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a
 leaderboard row's mean over tasks, ×100), ``score MODEL on TASK`` (one cell's mean over seeds,
 ×100), ``hours on N cores of M1,M2,...`` (those models' summed run wall time divided by N, the
@@ -68,10 +69,12 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """A declared target; a reported quantity has no ``op`` and no ``bound``."""
+
     label: str
     what: str
-    op: str
-    bound: float
+    op: str = ""
+    bound: float = math.nan
 
 
 def _items(spec: str) -> list:
@@ -101,8 +104,13 @@ def parse(spec: str) -> list[Target]:
     for item in _items(spec):
         if isinstance(item, dict) and set(item) == {"planned runs"}:
             continue
-        if not isinstance(item, dict) or not {"target", "check"} <= set(item):
-            raise ConfigError(f"targets: {item!r} needs a 'target' and a 'check'")
+        if isinstance(item, dict) and set(item) == {"target", "report"}:
+            out.append(Target(str(item["target"]), str(item["report"]).strip()))
+            continue
+        if not isinstance(item, dict) or set(item) != {"target", "check"}:
+            raise ConfigError(
+                f"targets: {item!r} needs a 'target' and either a 'check' or a 'report'"
+            )
         found = CHECK.match(str(item["check"]).strip())
         if not found:
             raise ConfigError(
@@ -214,6 +222,8 @@ def verdict(reading: Reading, target: Target) -> str:
     value = reading.value
     if math.isnan(value):
         return "not measured"
+    if not target.op:
+        return "reported"
     margin = abs(value - target.bound)
     passes = OPS[target.op](value, target.bound)
     if reading.interval is not None:
@@ -237,7 +247,9 @@ def table(spec: str, summary: Summary) -> str:
         rows.append(
             {
                 "target": target.label,
-                "check": f"{target.what} {target.op} {target.bound:g}",
+                "check": f"{target.what} {target.op} {target.bound:g}"
+                if target.op
+                else target.what,
                 "value": f"{reading.value:.2f}",
                 "read from the records": reading.shown,
                 "verdict": verdict(reading, target),

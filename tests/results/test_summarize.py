@@ -151,6 +151,7 @@ def test_a_cell_score_and_the_hours_of_some_models_are_read_from_the_records(
         "<!-- summarize:targets\n"
         "- {target: cell, check: score convnova on gue/prom_core_all >= 67.4}\n"
         "- {target: cost, check: 'hours on 2 cores of cnn,convnova <= 3'}\n"
+        "- {target: beside it, report: 'hours on 2 cores of cnn'}\n"
         "-->\n<!-- /summarize:targets -->\n"
     )
     assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
@@ -168,6 +169,9 @@ def test_a_cell_score_and_the_hours_of_some_models_are_read_from_the_records(
         f"| {seconds / 3600 / 2:.2f} | 78 runs, {seconds / 3600:.2f} h of run time / 2 cores"
         in text
     )
+    cnn = sum(r["wall_seconds"] for r in records if r["model"] == "cnn") / 3600
+    reported = f"| beside it | hours on 2 cores of cnn | {cnn / 2:.2f} | 39 runs, {cnn:.2f} h"
+    assert reported in text and text.split(reported)[1].split("\n")[0].endswith("| reported |")
 
 
 def test_an_unfinished_comparison_says_its_targets_are_provisional(cli, tmp_path):
@@ -196,6 +200,8 @@ def test_an_unfinished_comparison_says_its_targets_are_provisional(cli, tmp_path
         ("<!-- summarize:nonsense -->\n<!-- /summarize:nonsense -->\n", "unknown block"),
         ("<!-- summarize:compare findna -->\n<!-- /summarize:compare -->\n", "takes 2 argument"),
         ("<!-- summarize:targets\n- {check: x}\n-->\n<!-- /summarize:targets -->\n", "needs a"),
+        ("<!-- summarize:targets\n- {target: t, check: best mean > 1, report: best mean}\n-->\n"
+         "<!-- /summarize:targets -->\n", "either a 'check' or a 'report'"),
         ("<!-- summarize:targets\n- {target: t, check: speed >= 1}\n-->\n"
          "<!-- /summarize:targets -->\n", "unknown quantity 'speed'"),
         ("prose only, `<!-- summarize:status -->` quoted\n", "no <!-- summarize:NAME --> block"),

@@ -3,7 +3,9 @@
 Every ``<!-- summarize:NAME ... -->`` ... ``<!-- /summarize:NAME -->`` block of the README is
 rewritten from the records (``findna_bench.results.summarize`` lists the blocks); the text around
 the blocks is the author's and is kept. ``--check`` writes nothing and exits 1 naming the first
-block that differs, so a test (or CI) fails when a README drifts from its records.
+block that differs, so a test (or CI) fails when a README drifts from its records. A block
+marked ``from=FOLDER`` is written from that folder's records (relative to the README), so one
+README can quote several benchmarks.
 """
 
 from __future__ import annotations
@@ -43,15 +45,28 @@ def summarize(
     found = markers.blocks(text, str(path))
     if not found:
         raise ConfigError(f"{path} has no <!-- summarize:NAME --> block to fill")
-    records = selected_records(ctx.obj, results, model=None, suite=None, task=None, profile=None)
-    summary = Summary(
-        records,
-        results=results,
-        resolve=resolver(ctx.obj),
-        catalog=ctx.obj.catalog,
-        data_root=data_root(data, must_exist=False),
-    )
-    new = markers.fill(text, found, [summary.render(block) for block in found])
+    summaries: dict[Path, Summary] = {}
+
+    def summary_of(block: markers.Block) -> Summary:
+        folder = results if block.source is None else path.parent / block.source
+        if block.source is not None and not folder.is_dir():
+            raise ConfigError(
+                f"{path}: <!-- summarize:{block.title} -->: {folder} is not a results folder"
+            )
+        if folder not in summaries:
+            records = selected_records(
+                ctx.obj, folder, model=None, suite=None, task=None, profile=None
+            )
+            summaries[folder] = Summary(
+                records,
+                results=folder,
+                resolve=resolver(ctx.obj),
+                catalog=ctx.obj.catalog,
+                data_root=data_root(data, must_exist=False),
+            )
+        return summaries[folder]
+
+    new = markers.fill(text, found, [summary_of(block).render(block) for block in found])
     stale = markers.first_difference(text, new, found)
     if check:
         if stale:

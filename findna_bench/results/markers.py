@@ -3,7 +3,9 @@
 A block opens with ``<!-- summarize:NAME ARG ... -->`` and closes with
 ``<!-- /summarize:NAME -->``, each at the start of a line (a marker quoted inside a sentence is
 prose). The opening comment may run over several lines: what follows its
-first line is the block's declaration (``spec``, e.g. the targets to judge). Everything between
+first line is the block's declaration (``spec``, e.g. the targets to judge). An argument
+``from=FOLDER`` names the results folder the block reads instead of the one being summarized,
+relative to the file (the project README quotes several benchmarks). Everything between
 the two markers belongs to the generator; everything outside them is the author's and is kept
 byte for byte. Pure string work: no records, no printing.
 """
@@ -28,11 +30,13 @@ class Block:
     spec: str  # the opening comment's further lines (a declaration), or ""
     start: int  # offset just after the opening marker
     end: int  # offset of the closing marker
+    source: str | None = None  # from=FOLDER: another results folder, relative to the file
 
     @property
     def title(self) -> str:
         """The block as its opening marker names it, e.g. ``compare findna chordmixer``."""
-        return " ".join((self.name, *self.args))
+        where = () if self.source is None else (f"from={self.source}",)
+        return " ".join((self.name, *self.args, *where))
 
 
 def _line(text: str, offset: int) -> int:
@@ -57,7 +61,15 @@ def blocks(text: str, where: str = "the README") -> list[Block]:
             args = tuple(shlex.split(match["args"]))
         except ValueError as exc:
             raise ConfigError(f"{where}, line {_line(text, match.start())}: {exc}") from None
-        found.append(Block(name, args, match["spec"] or "", match.end(), end))
+        sources = [a.removeprefix("from=") for a in args if a.startswith("from=")]
+        if len(sources) > 1 or "" in sources:
+            raise ConfigError(
+                f"{where}, line {_line(text, match.start())}: <!-- summarize:{name} --> takes "
+                "one from=FOLDER at most, with a folder"
+            )
+        args = tuple(a for a in args if not a.startswith("from="))
+        source = sources[0] if sources else None
+        found.append(Block(name, args, match["spec"] or "", match.end(), end, source))
         pos = end + len(close)
     return found
 

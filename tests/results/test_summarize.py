@@ -2,6 +2,7 @@
 fails here), a drifted block is named and rewritten while the prose is kept, the facts match the
 raw records, targets carry their margin, and malformed markers are one line with exit 2."""
 
+import os
 import re
 from pathlib import Path
 
@@ -227,6 +228,27 @@ def test_blocks_keep_args_and_spec():
     )
     with pytest.raises(ConfigError, match="line 1"):
         markers.blocks("<!-- summarize:a -->\n<!-- summarize:b -->\n<!-- /summarize:b -->\n")
+
+
+def test_a_block_from_another_folder_reads_that_folders_records(cli, tmp_path):
+    """The project README quotes several benchmarks: from=FOLDER, relative to the README."""
+    readme = tmp_path / "README.md"
+    v2 = os.path.relpath(BENCH.parent / "cpu-gue13-v2", tmp_path)
+    readme.write_text(
+        "<!-- summarize:status -->\n<!-- /summarize:status -->\n"
+        f"<!-- summarize:status from={v2} -->\n<!-- /summarize:status -->\n"
+    )
+    assert cli("summarize", "--results", BENCH, "--readme", readme).exit_code == 0
+    text = readme.read_text()
+    ours, theirs = (text[b.start : b.end].strip() for b in markers.blocks(text))
+    assert ours.startswith("**Status: complete: 156 of 156 records `ok`.**")
+    assert theirs.startswith("**Status: complete: 273 of 273 records `ok`.**")
+    readme.write_text("<!-- summarize:status from=nowhere -->\n<!-- /summarize:status -->\n")
+    missing = cli("summarize", "--results", BENCH, "--readme", readme)
+    assert missing.exit_code == 2 and "nowhere is not a results folder" in missing.output
+    assert len(missing.output.strip().splitlines()) == 1
+    with pytest.raises(ConfigError, match="one from=FOLDER at most"):
+        markers.blocks("<!-- summarize:status from=a from=b -->\n<!-- /summarize:status -->\n")
 
 
 OTHER_BENCHMARKS = sorted(

@@ -10,6 +10,7 @@ mean and the choice go into every record of the grid and into ``RESULTS/sweeps.j
 from __future__ import annotations
 
 import itertools
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -159,14 +160,17 @@ def choose_and_reveal(engine, runs: dict, grid: dict, family: str, results: Path
         if choice.chosen is not None:
             selection.apply(choice, runs, records, catalog)
     path = selection.write_summary(Path(results), choices)
-    ui.out.print(render(choices), highlight=False)
+    tests = [selection.revealed(choice, runs, records) for choice in choices]
+    ui.out.print(render(choices, tests), highlight=False)
     ui.err.print(f"wrote {path}", highlight=False)
 
 
-def render(choices: list) -> str:
-    """One line per (model, family, point): the validation mean, and which point was chosen."""
+def render(choices: list, tests: list[dict[str, list[float]]]) -> str:
+    """One line per (model, family, point): the validation mean, and which point was chosen;
+    then the chosen point's revealed test numbers per task (the board printed before the
+    choice could not show them)."""
     lines = []
-    for c in choices:
+    for c, test in zip(choices, tests, strict=True):
         lines.append(f"{c.model} on {c.family} ({len(c.tasks)} task(s) x {len(c.seeds)} seed(s)):")
         for point, mean in c.means.items():
             if mean is None:
@@ -177,6 +181,13 @@ def render(choices: list) -> str:
             lines.append(f"  {point.label():40s} {value}{mark}")
         if c.chosen is None:
             lines.append("  no choice yet: every point needs all its runs (rerun to resume)")
+        for task, values in test.items():
+            mean = statistics.fmean(values)
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            lines.append(
+                f"  test {c.metric} ×100 on {task}: {100 * mean:.2f} ± {100 * spread:.2f} "
+                f"(n={len(values)})"
+            )
     return "\n".join(lines)
 
 

@@ -161,13 +161,41 @@ def apply(
     return unsealed
 
 
+def revealed(
+    choice: Choice, runs: dict[Point, list[Any]], records: dict[str, tuple[dict, Path]]
+) -> dict[str, list[float]]:
+    """The chosen point's test values by task, once ``apply`` has unsealed them."""
+    out: dict[str, list[float]] = {}
+    for spec in runs.get(choice.chosen, []) if choice.chosen is not None else []:
+        if spec.model == choice.model and spec.task in choice.tasks and spec.run_id in records:
+            record = records[spec.run_id][0]
+            value = record["metrics"].get("test", {}).get(record["main_metric"])
+            if value is not None:
+                out.setdefault(spec.task, []).append(value)
+    return out
+
+
+def _same_sweep(a: dict, b: dict) -> bool:
+    return all(a[k] == b[k] for k in ("model", "family", "tasks", "seeds", "grid"))
+
+
 def write_summary(root: Path, choices: list[Choice]) -> Path:
-    """``sweeps.json`` in the results folder: every choice, merged by (model, family)."""
+    """``sweeps.json`` in the results folder: every choice, merged by (model, family). A choice
+    still waiting for runs never replaces the complete choice of the same sweep: a process that
+    stops while another finishes the last runs writes after that one has chosen."""
     path = root / SWEEPS
     kept = json.loads(path.read_text()) if path.exists() else []
-    fresh = {(c.model, c.family): c.as_json() for c in choices}
+    old = {(k["model"], k["family"]): k for k in kept}
+    fresh = {}
+    for c in choices:
+        entry, before = c.as_json(), old.get((c.model, c.family))
+        if c.chosen is None and before and before["chosen"] and _same_sweep(entry, before):
+            entry = before
+        fresh[(c.model, c.family)] = entry
     merged = [k for k in kept if (k["model"], k["family"]) not in fresh] + list(fresh.values())
-    path.write_text(json.dumps(merged, indent=1) + "\n")
+    unwritten = path.with_name(f".tmp-{path.name}")
+    unwritten.write_text(json.dumps(merged, indent=1) + "\n")
+    unwritten.replace(path)
     return path
 
 

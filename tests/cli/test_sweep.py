@@ -41,6 +41,14 @@ def test_the_point_with_the_best_validation_mean_is_chosen_and_only_it_is_reveal
         means["0.003"],
     ]
     assert "chosen, test revealed" in done.output
+    # the numbers revealed by this call are printed after the reveal, per task
+    for task in ("gue/mouse_2", "gue/mouse_3"):
+        (value,) = [
+            r["metrics"]["test"]["mcc"]
+            for r in runs
+            if r["task"] == task and str(r["config"]["finetune"]["lr"]) == best
+        ]
+        assert f"test mcc ×100 on {task}: {100 * value:.2f} ± 0.00 (n=1)" in done.output
     # the leaderboard shows the chosen point only; sweeps.json is not read as a record
     board = cli("leaderboard", "--results", results, "-f", "md")
     assert "not a findna-bench record" not in board.output and "| cnn" in board.output
@@ -67,3 +75,36 @@ def test_grid_values_keep_commas_inside_brackets():
         "backbone.channels": ["[16,8,4]", "[64,64,64]"],
         "finetune.lr": ["1e-3", "3e-3"],
     }
+
+
+def test_a_process_that_stops_early_never_overwrites_the_finished_choice(tmp_path):
+    """Two processes share a sweep: the one that runs out of runs first writes "no choice yet";
+    the one that finishes the last run chooses. Whatever the order, the choice stays."""
+    from findna_bench.results.sweep import Choice, Point, write_summary
+
+    grid = {"finetune.lr": ["1e-3", "2e-3"]}
+    low, high = Point(("finetune.lr=1e-3",)), Point(("finetune.lr=2e-3",))
+
+    def choice(chosen, missing=0):
+        return Choice(
+            model="cnn",
+            family="gue/mouse",
+            tasks=["gue/mouse_0"],
+            seeds=[0, 1, 2],
+            grid=grid,
+            means={low: 0.60, high: None if missing else 0.62},
+            missing={low: 0, high: missing},
+            chosen=chosen,
+            metric="mcc",
+        )
+
+    write_summary(tmp_path, [choice(high)])
+    write_summary(tmp_path, [choice(None, missing=1)])
+    (kept,) = json.loads((tmp_path / "sweeps.json").read_text())
+    assert kept["chosen"] == ["finetune.lr=2e-3"]
+    other = {"finetune.lr": ["1e-3", "2e-3", "4e-3"]}  # another grid: the new state is written
+    fresh = choice(None, missing=1)
+    fresh.grid = other
+    write_summary(tmp_path, [fresh])
+    (kept,) = json.loads((tmp_path / "sweeps.json").read_text())
+    assert kept["chosen"] is None and kept["grid"] == other

@@ -258,10 +258,20 @@ def _sealed(records: list[dict], split: str) -> list[str]:
     sealed = [r for r in records if usable(r) and r.get("sealed_test") is True]
     if split != "test" or not sealed:
         return []
-    return [
-        f"note: {len(sealed)} run(s) have a sealed test split: no test number is shown while "
-        "the protocol is chosen on validation (--split valid); `findna-bench unseal` reveals them"
-    ]
+    unchosen = [r for r in sealed if (r.get("sweep") or {}).get("chosen")]
+    notes = []
+    if unchosen:
+        notes.append(
+            f"note: {len(unchosen)} run(s) of grid points a sweep did not choose keep their test "
+            "split sealed: only the chosen point's test numbers are shown (sweeps.json)"
+        )
+    if len(unchosen) < len(sealed):
+        notes.append(
+            f"note: {len(sealed) - len(unchosen)} run(s) have a sealed test split: no test number "
+            "is shown while the protocol is chosen on validation (--split valid); "
+            "`findna-bench unseal` reveals them"
+        )
+    return notes
 
 
 def _name(record: object) -> str:

@@ -52,6 +52,8 @@ def test_the_point_with_the_best_validation_mean_is_chosen_and_only_it_is_reveal
     # the leaderboard shows the chosen point only; sweeps.json is not read as a record
     board = cli("leaderboard", "--results", results, "-f", "md")
     assert "not a findna-bench record" not in board.output and "| cnn" in board.output
+    assert "2 run(s) of grid points a sweep did not choose keep their test" in board.output
+    assert "unseal` reveals" not in board.output  # unsealing them would defeat the sweep
     again = cli("sweep", *ARGS, "--data-root", data_root, "--results", results, "-q")
     assert again.exit_code == 0 and len(records(results)) == 4  # resumed, nothing re-run
 

@@ -269,9 +269,9 @@ def verdict(result: Comparison, failed: dict[str, list[str]] | None = None) -> s
     if wins:
         line = "; ".join(wins) + f" by {rule}; {mean}; {wilcoxon}"
     elif result.across.p_value >= alpha and result.wilcoxon.p_value >= alpha:
-        line = f"no significant difference between {a} and {b} ({rule}); {mean}; {wilcoxon}"
+        line = f"no task differs significantly between {a} and {b} (by {rule}); {mean}; {wilcoxon}"
     else:
-        line = f"no task alone differs significantly ({rule}); {mean}; {wilcoxon}"
+        line = f"no task alone differs significantly (by {rule}); {mean}; {wilcoxon}"
     weak = [t.task for t in tasks if t.fragile]
     if weak:
         line += "; fragile within Monte-Carlo error (another bootstrap seed may flip it): "

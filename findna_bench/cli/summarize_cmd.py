@@ -46,6 +46,7 @@ def summarize(
     if not found:
         raise ConfigError(f"{path} has no <!-- summarize:NAME --> block to fill")
     summaries: dict[Path, Summary] = {}
+    resolve, root = resolver(ctx.obj), data_root(data, must_exist=False)
 
     def summary_of(block: markers.Block) -> Summary:
         folder = results if block.source is None else path.parent / block.source
@@ -60,9 +61,9 @@ def summarize(
             summaries[folder] = Summary(
                 records,
                 results=folder,
-                resolve=resolver(ctx.obj),
+                resolve=resolve,
                 catalog=ctx.obj.catalog,
-                data_root=data_root(data, must_exist=False),
+                data_root=root,
             )
         return summaries[folder]
 

@@ -166,7 +166,9 @@ def revealed(
 ) -> dict[str, list[float]]:
     """The chosen point's test values by task, once ``apply`` has unsealed them."""
     out: dict[str, list[float]] = {}
-    for spec in runs.get(choice.chosen, []) if choice.chosen is not None else []:
+    if choice.chosen is None:
+        return out
+    for spec in runs[choice.chosen]:
         if spec.model == choice.model and spec.task in choice.tasks and spec.run_id in records:
             record = records[spec.run_id][0]
             value = record["metrics"].get("test", {}).get(record["main_metric"])
@@ -193,9 +195,7 @@ def write_summary(root: Path, choices: list[Choice]) -> Path:
             entry = before
         fresh[(c.model, c.family)] = entry
     merged = [k for k in kept if (k["model"], k["family"]) not in fresh] + list(fresh.values())
-    unwritten = path.with_name(f".tmp-{path.name}")
-    unwritten.write_text(json.dumps(merged, indent=1) + "\n")
-    unwritten.replace(path)
+    unseal.replace(path, merged)  # atomic: the processes of one sweep may write it together
     return path
 
 

@@ -9,15 +9,17 @@ A README declares its targets in the opening marker of its ``targets`` block, as
 
 An unfinished comparison may declare ``- planned runs: N``: while fewer ``ok`` runs are in, the
 table says it is provisional. A quantity the issue asks to see without a bound is declared
-``report: QUANTITY`` instead of ``check``: its verdict is *reported*. A check is ``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in
-the units the quantity is shown in. Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a
-leaderboard row's mean over tasks, ×100), ``score MODEL on TASK`` (one cell's mean over seeds,
-×100), ``hours on N cores of M1,M2,...`` (those models' summed run wall time divided by N, the
+``report: QUANTITY`` instead of ``check``: its verdict is *reported*. A check is
+``QUANTITY OP NUMBER`` (``>=``, ``<=``, ``>``, ``<``), in the units the quantity is shown in.
+Quantities (``measure``): ``best mean`` and ``mean MODEL`` (a leaderboard row's mean over tasks,
+×100), ``score MODEL on TASK`` (one cell's mean over seeds, ×100),
+``hours on N cores of M1,M2,...`` (those models' summed run wall time divided by N, the
 processes that ran side by side, plus their pretraining hours), ``lowest run`` (the lowest main
-test metric of any run, ×100), ``A - B`` (the mean advantage of A over B from ``compare``, ×100,
-judged with its interval: while the interval holds the bound the verdict is *undecided*, whichever
-side the estimate falls), ``elapsed hours`` (the runs' wall-clock union plus pretraining) and
-``runs stopped on REASON``. Pure: the numbers come from a ``Summary``; nothing is printed.
+test metric of any run, ×100), ``A - B`` (the mean advantage of A over B from ``compare``,
+×100, judged with its interval: while the interval holds the bound the verdict is *undecided*,
+whichever side the estimate falls), ``elapsed hours`` (the runs' wall-clock union plus
+pretraining) and ``runs stopped on REASON``. Pure: the numbers come from a ``Summary``; nothing
+is printed.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ class Target:
     what: str
     op: str = ""
     bound: float = math.nan
+
+    @property
+    def check(self) -> str:
+        """The check as declared (``best mean >= 68.4``), or the reported quantity alone."""
+        return f"{self.what} {self.op} {self.bound:g}" if self.op else self.what
 
 
 def _items(spec: str) -> list:
@@ -247,9 +254,7 @@ def table(spec: str, summary: Summary) -> str:
         rows.append(
             {
                 "target": target.label,
-                "check": f"{target.what} {target.op} {target.bound:g}"
-                if target.op
-                else target.what,
+                "check": target.check,
                 "value": f"{reading.value:.2f}",
                 "read from the records": reading.shown,
                 "verdict": verdict(reading, target),

@@ -56,8 +56,8 @@ def unseal(store: ResultsStore, catalog: Any, models: set[str] | None = None) ->
     return count
 
 
-def replace(path: Path, record: dict) -> None:
-    """Rewrite ``path`` with ``record``, atomically."""
+def replace(path: Path, record: dict | list) -> None:
+    """Rewrite ``path`` with ``record`` (or any JSON list), atomically."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
         as_new_file(fd)
